@@ -1,0 +1,17 @@
+//! nianbao: audit Chinese government information disclosure annual reports (政府信息公开工作年度报告).
+//!
+//! The data path: `load` (bytes → Document) → `extract` (rules → Fields) → `journal` (corrections
+//! replayed) → `check` (rules → Findings) → `journal` (decisions attached) → `output` / `tui`.
+//! `pipeline` strings the stages together; see ARCHITECTURE.md.
+
+pub mod check;
+pub mod expr;
+pub mod extract;
+pub mod journal;
+pub mod load;
+pub mod model;
+pub mod output;
+pub mod pipeline;
+pub mod rules;
+pub mod text;
+pub mod tui;
