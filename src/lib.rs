@@ -5,6 +5,7 @@
 //! `pipeline` strings the stages together; see ARCHITECTURE.md.
 
 pub mod check;
+pub mod cli;
 pub mod expr;
 pub mod extract;
 pub mod journal;
@@ -13,5 +14,6 @@ pub mod model;
 pub mod output;
 pub mod pipeline;
 pub mod rules;
+pub mod session;
 pub mod text;
 pub mod tui;

@@ -118,3 +118,141 @@ impl ReportAudit {
             .count()
     }
 }
+
+use std::path::Path;
+
+use rayon::prelude::*;
+
+use crate::journal::{Action, Replay};
+use crate::load::{Document, LoadIssueKind};
+use crate::model::{Decision, Status};
+use crate::rules::RuleSet;
+
+/// Audit one loaded document: extract, replay corrections, check, attach decisions.
+pub fn audit_document(doc: &Document, rules: &RuleSet, replay: Option<&Replay>, prev: Option<&Fields>) -> ReportAudit {
+    let mut fields = crate::extract::extract(doc, rules);
+    let path = doc.path.display().to_string();
+    let mut stale = Vec::new();
+    if let Some(replay) = replay {
+        apply_corrections(doc, rules, replay, &mut fields);
+        for r in replay.stale_for_path(&path, &doc.id) {
+            let target = r.field.clone().or_else(|| r.finding.clone()).unwrap_or_default();
+            if let Some(f) = r.field.as_ref().and_then(|id| fields.get_mut(id)) {
+                if f.status == Status::Exact {
+                    f.status = Status::Stale;
+                }
+                f.note = Some(format!("有一条针对旧版本的更正未应用：{} → {}", r.old.clone().unwrap_or_default(), r.new.clone().unwrap_or_default()));
+            }
+            stale.push(StaleNote {
+                target,
+                message: format!(
+                    "{} {} 于 {} 针对旧版本（{}）记录，报告内容已变，未应用",
+                    r.reviewer,
+                    r.action.as_str(),
+                    r.ts,
+                    r.report
+                ),
+            });
+        }
+    }
+    let mut findings = crate::check::run_checks(doc, &fields, prev, rules);
+    findings.extend(load_findings(doc));
+    if let Some(replay) = replay {
+        for f in &mut findings {
+            if let Some(r) = replay.decision(&doc.id, &f.key) {
+                f.decision = Some(Decision {
+                    verdict: if r.action == Action::Confirm { Verdict::Confirmed } else { Verdict::Dismissed },
+                    note: r.note.clone().unwrap_or_default(),
+                    reviewer: r.reviewer.clone(),
+                    ts: r.ts.clone(),
+                    stale: false,
+                });
+            }
+        }
+    }
+    findings.sort_by(|a, b| {
+        let line = |f: &Finding| f.span.map_or(0, |s| s.line);
+        line(a).cmp(&line(b)).then(b.severity.cmp(&a.severity)).then(a.key.cmp(&b.key))
+    });
+    ReportAudit {
+        path: doc.path.clone(),
+        id: doc.id.clone(),
+        encoding: doc.encoding.clone(),
+        text: Arc::from(doc.text.as_str()),
+        fields,
+        findings,
+        error: None,
+        stale,
+    }
+}
+
+/// Live corrections from the log replace extracted values; checks then run on them.
+fn apply_corrections(doc: &Document, rules: &RuleSet, replay: &Replay, fields: &mut Fields) {
+    for r in replay.corrections_for(&doc.id) {
+        let Some(id) = r.field.as_deref() else { continue };
+        let input = r.new.as_deref().unwrap_or("");
+        let ty = rules.field_type(id).unwrap_or(crate::rules::FieldType::Text);
+        let note = format!("{} 更正于 {}：{}", r.reviewer, r.ts, r.reason.as_deref().unwrap_or(""));
+        let value = match ty.parse_input(input) {
+            Ok(v) => v,
+            Err(e) => {
+                if let Some(f) = fields.get_mut(id) {
+                    f.note = Some(format!("更正值「{input}」无法按{}读取（{e}），未应用", ty.name()));
+                    f.status = Status::Stale;
+                }
+                continue;
+            }
+        };
+        let label = rules.label(id).unwrap_or(id).to_string();
+        let f = fields.entry(id.to_string()).or_insert_with(|| Field::exact(id, &label, None, "", None));
+        f.extracted = Some(f.value.clone());
+        f.value = value;
+        f.status = Status::Corrected;
+        f.candidates.clear();
+        f.note = Some(note);
+    }
+}
+
+/// Problems found while decoding become findings: never a crash, never silence.
+fn load_findings(doc: &Document) -> Vec<Finding> {
+    doc.issues
+        .iter()
+        .map(|i| {
+            let rule = match i.kind {
+                LoadIssueKind::Undecodable => "load.undecodable",
+                LoadIssueKind::NulBytes => "load.nul-bytes",
+                LoadIssueKind::ControlChars => "load.control-chars",
+                LoadIssueKind::MixedEncoding => "load.mixed-encoding",
+            };
+            Finding {
+                rule: rule.to_string(),
+                severity: Severity::Warning,
+                message: i.message.clone(),
+                span: i.span,
+                fields: Vec::new(),
+                key: rule.to_string(),
+                decision: None,
+            }
+        })
+        .collect()
+}
+
+/// Load and audit one file; a file that cannot be loaded becomes a failed report.
+pub fn audit_path(path: &Path, rules: &RuleSet, replay: Option<&Replay>) -> ReportAudit {
+    match crate::load::load_file(path) {
+        Ok(doc) => audit_document(&doc, rules, replay, None),
+        Err(e) => ReportAudit::failed(path.to_path_buf(), e.to_string()),
+    }
+}
+
+/// Audit many files in parallel, handing each finished chunk to `sink` in input order, so that
+/// memory stays bounded by the chunk, not by the corpus.
+pub fn audit_stream(paths: &[PathBuf], rules: &RuleSet, replay: Option<&Replay>, mut sink: impl FnMut(ReportAudit)) {
+    const CHUNK: usize = 256;
+    for chunk in paths.chunks(CHUNK) {
+        let audits: Vec<ReportAudit> = chunk.par_iter().map(|p| audit_path(p, rules, replay)).collect();
+        for a in audits {
+            sink(a);
+        }
+    }
+}

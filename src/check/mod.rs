@@ -1,1 +1,357 @@
-//! (in progress)
+//! Checks: fields (and the text) + the rule pack → findings.
+//!
+//! An assertion that reads an ambiguous field is evaluated under every candidate reading: if it
+//! holds under all of them there is nothing to report; if it fails under any, the finding is a
+//! warning that names the uncertain fields — never an error raised on a guess.
+
+use std::collections::{BTreeMap, HashMap};
+
+use crate::expr::{Env, Lookup, Outcome};
+use crate::extract::scope_range;
+use crate::load::Document;
+use crate::model::{Field, Fields, Finding, Severity, Span, Status, Value, display_opt};
+use crate::rules::{CheckBody, CheckInstance, CheckRule, RuleSet, glob_match};
+
+/// Most candidate combinations tried for one assertion.
+const MAX_COMBOS: usize = 4096;
+
+/// The fields a check can see: this report's, last year's (`prev.`), pattern captures, and the
+/// candidate values being tried for ambiguous fields.
+pub struct CheckEnv<'a> {
+    pub fields: &'a Fields,
+    pub prev: Option<&'a Fields>,
+    pub rules: &'a RuleSet,
+    pub locals: HashMap<String, Value>,
+    pub trying: HashMap<String, Option<Value>>,
+}
+
+impl<'a> CheckEnv<'a> {
+    pub fn new(fields: &'a Fields, prev: Option<&'a Fields>, rules: &'a RuleSet) -> Self {
+        CheckEnv { fields, prev, rules, locals: HashMap::new(), trying: HashMap::new() }
+    }
+
+    fn field_lookup(&self, id: &str, f: Option<&Field>) -> Lookup {
+        if let Some(v) = self.trying.get(id) {
+            return match v {
+                Some(v) => Lookup::Value(v.clone()),
+                None => Lookup::Blank,
+            };
+        }
+        match f {
+            None => Lookup::Absent,
+            // An ambiguous field not being tried has no value to offer.
+            Some(f) if f.status == Status::Ambiguous => Lookup::Absent,
+            Some(f) => match &f.value {
+                Some(v) => Lookup::Value(v.clone()),
+                None => Lookup::Blank,
+            },
+        }
+    }
+}
+
+impl Env for CheckEnv<'_> {
+    fn lookup(&self, id: &str) -> Lookup {
+        if let Some(v) = self.locals.get(id) {
+            return Lookup::Value(v.clone());
+        }
+        if let Some(rest) = id.strip_prefix("prev.") {
+            let Some(prev) = self.prev else { return Lookup::Absent };
+            return match prev.get(rest) {
+                Some(f) if f.status != Status::Ambiguous => match &f.value {
+                    Some(v) => Lookup::Value(v.clone()),
+                    None => Lookup::Blank,
+                },
+                _ => Lookup::Absent,
+            };
+        }
+        self.field_lookup(id, self.fields.get(id))
+    }
+
+    fn glob(&self, pattern: &str) -> Vec<(String, Lookup)> {
+        let (fields, strip) = match pattern.strip_prefix("prev.") {
+            Some(rest) => match self.prev {
+                Some(p) => (p, Some(rest)),
+                None => return Vec::new(),
+            },
+            None => (self.fields, None),
+        };
+        let pat = strip.unwrap_or(pattern);
+        let stem = pat.split('*').next().unwrap_or("");
+        fields
+            .range(stem.to_string()..)
+            .take_while(|(k, _)| k.starts_with(stem))
+            .filter(|(k, _)| glob_match(pat, k))
+            .map(|(k, _)| {
+                let full = if strip.is_some() { format!("prev.{k}") } else { k.clone() };
+                let l = self.lookup(&full);
+                (full, l)
+            })
+            .collect()
+    }
+
+    fn call(&self, name: &str, args: &[Value]) -> Result<Value, String> {
+        match (name, args) {
+            ("deadline", [Value::Int(y), Value::Text(kind)]) => self
+                .rules
+                .deadline(*y, kind)
+                .map(Value::Date)
+                .ok_or_else(|| format!("no deadline rule for year {y} and kind {kind}")),
+            ("deadline", _) => Err("deadline(year, agency_kind) needs a year and a kind".into()),
+            _ => Err(format!("unknown function {name}()")),
+        }
+    }
+}
+
+/// Run every check of the pack on one report.
+pub fn run_checks(doc: &Document, fields: &Fields, prev: Option<&Fields>, rules: &RuleSet) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for rule in &rules.checks {
+        let Some(severity) = rule.severity else { continue };
+        for inst in &rule.instances {
+            run_instance(doc, fields, prev, rules, rule, severity, inst, &mut out);
+        }
+    }
+    out
+}
+
+#[allow(clippy::too_many_arguments)]
+fn run_instance(
+    doc: &Document,
+    fields: &Fields,
+    prev: Option<&Fields>,
+    rules: &RuleSet,
+    rule: &CheckRule,
+    severity: Severity,
+    inst: &CheckInstance,
+    out: &mut Vec<Finding>,
+) {
+    let key = format!("{}{}", rule.id, inst.key_suffix);
+    match &inst.body {
+        CheckBody::Assert(assert) => {
+            let mut refs: Vec<String> = Vec::new();
+            for e in inst.when.iter().chain(std::iter::once(assert)) {
+                for (r, _) in e.refs() {
+                    expand_ref(&r, fields, prev, &mut refs);
+                }
+            }
+            let ambiguous: Vec<&Field> = refs
+                .iter()
+                .filter_map(|r| fields.get(r))
+                .filter(|f| f.status == Status::Ambiguous && !f.candidates.is_empty())
+                .collect();
+            let mut env = CheckEnv::new(fields, prev, rules);
+            let verdict = evaluate_over_candidates(&mut env, inst, assert, &ambiguous);
+            let span = refs.iter().filter_map(|r| fields.get(r)).find_map(|f| f.span);
+            let present: Vec<String> = refs.iter().filter(|r| fields.contains_key(*r) || r.starts_with("prev.")).cloned().collect();
+            match verdict {
+                Verdict::Holds | Verdict::NotApplicable => {}
+                Verdict::Fails(trial) => {
+                    env.trying = trial;
+                    let message = inst.message.render(&env);
+                    out.push(finding(rule, severity, message, span, present, key));
+                }
+                Verdict::Uncertain(trial) => {
+                    env.trying = trial;
+                    let message = inst.message.render(&env);
+                    let which: Vec<String> = ambiguous
+                        .iter()
+                        .map(|f| {
+                            let c: Vec<String> = f.candidates.iter().map(|c| display_opt(&c.value)).collect();
+                            format!("{}（候选 {}）", f.id, c.join(" | "))
+                        })
+                        .collect();
+                    let message = format!("{message} —— 取决于待定字段 {}，请先确定取值", which.join("、"));
+                    out.push(finding(rule, Severity::Warning.min(severity), message, span, present, key));
+                }
+                Verdict::Error(e) => {
+                    let message = format!("规则无法计算：{e}");
+                    out.push(finding(rule, Severity::Info, message, span, present, key));
+                }
+            }
+        }
+        CheckBody::Pattern { scope, regex, assert, absent, max } => {
+            let mut env = CheckEnv::new(fields, prev, rules);
+            if let Some(w) = &inst.when {
+                if !is_true(&w.eval(&env)) {
+                    return;
+                }
+            }
+            let Some(range) = scope_range(doc, scope, fields) else { return };
+            let hay = &doc.text[range.clone()];
+            let mut seen: HashMap<String, usize> = HashMap::new();
+            let mut count = 0;
+            let mut fired = 0;
+            for caps in regex.captures_iter(hay) {
+                count += 1;
+                let Some(m) = caps.get(0) else { continue };
+                env.locals.clear();
+                env.locals.insert("match".into(), Value::Text(m.as_str().to_string()));
+                for name in regex.capture_names().flatten() {
+                    if let Some(g) = caps.name(name) {
+                        let s = g.as_str();
+                        let v = match s.parse::<i64>() {
+                            Ok(i) if !s.is_empty() && s.chars().all(|c| c.is_ascii_digit()) => Value::Int(i),
+                            _ => Value::Text(s.to_string()),
+                        };
+                        env.locals.insert(name.to_string(), v);
+                    }
+                }
+                if *absent {
+                    break;
+                }
+                if let Some(a) = assert {
+                    if !matches!(a.eval(&env), Outcome::Value(Value::Bool(false))) {
+                        continue;
+                    }
+                }
+                if fired >= *max {
+                    continue;
+                }
+                fired += 1;
+                let n = seen.entry(m.as_str().to_string()).or_insert(0);
+                *n += 1;
+                let snippet: String = m.as_str().chars().take(40).collect();
+                let key = format!("{key}@{snippet}#{n}");
+                let span = doc.span(range.start + m.start(), range.start + m.end());
+                let message = inst.message.render(&env);
+                out.push(finding(rule, severity, message, Some(span), Vec::new(), key));
+            }
+            if *absent && count == 0 {
+                env.locals.clear();
+                let message = inst.message.render(&env);
+                let span = (range.start < doc.text.len()).then(|| doc.span(range.start, range.start));
+                out.push(finding(rule, severity, message, span, Vec::new(), key));
+            }
+        }
+        CheckBody::Status { ambiguous, globs } => {
+            let mut env = CheckEnv::new(fields, prev, rules);
+            if let Some(w) = &inst.when {
+                if !is_true(&w.eval(&env)) {
+                    return;
+                }
+            }
+            for f in fields.values() {
+                let wanted = if *ambiguous {
+                    f.status == Status::Ambiguous
+                } else {
+                    f.value.is_none() && f.status != Status::Ambiguous
+                };
+                if !wanted || (!globs.is_empty() && !globs.iter().any(|g| glob_match(g, &f.id))) {
+                    continue;
+                }
+                let cands: Vec<String> = f.candidates.iter().map(|c| display_opt(&c.value)).collect();
+                env.locals = HashMap::from([
+                    ("field".to_string(), Value::Text(f.id.clone())),
+                    ("label".to_string(), Value::Text(f.label.clone())),
+                    ("candidates".to_string(), Value::Text(cands.join(" | "))),
+                    ("raw".to_string(), Value::Text(f.raw.clone())),
+                ]);
+                let message = inst.message.render(&env);
+                out.push(finding(rule, severity, message, f.span, vec![f.id.clone()], format!("{key}@{}", f.id)));
+            }
+        }
+    }
+}
+
+fn finding(rule: &CheckRule, severity: Severity, message: String, span: Option<Span>, fields: Vec<String>, key: String) -> Finding {
+    Finding { rule: rule.id.clone(), severity, message, span, fields, key, decision: None }
+}
+
+fn is_true(o: &Outcome) -> bool {
+    matches!(o, Outcome::Value(Value::Bool(true)))
+}
+
+/// Globs expand to the fields present; plain references are kept as written.
+fn expand_ref(r: &str, fields: &Fields, prev: Option<&Fields>, out: &mut Vec<String>) {
+    if r.contains('*') {
+        let (src, pat, pre) = match r.strip_prefix("prev.") {
+            Some(rest) => match prev {
+                Some(p) => (p, rest, "prev."),
+                None => return,
+            },
+            None => (fields, r, ""),
+        };
+        for k in src.keys().filter(|k| glob_match(pat, k)) {
+            let id = format!("{pre}{k}");
+            if !out.contains(&id) {
+                out.push(id);
+            }
+        }
+    } else if !out.iter().any(|x| x == r) {
+        out.push(r.to_string());
+    }
+}
+
+enum Verdict {
+    Holds,
+    NotApplicable,
+    /// Fails with every field exact: the readings it failed under (empty).
+    Fails(HashMap<String, Option<Value>>),
+    /// Fails under at least one candidate reading of an ambiguous field.
+    Uncertain(HashMap<String, Option<Value>>),
+    Error(String),
+}
+
+fn evaluate_over_candidates(env: &mut CheckEnv, inst: &CheckInstance, assert: &crate::expr::Expr, ambiguous: &[&Field]) -> Verdict {
+    let one = |env: &CheckEnv| -> Result<Option<bool>, String> {
+        if let Some(w) = &inst.when {
+            match w.eval(env) {
+                Outcome::Value(Value::Bool(true)) => {}
+                Outcome::Value(Value::Bool(false)) | Outcome::Missing(_) => return Ok(None),
+                Outcome::Error(e) => return Err(e),
+                _ => return Err("`when` is not true or false".into()),
+            }
+        }
+        match assert.eval(env) {
+            Outcome::Value(Value::Bool(b)) => Ok(Some(b)),
+            Outcome::Missing(_) => Ok(None),
+            Outcome::Error(e) => Err(e),
+            _ => Err("`assert` is not true or false".into()),
+        }
+    };
+    if ambiguous.is_empty() {
+        return match one(env) {
+            Ok(Some(true)) => Verdict::Holds,
+            Ok(None) => Verdict::NotApplicable,
+            Ok(Some(false)) => Verdict::Fails(HashMap::new()),
+            Err(e) => Verdict::Error(e),
+        };
+    }
+    let total: usize = ambiguous.iter().map(|f| f.candidates.len().max(1)).try_fold(1usize, |a, n| a.checked_mul(n)).unwrap_or(usize::MAX);
+    let mut failed: Option<HashMap<String, Option<Value>>> = None;
+    let mut index = vec![0usize; ambiguous.len()];
+    for _ in 0..total.min(MAX_COMBOS) {
+        env.trying = ambiguous
+            .iter()
+            .zip(&index)
+            .map(|(f, i)| (f.id.clone(), f.candidates[*i].value.clone()))
+            .collect();
+        if let Ok(Some(false)) = one(env) {
+            failed = Some(env.trying.clone());
+            break;
+        }
+        // Next combination (odometer).
+        for (slot, f) in index.iter_mut().zip(ambiguous) {
+            *slot += 1;
+            if *slot < f.candidates.len() {
+                break;
+            }
+            *slot = 0;
+        }
+    }
+    env.trying.clear();
+    match failed {
+        Some(t) => Verdict::Uncertain(t),
+        None if total > MAX_COMBOS => Verdict::Uncertain(HashMap::new()),
+        None => Verdict::Holds,
+    }
+}
+
+/// Findings grouped by rule id, for summaries.
+pub fn count_by_rule(findings: &[Finding]) -> BTreeMap<String, usize> {
+    let mut m = BTreeMap::new();
+    for f in findings {
+        *m.entry(f.rule.clone()).or_insert(0) += 1;
+    }
+    m
+}

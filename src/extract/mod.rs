@@ -1,1 +1,337 @@
-//! (in progress)
+//! Extraction: a decoded report + a rule pack → fields, each with its source span and how sure
+//! we are of it.
+//!
+//! Order: section headings first (so finders can look inside a part), then the fields that read
+//! the text, then the tables, then the fields that read table fields (`apply.received` taken
+//! from table 三 when the report has one). Nothing here knows what a field means: it all comes
+//! from the rules.
+
+pub mod split;
+
+use std::collections::BTreeMap;
+use std::ops::Range;
+
+use crate::expr::{Env, Lookup, Outcome};
+use crate::load::Document;
+use crate::model::{Candidate, Field, Fields, Status, Value};
+use crate::rules::{FieldRule, RuleSet, Scope, TableRule};
+use split::{RowResult, RowSpec, Settled};
+
+/// Bytes of the report's opening and closing that the `head` and `tail` scopes cover.
+pub const HEAD_BYTES: usize = 3000;
+/// Matches a finder tries before giving up on values that do not convert.
+const MAX_TRIES: usize = 50;
+/// Candidates kept for one ambiguous cell.
+const MAX_CANDIDATES: usize = 9;
+
+pub fn extract(doc: &Document, rules: &RuleSet) -> Fields {
+    let mut fields = Fields::new();
+    extract_sections(doc, rules, &mut fields);
+    for f in rules.fields.iter().filter(|f| !f.after_tables) {
+        if let Some(field) = extract_field(doc, f, &fields) {
+            fields.insert(field.id.clone(), field);
+        }
+    }
+    for t in &rules.tables {
+        extract_table(doc, t, rules, &mut fields);
+    }
+    for f in rules.fields.iter().filter(|f| f.after_tables) {
+        if let Some(field) = extract_field(doc, f, &fields) {
+            fields.insert(field.id.clone(), field);
+        }
+    }
+    fields
+}
+
+/// Largest index ≤ `i` on a char boundary.
+pub fn floor_boundary(s: &str, mut i: usize) -> usize {
+    i = i.min(s.len());
+    while !s.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+fn ceil_boundary(s: &str, mut i: usize) -> usize {
+    i = i.min(s.len());
+    while !s.is_char_boundary(i) {
+        i += 1;
+    }
+    i
+}
+
+/// The byte range of the text a scope covers, if the report has it.
+pub fn scope_range(doc: &Document, scope: &Scope, fields: &Fields) -> Option<Range<usize>> {
+    let text = &doc.text;
+    match scope {
+        Scope::Text => Some(0..text.len()),
+        Scope::Head => Some(0..floor_boundary(text, HEAD_BYTES)),
+        Scope::Tail => Some(ceil_boundary(text, text.len().saturating_sub(HEAD_BYTES))..text.len()),
+        Scope::Part(id) => fields.get(&format!("{id}.body")).and_then(|f| f.span).map(|s| s.start..s.end),
+        Scope::Field(id) => {
+            let f = fields.get(id)?;
+            let s = f.span?;
+            // Only when the field's text is a slice of the report can positions be mapped back.
+            (text.get(s.start..s.end).is_some()).then_some(s.start..s.end)
+        }
+    }
+}
+
+fn extract_sections(doc: &Document, rules: &RuleSet, fields: &mut Fields) {
+    let text = &doc.text;
+    let mut found: Vec<(usize, Range<usize>, &crate::rules::SectionRule)> = Vec::new();
+    let mut cursor = 0;
+    for s in &rules.sections {
+        // In order first; a part printed out of order is still found, and the order check sees it.
+        let m = s.heading.find_at(text, cursor).or_else(|| s.heading.find(text));
+        if let Some(m) = m {
+            if m.start() >= cursor {
+                cursor = m.end();
+            }
+            found.push((m.start(), m.range(), s));
+        }
+    }
+    let mut by_pos: Vec<usize> = found.iter().map(|f| f.0).collect();
+    by_pos.sort_unstable();
+    for (start, range, s) in &found {
+        let next = by_pos.iter().copied().find(|p| p > start).unwrap_or(text.len());
+        let body_start = range.end.min(next);
+        let heading = &text[range.clone()];
+        fields.insert(
+            s.id.clone(),
+            Field::exact(&s.id, &s.label, Some(Value::Text(heading.trim().to_string())), heading, Some(doc.span(range.start, range.end))),
+        );
+        let body = &text[body_start..next];
+        let id = format!("{}.body", s.id);
+        let value = Value::Text(body.trim().to_string());
+        let mut f = Field::exact(&id, &format!("{}（正文）", s.label), Some(value), "", Some(doc.span(body_start, next)));
+        f.raw = String::new();
+        fields.insert(id, f);
+    }
+}
+
+fn extract_field(doc: &Document, rule: &FieldRule, fields: &Fields) -> Option<Field> {
+    for src in &rule.from {
+        if let Some(f) = fields.get(src) {
+            if f.value.is_none() && f.status != Status::Ambiguous {
+                continue;
+            }
+            let mut out = f.clone();
+            out.id = rule.id.clone();
+            out.label = rule.label.clone();
+            out.note = Some(match &f.note {
+                Some(n) => format!("取自 {src}；{n}"),
+                None => format!("取自 {src}"),
+            });
+            if let Some(v) = out.value.take() {
+                out.value = convert_to(rule, v);
+            }
+            return Some(out);
+        }
+    }
+    for finder in &rule.finders {
+        let Some(range) = scope_range(doc, &finder.scope, fields) else {
+            // A field scope whose text is not a slice of the report: read the value itself.
+            if let Scope::Field(id) = &finder.scope {
+                if let Some(f) = fields.get(id) {
+                    if let Some(v) = &f.value {
+                        let t = v.to_string();
+                        if let Some(caps) = finder.regex.captures(&t) {
+                            if let Some(value) = finder_value(rule, finder, &caps) {
+                                let mut out = Field::exact(&rule.id, &rule.label, Some(value), caps.get(0).map_or("", |m| m.as_str()), f.span);
+                                out.note = Some(format!("取自 {id}"));
+                                return Some(out);
+                            }
+                        }
+                    }
+                }
+            }
+            continue;
+        };
+        let hay = &doc.text[range.clone()];
+        let mut iter: Box<dyn Iterator<Item = regex::Captures>> = if finder.last {
+            let all: Vec<_> = finder.regex.captures_iter(hay).collect();
+            Box::new(all.into_iter().rev())
+        } else {
+            Box::new(finder.regex.captures_iter(hay))
+        };
+        for caps in iter.by_ref().take(MAX_TRIES) {
+            let Some(value) = finder_value(rule, finder, &caps) else { continue };
+            let m = caps.name("value").or_else(|| caps.get(0))?;
+            let (s, e) = (range.start + m.start(), range.start + m.end());
+            let mut f = Field::exact(&rule.id, &rule.label, Some(value), m.as_str(), Some(doc.span(s, e)));
+            if let Scope::Field(id) = &finder.scope {
+                f.note = Some(format!("取自 {id}"));
+            }
+            return Some(f);
+        }
+    }
+    rule.default.as_ref().map(|d| {
+        let mut f = Field::exact(&rule.id, &rule.label, Some(d.clone()), "", None);
+        f.note = Some("未在文中找到，取默认值".to_string());
+        f
+    })
+}
+
+fn finder_value(rule: &FieldRule, finder: &crate::rules::Finder, caps: &regex::Captures) -> Option<Value> {
+    let raw = match &finder.value {
+        Some(tpl) if tpl.contains('{') => {
+            let mut out = tpl.clone();
+            for name in finder.regex.capture_names().flatten() {
+                out = out.replace(&format!("{{{name}}}"), caps.name(name).map_or("", |m| m.as_str()));
+            }
+            out
+        }
+        Some(constant) => constant.clone(),
+        None => caps.name("value").or_else(|| caps.get(0))?.as_str().to_string(),
+    };
+    rule.ty.convert(&raw)
+}
+
+/// A value taken from another field, converted to this field's type when it differs.
+fn convert_to(rule: &FieldRule, v: Value) -> Option<Value> {
+    match (&v, rule.ty) {
+        (Value::Int(_), crate::rules::FieldType::Integer | crate::rules::FieldType::Year) => Some(v),
+        (Value::Text(t), ty) => ty.convert(t),
+        (_, crate::rules::FieldType::Text) => Some(Value::Text(v.to_string())),
+        _ => Some(v),
+    }
+}
+
+/// Fields found so far, as an expression environment (for a table's `when`).
+struct FieldsEnv<'a>(&'a Fields);
+
+impl Env for FieldsEnv<'_> {
+    fn lookup(&self, id: &str) -> Lookup {
+        match self.0.get(id) {
+            Some(f) => match &f.value {
+                Some(v) if f.status != Status::Ambiguous => Lookup::Value(v.clone()),
+                _ => Lookup::Blank,
+            },
+            None => Lookup::Absent,
+        }
+    }
+    fn glob(&self, pattern: &str) -> Vec<(String, Lookup)> {
+        self.0
+            .keys()
+            .filter(|k| crate::rules::glob_match(pattern, k))
+            .map(|k| (k.clone(), self.lookup(k)))
+            .collect()
+    }
+    fn call(&self, name: &str, _args: &[Value]) -> Result<Value, String> {
+        Err(format!("{name}() is not available here"))
+    }
+}
+
+fn extract_table(doc: &Document, t: &TableRule, rules: &RuleSet, fields: &mut Fields) {
+    let _ = rules;
+    if let Some(when) = &t.when {
+        if !matches!(when.eval(&FieldsEnv(fields)), Outcome::Value(Value::Bool(true))) {
+            return;
+        }
+    }
+    let text = &doc.text;
+    let Some(start) = t.start.find(text) else { return };
+    let region_end = t
+        .end
+        .as_ref()
+        .and_then(|e| e.find_at(text, start.end()))
+        .map_or(text.len(), |m| m.start());
+    // Row labels in order; a row whose label is missing is skipped, the search goes on after
+    // the last row found.
+    let mut labels: Vec<Option<Range<usize>>> = Vec::with_capacity(t.rows.len());
+    let mut cursor = start.end();
+    let region = &text[..region_end];
+    for row in &t.rows {
+        match row.regex.find_at(region, cursor) {
+            Some(m) => {
+                cursor = m.end();
+                labels.push(Some(m.range()));
+            }
+            None => labels.push(None),
+        }
+    }
+    let kinds: Vec<_> = t.columns.iter().map(|c| c.kind).collect();
+    let spec = RowSpec { kinds, identities: t.row_sums.clone(), at_least: t.at_least.clone(), hints: Vec::new() };
+    let mut results: Vec<RowResult> = Vec::with_capacity(t.rows.len());
+    let mut cell_ranges: Vec<Option<Range<usize>>> = Vec::with_capacity(t.rows.len());
+    for (i, label) in labels.iter().enumerate() {
+        let Some(label) = label else {
+            results.push(RowResult::empty());
+            cell_ranges.push(None);
+            continue;
+        };
+        let next = labels[i + 1..].iter().flatten().next().map_or(region_end, |r| r.start);
+        let cells = label.end..next.max(label.end);
+        results.push(split::read_row(&text[cells.clone()], &spec));
+        cell_ranges.push(Some(cells));
+    }
+    split::resolve_table(&mut results, &t.balances);
+    for (i, row) in t.rows.iter().enumerate() {
+        let (Some(cells), res) = (&cell_ranges[i], &results[i]) else { continue };
+        if res.readings.is_empty() || res.readings.iter().all(|r| r.cells.iter().all(|c| c.is_none())) && res.explicit_blanks == 0 {
+            // A heading row with no cells of its own (e.g. （六）其他处理 in the 2021 format).
+            continue;
+        }
+        for (c, col) in t.columns.iter().enumerate() {
+            let id = t.field_id(&row.id, &col.id);
+            let label = format!("{}·{}", row.label, col.label);
+            fields.insert(id.clone(), cell_field(doc, &id, &label, cells.start, res, c));
+        }
+    }
+}
+
+/// One cell's field from a row's remaining readings: exact when every reading agrees.
+fn cell_field(doc: &Document, id: &str, label: &str, base: usize, res: &RowResult, col: usize) -> Field {
+    let mut distinct: Vec<(Option<Value>, Option<Range<usize>>)> = Vec::new();
+    for r in &res.readings {
+        let cell = r.cells.get(col).and_then(|c| c.as_ref());
+        let v = cell.map(|c| c.value.clone());
+        if !distinct.iter().any(|(d, _)| *d == v) {
+            distinct.push((v, cell.map(|c| base + c.start..base + c.end)));
+        }
+    }
+    let whole_row = doc.span(base, base);
+    if distinct.len() == 1 && (res.satisfied || res.readings.len() == 1) && !res.truncated {
+        let (v, range) = distinct.remove(0);
+        let span = range.clone().map(|r| doc.span(r.start, r.end)).unwrap_or(whole_row);
+        let raw = range.map(|r| doc.text[r].to_string()).unwrap_or_default();
+        let mut f = Field::exact(id, label, v, &raw, Some(span));
+        f.note = match (&res.settled, res.readings.len()) {
+            (Settled::ByHint, _) => Some("按叙述文字中的数字选定拆分".to_string()),
+            (_, n) if n > 1 => Some(format!("{n} 种拆分在此列取值相同")),
+            _ => None,
+        };
+        return f;
+    }
+    let span = distinct.iter().find_map(|(_, r)| r.clone()).map(|r| doc.span(r.start, r.end)).unwrap_or(whole_row);
+    let mut f = Field::exact(id, label, None, "", Some(span));
+    f.raw = doc.text.get(span.start..span.end).unwrap_or("").to_string();
+    f.status = Status::Ambiguous;
+    f.candidates = distinct
+        .into_iter()
+        .take(MAX_CANDIDATES)
+        .map(|(value, _)| Candidate { value, note: None })
+        .collect();
+    f.note = Some(if !res.satisfied {
+        "没有一种拆分满足表内勾稽关系".to_string()
+    } else if res.truncated {
+        "拆分方式过多，仅列出部分候选".to_string()
+    } else {
+        format!("{} 种拆分都满足勾稽关系，无法确定本列", res.readings.len())
+    });
+    f
+}
+
+/// Report ids of fields by prefix, for grouping in screens: "t3" → ["t3.new.total", …].
+pub fn group_of(id: &str) -> &str {
+    id.split('.').next().unwrap_or(id)
+}
+
+/// Fields in display order: identity first, then the rest by id.
+pub fn display_order(fields: &Fields, identity: &[&str]) -> Vec<String> {
+    let mut out: Vec<String> = identity.iter().filter(|i| fields.contains_key(**i)).map(|s| s.to_string()).collect();
+    let rest: BTreeMap<_, _> = fields.iter().filter(|(k, _)| !identity.contains(&k.as_str())).collect();
+    out.extend(rest.keys().map(|k| k.to_string()));
+    out
+}

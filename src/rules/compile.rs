@@ -1,0 +1,778 @@
+//! Rule files → compiled rules. Every mistake is collected and reported as `path:line:col: …`;
+//! nothing here panics on a bad rule file.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+use std::sync::Arc;
+
+use regex::{Regex, RegexBuilder};
+use serde_saphyr::{Location, Spanned};
+
+use super::schema::*;
+use super::{
+    CheckBody, CheckInstance, CheckRule, Column, Deadline, DeadlineKind, Example, FieldRule,
+    FieldType, Finder, Origin, Row, RuleSet, Scope, SectionRule, TableRule,
+};
+use crate::expr::{Expr, HostFunctions, Template};
+use crate::extract::split::{CellKind, Identity, TableIdentity};
+use crate::model::Severity;
+
+/// A mistake in a rule file, located in that file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RuleError {
+    pub path: String,
+    pub line: usize,
+    pub col: usize,
+    pub message: String,
+}
+
+impl fmt::Display for RuleError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}:{}: {}", self.path, self.line, self.col, self.message)
+    }
+}
+
+/// Largest rule file read, and the compiled-size cap of each regex (keeps matching linear and
+/// memory bounded whatever a rule says).
+pub const MAX_RULE_FILE_BYTES: usize = 1 << 20;
+pub const REGEX_SIZE_LIMIT: usize = 1 << 20;
+
+/// Host functions the rule expressions may call beyond the built-in ones.
+pub struct Host;
+
+impl HostFunctions for Host {
+    fn arity(&self, name: &str) -> Option<std::ops::RangeInclusive<usize>> {
+        match name {
+            "deadline" => Some(2..=2),
+            _ => None,
+        }
+    }
+}
+
+pub fn compile_regex(src: &str) -> Result<Regex, String> {
+    RegexBuilder::new(src)
+        .size_limit(REGEX_SIZE_LIMIT)
+        .dfa_size_limit(REGEX_SIZE_LIMIT)
+        .build()
+        .map_err(|e| match e {
+            regex::Error::CompiledTooBig(limit) => {
+                format!("regex too large once compiled (limit {limit} bytes): simplify it")
+            }
+            other => {
+                let text = other.to_string();
+                let last = text.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("");
+                format!("bad regex: {}", last.trim().trim_start_matches("error: "))
+            }
+        })
+}
+
+struct Ctx<'a> {
+    path: &'a str,
+    src: &'a str,
+    errors: Vec<RuleError>,
+}
+
+impl Ctx<'_> {
+    fn err_at(&mut self, loc: &Location, message: impl Into<String>) {
+        self.errors.push(RuleError {
+            path: self.path.to_string(),
+            line: loc.line() as usize,
+            col: loc.column() as usize,
+            message: message.into(),
+        });
+    }
+
+    /// An error at a byte offset inside a scalar (for expression and regex errors). Single-line
+    /// scalars get an exact column (the opening quote skipped); block scalars (`|`, `>`) start
+    /// on the next line at its indentation.
+    fn err_in(&mut self, s: &S, byte_offset: usize, message: impl Into<String>) {
+        let loc = &s.referenced;
+        let (mut line, mut col) = (loc.line() as usize, loc.column() as usize);
+        let before = s.value.get(..byte_offset.min(s.value.len())).unwrap_or("");
+        let src_line = self.src.lines().nth(line.saturating_sub(1)).unwrap_or("");
+        let first = src_line.chars().nth(col.saturating_sub(1));
+        match first {
+            Some('|') | Some('>') => {
+                let newlines = before.matches('\n').count();
+                line += 1 + newlines;
+                let next = self.src.lines().nth(line - 1).unwrap_or("");
+                let indent = next.chars().take_while(|c| *c == ' ').count();
+                let tail = before.rsplit('\n').next().unwrap_or("");
+                col = indent + 1 + tail.chars().count();
+            }
+            Some('"') | Some('\'') => col += 1 + before.chars().count(),
+            _ => col += before.chars().count(),
+        }
+        self.errors.push(RuleError { path: self.path.to_string(), line, col, message: message.into() });
+    }
+
+    fn origin(&self, loc: &Location) -> Origin {
+        Origin { file: Arc::from(self.path), line: loc.line() as usize, col: loc.column() as usize }
+    }
+
+    fn regex(&mut self, s: &S) -> Option<Regex> {
+        match compile_regex(&s.value) {
+            Ok(r) => Some(r),
+            Err(m) => {
+                self.err_in(s, 0, m);
+                None
+            }
+        }
+    }
+}
+
+/// Parse one rule file's YAML. YAML bombs and oversize inputs are refused by serde-saphyr's
+/// default budget (aliases, depth, events) and by our own size cap.
+pub fn parse_file(path: &str, text: &str) -> Result<RuleFile, RuleError> {
+    if text.len() > MAX_RULE_FILE_BYTES {
+        return Err(RuleError {
+            path: path.to_string(),
+            line: 1,
+            col: 1,
+            message: format!(
+                "rule file is {} bytes, over the {} byte limit",
+                text.len(),
+                MAX_RULE_FILE_BYTES
+            ),
+        });
+    }
+    if text.trim().is_empty() {
+        return Ok(RuleFile::default());
+    }
+    serde_saphyr::from_str::<RuleFile>(text).map_err(|e| {
+        let (line, col) = e.location().map_or((1, 1), |l| (l.line() as usize, l.column() as usize));
+        RuleError { path: path.to_string(), line: line.max(1), col: col.max(1), message: yaml_message(&e) }
+    })
+}
+
+/// serde-saphyr's Display may add a source snippet; keep the one-line reason.
+fn yaml_message(e: &serde_saphyr::Error) -> String {
+    let text = e.to_string();
+    let first = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("invalid YAML").trim();
+    // Drop a trailing " at line X column Y" the library may append: we print our own location.
+    let cut = first.find(" at line ").map_or(first, |i| &first[..i]);
+    cut.to_string()
+}
+
+pub fn parse_scope(ctx: &mut Ctx, s: &S, for_check: bool) -> Option<Scope> {
+    let v = s.value.trim();
+    Some(match v {
+        "text" => Scope::Text,
+        "head" => Scope::Head,
+        "tail" => Scope::Tail,
+        "title" => Scope::Field("title".into()),
+        _ if v.starts_with("part.") => Scope::Part(v.to_string()),
+        _ if v.starts_with("field:") && !for_check => Scope::Field(v["field:".len()..].to_string()),
+        _ => {
+            ctx.err_in(
+                s,
+                0,
+                format!("unknown scope `{v}`: use text, head, tail, title, part.N{}", if for_check { "" } else { " or field:ID" }),
+            );
+            return None;
+        }
+    })
+}
+
+fn parse_kind(ctx: &mut Ctx, s: &S) -> Option<CellKind> {
+    match s.value.as_str() {
+        "count" => Some(CellKind::Count),
+        "signed" => Some(CellKind::Signed),
+        "decimal" => Some(CellKind::Decimal),
+        "amount" => Some(CellKind::Amount),
+        other => {
+            ctx.err_in(s, 0, format!("unknown cell kind `{other}`: use count, signed, decimal or amount"));
+            None
+        }
+    }
+}
+
+fn field_type_of(kind: CellKind) -> FieldType {
+    match kind {
+        CellKind::Count | CellKind::Signed => FieldType::Integer,
+        CellKind::Decimal => FieldType::Decimal,
+        CellKind::Amount => FieldType::Amount,
+    }
+}
+
+/// `{var}` and `{var.key}` replaced by an `each` binding; other braces are left alone.
+pub fn substitute(src: &str, bindings: &[(String, BTreeMap<String, String>)]) -> String {
+    if bindings.is_empty() {
+        return src.to_string();
+    }
+    let mut out = src.to_string();
+    for (var, map) in bindings {
+        for (key, val) in map {
+            let pat = if key == "id" { format!("{{{var}}}") } else { format!("{{{var}.{key}}}") };
+            out = out.replace(&pat, val);
+        }
+    }
+    out
+}
+
+fn join_id(parts: &[&str]) -> String {
+    parts.iter().filter(|p| !p.is_empty()).copied().collect::<Vec<_>>().join(".")
+}
+
+/// Does a glob (`*` = one segment) match an id?
+pub fn glob_match(glob: &str, id: &str) -> bool {
+    let g: Vec<&str> = glob.split('.').collect();
+    let i: Vec<&str> = id.split('.').collect();
+    g.len() == i.len() && g.iter().zip(&i).all(|(a, b)| *a == "*" || a == b)
+}
+
+pub fn compile(dir: Option<std::path::PathBuf>, files: &[(String, String)]) -> Result<RuleSet, Vec<RuleError>> {
+    let mut errors = Vec::new();
+    let mut parsed = Vec::new();
+    for (path, text) in files {
+        match parse_file(path, text) {
+            Ok(f) => parsed.push((path.as_str(), text.as_str(), f)),
+            Err(e) => errors.push(e),
+        }
+    }
+
+    let mut set = RuleSet { dir, ..RuleSet::default() };
+    // Pass 1: everything that defines field ids, so checks anywhere may refer to them.
+    let mut scalar_ids: BTreeSet<String> = BTreeSet::new();
+    for (path, src, file) in &parsed {
+        let mut ctx = Ctx { path, src, errors: Vec::new() };
+        for s in &file.sections {
+            compile_section(&mut ctx, s, &mut set);
+        }
+        for t in &file.tables {
+            compile_table(&mut ctx, t, &mut set);
+        }
+        for f in &file.fields {
+            if !scalar_ids.insert(f.value.id.value.clone()) {
+                ctx.err_at(&f.value.id.referenced, format!("field `{}` is defined twice", f.value.id.value));
+            }
+        }
+        for d in &file.deadlines {
+            compile_deadline(&mut ctx, d, &mut set);
+        }
+        errors.append(&mut ctx.errors);
+    }
+    for (path, src, file) in &parsed {
+        let mut ctx = Ctx { path, src, errors: Vec::new() };
+        for f in &file.fields {
+            compile_field(&mut ctx, f, &mut set);
+        }
+        errors.append(&mut ctx.errors);
+    }
+    // Fields that read table fields are extracted after the tables.
+    let table_ids: BTreeSet<String> = set
+        .known
+        .keys()
+        .filter(|k| !scalar_ids.contains(*k))
+        .cloned()
+        .collect();
+    let mut late: BTreeSet<String> = BTreeSet::new();
+    for f in &set.fields {
+        let reads: Vec<&String> = f
+            .from
+            .iter()
+            .chain(f.finders.iter().filter_map(|fi| match &fi.scope {
+                Scope::Field(id) => Some(id),
+                _ => None,
+            }))
+            .collect();
+        if reads.iter().any(|id| table_ids.contains(*id) || late.contains(*id)) {
+            late.insert(f.id.clone());
+        }
+    }
+    for f in &mut set.fields {
+        f.after_tables = late.contains(&f.id);
+    }
+    let mut check_ids = BTreeSet::new();
+    for (path, src, file) in &parsed {
+        let mut ctx = Ctx { path, src, errors: Vec::new() };
+        for c in &file.checks {
+            if !check_ids.insert(c.value.id.value.clone()) {
+                ctx.err_at(&c.value.id.referenced, format!("check `{}` is defined twice", c.value.id.value));
+                continue;
+            }
+            compile_check(&mut ctx, c, &mut set);
+        }
+        errors.append(&mut ctx.errors);
+    }
+    if errors.is_empty() { Ok(set) } else { Err(errors) }
+}
+
+fn compile_section(ctx: &mut Ctx, s: &Spanned<SectionDef>, set: &mut RuleSet) {
+    let d = &s.value;
+    let Some(heading) = ctx.regex(&d.heading) else { return };
+    if set.known.contains_key(&d.id.value) {
+        ctx.err_at(&d.id.referenced, format!("`{}` is defined twice", d.id.value));
+        return;
+    }
+    set.known.insert(d.id.value.clone(), (d.label.clone(), FieldType::Text));
+    set.known.insert(format!("{}.body", d.id.value), (format!("{}（正文）", d.label), FieldType::Text));
+    set.sections.push(SectionRule {
+        id: d.id.value.clone(),
+        label: d.label.clone(),
+        heading,
+        origin: ctx.origin(&s.referenced),
+    });
+}
+
+fn compile_deadline(ctx: &mut Ctx, s: &Spanned<DeadlineDef>, set: &mut RuleSet) {
+    let d = &s.value;
+    let kind = match d.kind.as_str() {
+        "government" => DeadlineKind::Government,
+        "department" => DeadlineKind::Department,
+        "any" => DeadlineKind::Any,
+        other => {
+            ctx.err_at(&s.referenced, format!("deadline kind `{other}`: use government, department or any"));
+            return;
+        }
+    };
+    let md: Vec<u32> = d.due.split('-').filter_map(|p| p.parse().ok()).collect();
+    if md.len() != 2 || crate::model::Date::new(2001, md[0], md[1]).is_none() {
+        ctx.err_at(&s.referenced, format!("deadline due `{}`: write month-day, e.g. 03-31", d.due));
+        return;
+    }
+    set.deadlines.push(Deadline { from: d.years.0, to: d.years.1, kind, month: md[0], day: md[1] });
+}
+
+fn compile_table(ctx: &mut Ctx, s: &Spanned<TableDef>, set: &mut RuleSet) {
+    let d = &s.value;
+    let start = ctx.regex(&d.start);
+    let end = d.end.as_ref().and_then(|e| ctx.regex(e));
+    let default_kind = d.kind.as_ref().map_or(Some(CellKind::Count), |k| parse_kind(ctx, k));
+    let when = d.when.as_ref().and_then(|w| match Expr::parse(&w.value, &Host) {
+        Ok(e) => Some(e),
+        Err(e) => {
+            ctx.err_in(w, e.offset, e.message);
+            None
+        }
+    });
+    let mut columns = Vec::new();
+    for c in &d.columns {
+        let kind = match &c.value.kind {
+            Some(k) => parse_kind(ctx, k),
+            None => default_kind,
+        };
+        columns.push(Column { id: c.value.id.clone(), label: c.value.label.clone(), kind: kind.unwrap_or(CellKind::Count) });
+    }
+    let col_index = |ctx: &mut Ctx, name: &str, loc: &Location| -> Option<usize> {
+        let i = columns.iter().position(|c| c.id == name);
+        if i.is_none() {
+            let names: Vec<&str> = columns.iter().map(|c| c.id.as_str()).collect();
+            ctx.err_at(loc, format!("no column `{name}` in table `{}` (columns: {})", d.id.value, names.join(", ")));
+        }
+        i
+    };
+    let mut row_sums = Vec::new();
+    for r in &d.row_sums {
+        let parts: Vec<Option<usize>> = r.value.parts.iter().map(|p| col_index(ctx, p, &r.referenced)).collect();
+        let total = col_index(ctx, &r.value.total, &r.referenced);
+        if let (Some(parts), Some(total)) = (parts.into_iter().collect::<Option<Vec<_>>>(), total) {
+            row_sums.push(Identity { parts, total });
+        }
+    }
+    let mut at_least = Vec::new();
+    for a in &d.at_least {
+        if let (Some(x), Some(y)) = (col_index(ctx, &a.value.0, &a.referenced), col_index(ctx, &a.value.1, &a.referenced)) {
+            at_least.push((x, y));
+        }
+    }
+    let mut rows = Vec::new();
+    for r in &d.rows {
+        let rd = &r.value;
+        let regex = match (&rd.pattern, &rd.match_text) {
+            (Some(p), _) => ctx.regex(p),
+            (None, Some(m)) => {
+                let src = format!("{}{}", ITEM_NUMBER, crate::text::loose_pattern(&m.value));
+                compile_regex(&src).map_err(|e| ctx.err_in(m, 0, e)).ok()
+            }
+            (None, None) => {
+                let src = format!("{}{}", ITEM_NUMBER, crate::text::loose_pattern(&rd.label));
+                compile_regex(&src).map_err(|e| ctx.err_at(&r.referenced, e)).ok()
+            }
+        };
+        if let Some(regex) = regex {
+            rows.push(Row { id: rd.id.clone(), label: rd.label.clone(), regex });
+        }
+    }
+    let mut balances = Vec::new();
+    for b in &d.balances {
+        let resolve = |names: &[String]| -> Result<Vec<usize>, String> {
+            let mut out = Vec::new();
+            for n in names {
+                let hits: Vec<usize> = rows
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, r)| match n.strip_suffix(".*") {
+                        Some(stem) => r.id.starts_with(&format!("{stem}.")),
+                        None => r.id == *n,
+                    })
+                    .map(|(i, _)| i)
+                    .collect();
+                if hits.is_empty() {
+                    return Err(format!("balance names row `{n}`, which table `{}` does not have", d.id.value));
+                }
+                out.extend(hits);
+            }
+            Ok(out)
+        };
+        match (resolve(&b.value.lhs), resolve(&b.value.rhs)) {
+            (Ok(lhs), Ok(rhs)) => balances.push(TableIdentity { lhs, rhs, columns: (0..columns.len()).collect() }),
+            (Err(m), _) | (_, Err(m)) => ctx.err_at(&b.referenced, m),
+        }
+    }
+    let prefix = d.prefix.clone().unwrap_or_else(|| d.id.value.clone());
+    for r in &rows {
+        for c in &columns {
+            let id = join_id(&[&prefix, &r.id, &c.id]);
+            let label = format!("{}·{}", r.label, c.label);
+            set.known.entry(id).or_insert((label, field_type_of(c.kind)));
+        }
+    }
+    if set.tables.iter().any(|t| t.id == d.id.value) {
+        ctx.err_at(&d.id.referenced, format!("table `{}` is defined twice", d.id.value));
+        return;
+    }
+    if let Some(start) = start {
+        set.tables.push(TableRule {
+            id: d.id.value.clone(),
+            label: d.label.clone(),
+            prefix,
+            when,
+            start,
+            end,
+            columns,
+            rows,
+            row_sums,
+            at_least,
+            balances,
+            origin: ctx.origin(&s.referenced),
+        });
+    }
+}
+
+/// Item numbers that may precede a row label ("6.", "（三）", "一、"): part of the label's match so
+/// that a number glued to the previous row's last cell ("…00000016.属于…") is not read as a cell.
+const ITEM_NUMBER: &str = r"(?:(?:[0-9]{1,2}|[一二三四五六七八九十]{1,3})\s*[.．、]\s*|[（(]\s*[一二三四五六七八九十]{1,3}\s*[)）]\s*)?";
+
+fn compile_field(ctx: &mut Ctx, s: &Spanned<FieldDef>, set: &mut RuleSet) {
+    let d = &s.value;
+    let Some(ty) = FieldType::parse(&d.ty.value) else {
+        ctx.err_in(&d.ty, 0, format!("unknown type `{}`: use integer, decimal, amount, date, year or text", d.ty.value));
+        return;
+    };
+    let mut finders = Vec::new();
+    for f in &d.find {
+        let fd = &f.value;
+        let scope = match &fd.scope {
+            Some(sc) => parse_scope(ctx, sc, false),
+            None => Some(Scope::Text),
+        };
+        if let Some(Scope::Field(id)) = &scope {
+            let earlier = set.fields.iter().any(|x| &x.id == id) || set.known.contains_key(id);
+            if !earlier {
+                ctx.err_in(fd.scope.as_ref().unwrap_or(&fd.pattern), 0, format!("field:{id} is not a field defined before `{}`", d.id.value));
+            }
+        }
+        if let Some(Scope::Part(p)) = &scope {
+            if !set.sections.iter().any(|x| &x.id == p) {
+                ctx.err_in(fd.scope.as_ref().unwrap_or(&fd.pattern), 0, format!("no section `{p}` is defined"));
+            }
+        }
+        let regex = ctx.regex(&fd.pattern);
+        if let (Some(re), Some(v)) = (&regex, &fd.value) {
+            for name in template_names(&v.value) {
+                if !re.capture_names().flatten().any(|n| n == name) {
+                    ctx.err_in(v, 0, format!("value uses group `{name}`, which the pattern does not capture"));
+                }
+            }
+        }
+        if let (Some(scope), Some(regex)) = (scope, regex) {
+            finders.push(Finder { scope, regex, value: fd.value.as_ref().map(|v| v.value.clone()), last: fd.last });
+        }
+    }
+    for fr in &d.from {
+        let ok = set.fields.iter().any(|x| x.id == fr.value) || set.known.contains_key(&fr.value);
+        if !ok {
+            ctx.err_in(fr, 0, format!("`{}` is not a field defined before `{}`", fr.value, d.id.value));
+        }
+    }
+    let default = match &d.default {
+        Some(v) => match ty.convert(v) {
+            Some(v) => Some(v),
+            None => {
+                ctx.err_at(&s.referenced, format!("default `{v}` is not a valid {}", d.ty.value));
+                None
+            }
+        },
+        None => None,
+    };
+    if set.known.contains_key(&d.id.value) && !set.fields.iter().all(|f| f.id != d.id.value) {
+        return;
+    }
+    set.known.insert(d.id.value.clone(), (d.label.clone(), ty));
+    set.fields.push(FieldRule {
+        id: d.id.value.clone(),
+        label: d.label.clone(),
+        ty,
+        finders,
+        from: d.from.iter().map(|f| f.value.clone()).collect(),
+        default,
+        hidden: d.hidden,
+        after_tables: false,
+        origin: ctx.origin(&s.referenced),
+    });
+}
+
+/// Names used as `{name}` in a finder's value template.
+fn template_names(v: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut rest = v;
+    while let Some(i) = rest.find('{') {
+        let after = &rest[i + 1..];
+        let Some(j) = after.find('}') else { break };
+        out.push(after[..j].to_string());
+        rest = &after[j + 1..];
+    }
+    out
+}
+
+fn each_bindings(ctx: &mut Ctx, c: &CheckDef, set: &RuleSet) -> Vec<Vec<(String, BTreeMap<String, String>)>> {
+    let mut combos: Vec<Vec<(String, BTreeMap<String, String>)>> = vec![Vec::new()];
+    for (var, def) in &c.each {
+        let items: Vec<BTreeMap<String, String>> = match &def.value {
+            EachDef::Selector(sel) => {
+                let table_items = |t: &TableRule, rows: bool| -> Vec<BTreeMap<String, String>> {
+                    if rows {
+                        t.rows.iter().map(|r| BTreeMap::from([("id".to_string(), r.id.clone()), ("label".to_string(), r.label.clone())])).collect()
+                    } else {
+                        t.columns.iter().map(|r| BTreeMap::from([("id".to_string(), r.id.clone()), ("label".to_string(), r.label.clone())])).collect()
+                    }
+                };
+                let (kind, name) = sel.split_once(':').unwrap_or(("", sel));
+                match (kind, set.tables.iter().find(|t| t.id == name)) {
+                    ("table", Some(t)) => table_items(t, false),
+                    ("rows", Some(t)) => table_items(t, true),
+                    _ => {
+                        ctx.err_at(&def.referenced, format!("each `{var}`: `{sel}` is not `table:ID` or `rows:ID` of a defined table, nor a list"));
+                        return Vec::new();
+                    }
+                }
+            }
+            EachDef::Ids(list) => list
+                .iter()
+                .map(|it| match it {
+                    EachItem::Id(s) => BTreeMap::from([("id".to_string(), s.clone()), ("label".to_string(), s.clone())]),
+                    EachItem::Map(m) => {
+                        let mut m = m.clone();
+                        if !m.contains_key("id") {
+                            ctx.err_at(&def.referenced, format!("each `{var}`: every mapping needs an `id`"));
+                        }
+                        m.entry("label".to_string()).or_insert_with(|| m.get("id").cloned().unwrap_or_default());
+                        m
+                    }
+                })
+                .collect(),
+        };
+        if items.is_empty() {
+            ctx.err_at(&def.referenced, format!("each `{var}` has no values: the check would never run"));
+            return Vec::new();
+        }
+        let mut next = Vec::new();
+        for combo in &combos {
+            for it in &items {
+                let mut c2 = combo.clone();
+                c2.push((var.clone(), it.clone()));
+                next.push(c2);
+            }
+        }
+        combos = next;
+    }
+    combos
+}
+
+fn substituted(s: &S, b: &[(String, BTreeMap<String, String>)]) -> S {
+    Spanned::new(substitute(&s.value, b), s.referenced, s.defined)
+}
+
+fn compile_check(ctx: &mut Ctx, s: &Spanned<CheckDef>, set: &mut RuleSet) {
+    let c = &s.value;
+    let severity = match c.severity.value.as_str() {
+        "off" => None,
+        v => match Severity::parse(v) {
+            Some(sev) => Some(sev),
+            None => {
+                ctx.err_in(&c.severity, 0, format!("severity `{v}`: use error, warning, info or off"));
+                return;
+            }
+        },
+    };
+    if c.assert.is_none() && c.pattern.is_none() && c.status.is_none() {
+        ctx.err_at(&s.referenced, format!("check `{}` needs `assert`, `pattern` or `status`", c.id.value));
+        return;
+    }
+    let status = match c.status.as_ref().map(|s| s.value.as_str()) {
+        None => None,
+        Some("ambiguous") => Some(true),
+        Some("blank") => Some(false),
+        Some(other) => {
+            ctx.err_in(c.status.as_ref().unwrap_or(&c.id), 0, format!("status `{other}`: use ambiguous or blank"));
+            return;
+        }
+    };
+    for g in &c.fields {
+        if !set.known.keys().any(|k| glob_match(g, k)) {
+            ctx.err_at(&s.referenced, format!("`fields` glob `{g}` matches no field"));
+        }
+    }
+    if c.absent && c.pattern.is_none() {
+        ctx.err_at(&s.referenced, "`absent` goes with `pattern`");
+    }
+    if c.scope.is_some() && c.pattern.is_none() {
+        ctx.err_at(&s.referenced, "`in` goes with `pattern`");
+    }
+    let errors_before = ctx.errors.len();
+    let mut instances = Vec::new();
+    for b in each_bindings(ctx, c, set) {
+        let key_suffix = if b.is_empty() {
+            String::new()
+        } else {
+            let parts: Vec<String> = b.iter().map(|(v, m)| format!("{v}={}", m.get("id").cloned().unwrap_or_default())).collect();
+            format!("[{}]", parts.join(","))
+        };
+        let mut locals: BTreeSet<String> = BTreeSet::new();
+        let body = if let Some(ambiguous) = status {
+            for n in ["field", "label", "candidates", "raw"] {
+                locals.insert(n.into());
+            }
+            CheckBody::Status { ambiguous, globs: c.fields.clone() }
+        } else if let Some(p) = &c.pattern {
+            let p = substituted(p, &b);
+            let scope = match &c.scope {
+                Some(sc) => parse_scope(ctx, &substituted(sc, &b), true),
+                None => Some(Scope::Text),
+            };
+            let Some(regex) = ctx.regex(&p) else { continue };
+            locals.insert("match".into());
+            for n in regex.capture_names().flatten() {
+                locals.insert(n.to_string());
+            }
+            let assert = match &c.assert {
+                Some(a) => parse_expr(ctx, &substituted(a, &b), set, &locals),
+                None => None,
+            };
+            let Some(scope) = scope else { continue };
+            CheckBody::Pattern { scope, regex, assert, absent: c.absent, max: c.max.unwrap_or(20).max(1) }
+        } else {
+            let a = c.assert.as_ref().map(|a| substituted(a, &b));
+            match a.and_then(|a| parse_expr(ctx, &a, set, &locals)) {
+                Some(e) => CheckBody::Assert(e),
+                None => continue,
+            }
+        };
+        let when = c.when.as_ref().and_then(|w| parse_expr(ctx, &substituted(w, &b), set, &BTreeSet::new()));
+        let msg = substituted(&c.message, &b);
+        let message = match Template::parse(&msg.value, &Host) {
+            Ok(t) => {
+                check_refs(ctx, &msg, &t.refs(), set, &locals);
+                t
+            }
+            Err(e) => {
+                ctx.err_in(&msg, e.offset, format!("message: {}", e.message));
+                continue;
+            }
+        };
+        instances.push(CheckInstance { key_suffix, when, body, message });
+    }
+    let examples = compile_examples(ctx, c);
+    if ctx.errors.len() > errors_before {
+        return;
+    }
+    set.checks.push(CheckRule {
+        id: c.id.value.clone(),
+        severity,
+        description: c.description.clone(),
+        instances,
+        examples,
+        origin: ctx.origin(&s.referenced),
+    });
+}
+
+fn parse_expr(ctx: &mut Ctx, s: &S, set: &RuleSet, locals: &BTreeSet<String>) -> Option<Expr> {
+    match Expr::parse(&s.value, &Host) {
+        Ok(e) => {
+            let before = ctx.errors.len();
+            check_refs(ctx, s, &e.refs(), set, locals);
+            (ctx.errors.len() == before).then_some(e)
+        }
+        Err(e) => {
+            ctx.err_in(s, e.offset, e.message);
+            None
+        }
+    }
+}
+
+/// Every reference must name a field the rules define (or a previous-year field, or a pattern
+/// capture): a typo would otherwise make a check silently never apply.
+fn check_refs(ctx: &mut Ctx, s: &S, refs: &[(String, usize)], set: &RuleSet, locals: &BTreeSet<String>) {
+    for (r, off) in refs {
+        if locals.contains(r) {
+            continue;
+        }
+        let id = r.strip_prefix("prev.").unwrap_or(r);
+        let known = if id.contains('*') {
+            set.known.keys().any(|k| glob_match(id, k))
+        } else {
+            set.known.contains_key(id)
+        };
+        if !known {
+            let hint = set
+                .known
+                .keys()
+                .filter(|k| k.split('.').next() == id.split('.').next())
+                .take(4)
+                .cloned()
+                .collect::<Vec<_>>();
+            let hint = if hint.is_empty() { String::new() } else { format!(" (similar: {})", hint.join(", ")) };
+            ctx.err_in(s, *off, format!("unknown field `{r}`{hint}"));
+        }
+    }
+}
+
+fn compile_examples(ctx: &mut Ctx, c: &CheckDef) -> Vec<Example> {
+    let mut out = Vec::new();
+    let Some(ex) = &c.examples else { return out };
+    for (fire, list) in [(true, &ex.value.fire), (false, &ex.value.pass)] {
+        for e in list {
+            if e.value.text.is_none() && e.value.fields.is_none() {
+                ctx.err_at(&e.referenced, "an example needs `text` or `fields`");
+                continue;
+            }
+            out.push(Example {
+                fire,
+                text: e.value.text.clone(),
+                fields: e.value.fields.clone(),
+                prev: e.value.prev.clone(),
+                origin: ctx.origin(&e.referenced),
+            });
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn substitute_replaces_only_bound_names() {
+        let b = vec![("col".to_string(), BTreeMap::from([("id".to_string(), "person".to_string()), ("label".to_string(), "自然人".to_string())]))];
+        assert_eq!(substitute("t3.new.{col} {col.label} {t3.x}", &b), "t3.new.person 自然人 {t3.x}");
+    }
+
+    #[test]
+    fn glob_matches_one_segment() {
+        assert!(glob_match("t3.denied.*.total", "t3.denied.1.total"));
+        assert!(!glob_match("t3.denied.*.total", "t3.denied.total"));
+        assert!(!glob_match("t3.*", "t3.new.total"));
+    }
+}

@@ -1,0 +1,257 @@
+//! The YAML shape of a rule file, as a reviewer writes it. Unknown keys are errors.
+//!
+//! Every rule file is a mapping with any of the keys `fields`, `sections`, `tables`, `deadlines`,
+//! `checks`. `compile.rs` turns these into the engine's compiled rules and reports mistakes as
+//! `path:line:col: message`.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+use serde_saphyr::Spanned;
+
+pub type S = Spanned<String>;
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct RuleFile {
+    #[serde(default)]
+    pub fields: Vec<Spanned<FieldDef>>,
+    #[serde(default)]
+    pub sections: Vec<Spanned<SectionDef>>,
+    #[serde(default)]
+    pub tables: Vec<Spanned<TableDef>>,
+    #[serde(default)]
+    pub deadlines: Vec<Spanned<DeadlineDef>>,
+    #[serde(default)]
+    pub checks: Vec<Spanned<CheckDef>>,
+}
+
+/// A field read from the report text by patterns, or taken from other fields.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FieldDef {
+    pub id: S,
+    pub label: String,
+    #[serde(rename = "type")]
+    pub ty: S,
+    /// Tried in order; the first that yields a value wins.
+    #[serde(default)]
+    pub find: Vec<Spanned<FinderDef>>,
+    /// Shorthand: the first of these fields that is present.
+    #[serde(default)]
+    pub from: Vec<S>,
+    /// Value when nothing is found (e.g. `none` for the template).
+    #[serde(default)]
+    pub default: Option<String>,
+    /// Internal fields (section bodies…) are used by checks but not listed to the reviewer.
+    #[serde(default)]
+    pub hidden: bool,
+    #[serde(default)]
+    pub description: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FinderDef {
+    /// Where to look: text | head | tail | part.N | field:ID (default text).
+    #[serde(default, rename = "in")]
+    pub scope: Option<S>,
+    pub pattern: S,
+    /// The value to take: a constant, or a template of named groups like "{agency}{rest}".
+    /// Default: the group `value`, else the whole match.
+    #[serde(default)]
+    pub value: Option<S>,
+    /// Take the last match instead of the first.
+    #[serde(default)]
+    pub last: bool,
+}
+
+/// One numbered part of a report, found by its heading.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SectionDef {
+    pub id: S,
+    pub label: String,
+    pub heading: S,
+}
+
+/// A table layout: a region of the text, its columns and its rows, and the identities its
+/// numbers obey (which are also what settles a digit run flattened without separators).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TableDef {
+    pub id: S,
+    pub label: String,
+    /// Field ids are `<prefix>.<row>.<column>` (empty parts left out); default: the id.
+    #[serde(default)]
+    pub prefix: Option<String>,
+    /// Expression over fields already found (e.g. the template) deciding if this layout applies.
+    #[serde(default)]
+    pub when: Option<S>,
+    /// Where the table starts and (optionally) ends: regexes.
+    pub start: S,
+    #[serde(default)]
+    pub end: Option<S>,
+    /// Cell kind for every column unless the column says otherwise: count | signed | decimal | amount.
+    #[serde(default)]
+    pub kind: Option<S>,
+    pub columns: Vec<Spanned<ColumnDef>>,
+    pub rows: Vec<Spanned<RowDef>>,
+    /// Within every row: the `parts` columns add up to the `total` column.
+    #[serde(default)]
+    pub row_sums: Vec<Spanned<RowSumDef>>,
+    /// Within every row: column `a` is at least column `b` (e.g. 历年累计 ≥ 本年度).
+    #[serde(default)]
+    pub at_least: Vec<Spanned<(String, String)>>,
+    /// Between rows, column by column: the rows in `lhs` add up to the rows in `rhs`. Row ids may
+    /// end in `.*` for every numbered sub-row.
+    #[serde(default)]
+    pub balances: Vec<Spanned<BalanceDef>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ColumnDef {
+    pub id: String,
+    pub label: String,
+    #[serde(default)]
+    pub kind: Option<S>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RowDef {
+    /// Row id; may be empty for a table with a single row.
+    pub id: String,
+    pub label: String,
+    /// Text of the row label as printed (matched loosely: spacing and punctuation width ignored).
+    /// Default: the label.
+    #[serde(rename = "match", default)]
+    pub match_text: Option<S>,
+    /// A regex instead of `match`, for labels that need one.
+    #[serde(default)]
+    pub pattern: Option<S>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RowSumDef {
+    pub parts: Vec<String>,
+    pub total: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BalanceDef {
+    pub lhs: Vec<String>,
+    pub rhs: Vec<String>,
+}
+
+/// A publication deadline: reports for `years` (inclusive range) by agencies of `kind`
+/// (government | department | any) are due on month-day `due` of the following year.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeadlineDef {
+    pub years: (i32, i32),
+    pub kind: String,
+    pub due: String,
+}
+
+/// A check: an assertion over fields, or a text pattern.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CheckDef {
+    pub id: S,
+    /// error | warning | info | off
+    pub severity: S,
+    pub message: S,
+    #[serde(default)]
+    pub description: Option<String>,
+    /// Run the check once per binding: `{col: [person, total]}`, `{col: table:t3}`, or a list of
+    /// mappings. `{col}` / `{col.label}` in the other keys are replaced before they are read.
+    #[serde(default)]
+    pub each: BTreeMap<String, Spanned<EachDef>>,
+    /// Precondition: the check applies only when this is true.
+    #[serde(default)]
+    pub when: Option<S>,
+    /// The assertion; a finding is raised when it is false.
+    #[serde(default)]
+    pub assert: Option<S>,
+    /// A text pattern: a finding per match (or, with `absent: true`, when nothing matches).
+    #[serde(default)]
+    pub pattern: Option<S>,
+    /// Where the pattern looks: text | head | tail | title | part.N (default text).
+    #[serde(default, rename = "in")]
+    pub scope: Option<S>,
+    #[serde(default)]
+    pub absent: bool,
+    /// Fire once per field in this state: `ambiguous` or `blank` (with `fields` globs to narrow).
+    #[serde(default)]
+    pub status: Option<S>,
+    #[serde(default)]
+    pub fields: Vec<String>,
+    /// At most this many findings per report from one pattern (default 20).
+    #[serde(default)]
+    pub max: Option<usize>,
+    #[serde(default)]
+    pub examples: Option<Spanned<ExamplesDef>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub enum EachDef {
+    /// `table:t3` (its columns) or `fields:t3.*.total` style selectors.
+    Selector(String),
+    Ids(Vec<EachItem>),
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub enum EachItem {
+    Id(String),
+    Map(BTreeMap<String, String>),
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct ExamplesDef {
+    /// Inputs on which the check must fire.
+    #[serde(default)]
+    pub fire: Vec<Spanned<ExampleDef>>,
+    /// Inputs on which it must not.
+    #[serde(default)]
+    pub pass: Vec<Spanned<ExampleDef>>,
+}
+
+/// A report text (run through the whole pipeline), or field values (checks only).
+/// In `fields`, a list value means an ambiguous field with those candidates; `~` a blank cell.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExampleDef {
+    #[serde(default)]
+    pub text: Option<String>,
+    #[serde(default)]
+    pub fields: Option<BTreeMap<String, Option<ExampleValue>>>,
+    /// A second report: the previous year's, for cross-year checks.
+    #[serde(default)]
+    pub prev: Option<BTreeMap<String, Option<ExampleValue>>>,
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Deserialize, Clone)]
+#[serde(untagged)]
+pub enum ExampleValue {
+    Int(i64),
+    Float(f64),
+    Text(String),
+    Candidates(Vec<Option<ExampleScalar>>),
+}
+
+#[derive(Debug, Deserialize, Clone)]
+#[serde(untagged)]
+pub enum ExampleScalar {
+    Int(i64),
+    Float(f64),
+    Text(String),
+}
