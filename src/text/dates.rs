@@ -21,7 +21,7 @@ static DATE_RE: LazyLock<Regex> = LazyLock::new(|| {
     let cjk = format!(
         r"(?P<cy>[0-9０-９]{{4}}|[〇○零OＯ0０一二三四五六七八九]{{4}}){sp}年{sp}(?P<cm>[0-9０-９]{{1,2}}|[一二三四五六七八九十]{{1,3}}){sp}月{sp}(?P<cd>[0-9０-９]{{1,2}}|[一二三四五六七八九十廿卅]{{1,4}}){sp}[日号]"
     );
-    let num = r"(?P<iy>[0-9０-９]{4})(?P<s1>[-/.－／．])(?P<im>[0-9０-９]{1,2})(?P<s2>[-/.－／．])(?P<id>[0-9０-９]{1,2})(?P<time>\s{1,3}(?P<hh>[0-9０-９]{1,2})[:：](?P<mm>[0-9０-９]{2})(?:[:：](?P<ss>[0-9０-９]{2}))?)?";
+    let num = r"(?P<iy>[0-9０-９]{4})(?P<s1>[-/.－／．])(?P<im>[0-9０-９]{1,2})(?P<s2>[-/.－／．])(?P<id>[0-9０-９]{1,2})(?P<time>[ \t\u{a0}\u{3000}]{1,3}(?P<hh>[0-9０-９]{1,2})[:：](?P<mm>[0-9０-９]{2})(?:[:：](?P<ss>[0-9０-９]{2}))?)?";
     Regex::new(&format!("{cjk}|{num}")).expect("date pattern is valid")
 });
 
@@ -75,9 +75,7 @@ fn accept(text: &str, caps: &Captures<'_>) -> Option<(Range<usize>, Date)> {
 
     if let Some(y) = caps.name("cy") {
         let chinese_year = !is_digit(y.as_str().chars().next()?);
-        let glued = before.is_some_and(|c| {
-            if chinese_year { is_chinese_year_char(c) } else { is_digit(c) }
-        });
+        let glued = before.is_some_and(|c| if chinese_year { is_chinese_year_char(c) } else { is_digit(c) });
         if glued {
             return None;
         }
@@ -263,6 +261,8 @@ mod tests {
         let found = find_dates("2021年1月1日至12月31日");
         assert_eq!(found.len(), 1);
         // An invalid time is left out of the range, not allowed to spoil the date.
+        // A time on the next line belongs to something else.
+        assert_eq!(find_dates("2021-02-22\n08:58"), vec![(0..10, d(2021, 2, 22))]);
         let text = "2021-02-22 99:99";
         assert_eq!(find_dates(text), vec![(0..10, d(2021, 2, 22))]);
     }

@@ -49,14 +49,9 @@ pub fn chinese_number(s: &str) -> Option<i64> {
     if s.is_empty() {
         return None;
     }
-    let has_unit = s
-        .chars()
-        .any(|c| small_unit(c).is_some() || big_unit(c).is_some() || c == '廿' || c == '卅');
-    if has_unit {
-        with_units(s)
-    } else {
-        digit_by_digit(s)
-    }
+    let has_unit =
+        s.chars().any(|c| small_unit(c).is_some() || big_unit(c).is_some() || c == '廿' || c == '卅');
+    if has_unit { with_units(s) } else { digit_by_digit(s) }
 }
 
 /// "二○一二" → 2012; a single digit is just that digit. "两" only counts before a unit ("两千"), so
@@ -193,11 +188,7 @@ impl NarrativeNumber {
     /// The value as an integer when it is one ("1.5万" → 15000); `None` for fractions.
     pub fn as_int(&self) -> Option<i64> {
         let v = self.value;
-        if v.is_finite() && v.fract() == 0.0 && v.abs() < 9.0e15 {
-            Some(v as i64)
-        } else {
-            None
-        }
+        if v.is_finite() && v.fract() == 0.0 && v.abs() < 9.0e15 { Some(v as i64) } else { None }
     }
 }
 
@@ -343,9 +334,8 @@ fn arabic_figure(s: &str) -> Option<(f64, &str)> {
         if let Some(d) = ascii_digit(c) {
             if d == '.' {
                 // A point must be followed by a digit, else it is punctuation ("98.").
-                let next_is_digit = iter
-                    .peek()
-                    .is_some_and(|&(_, n)| ascii_digit(n).is_some_and(|x| x != '.'));
+                let next_is_digit =
+                    iter.peek().is_some_and(|&(_, n)| ascii_digit(n).is_some_and(|x| x != '.'));
                 if seen_point || !next_is_digit {
                     end = i;
                     break;
@@ -413,7 +403,22 @@ mod tests {
 
     #[test]
     fn not_numerals() {
-        for s in ["", "  ", "abc", "12", "十百", "一二十", "百", "万", "二十x", "两", "一十十", "亿万", "万万", "亿亿"] {
+        for s in [
+            "",
+            "  ",
+            "abc",
+            "12",
+            "十百",
+            "一二十",
+            "百",
+            "万",
+            "二十x",
+            "两",
+            "一十十",
+            "亿万",
+            "万万",
+            "亿亿",
+        ] {
             assert_eq!(chinese_number(s), None, "{s:?}");
         }
         // Overflow is refused, not wrapped.
@@ -428,7 +433,10 @@ mod tests {
     #[test]
     fn narrative_numbers_from_seeds() {
         let n = nn("300余条");
-        assert_eq!((n.as_int(), n.qualifier, n.percent, n.unit.as_str()), (Some(300), Qualifier::More, false, "条"));
+        assert_eq!(
+            (n.as_int(), n.qualifier, n.percent, n.unit.as_str()),
+            (Some(300), Qualifier::More, false, "条")
+        );
         assert!(n.is_approx());
 
         let n = nn("近1193篇");

@@ -174,7 +174,8 @@ mod tests {
 
     #[test]
     fn clean_text_is_borrowed() {
-        for s in ["", "2019年政府信息公开工作年度报告", "一、总体情况\n二、主动公开", "（一）予以公开 17"] {
+        for s in ["", "2019年政府信息公开工作年度报告", "一、总体情况\n二、主动公开", "（一）予以公开 17"]
+        {
             assert!(matches!(sanitize(s), Cow::Borrowed(_)), "{s:?}");
         }
         assert!(matches!(sanitize_line("单行文字"), Cow::Borrowed(_)));
