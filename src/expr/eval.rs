@@ -136,7 +136,12 @@ impl Evaluator<'_> {
             Kind::Cmp { op, lhs, rhs } => Value::Bool(self.compare(n, *op, lhs, rhs)?),
             Kind::Matches { text, re } => match self.value(text)? {
                 Value::Text(s) => Value::Bool(re.is_match(&s)),
-                other => return self.fail(n, format!("matches() needs text, got {}", type_name(&other))),
+                other => {
+                    return self.fail(
+                        n,
+                        format!("matches() needs text, got {}", type_name(&other)),
+                    );
+                }
             },
             Kind::Call { func, args } => return self.builtin(n, *func, args),
             Kind::Host { name, args } => {
@@ -164,7 +169,13 @@ impl Evaluator<'_> {
     fn boolean(&self, n: &Node) -> R<bool> {
         match self.value(n)? {
             Value::Bool(b) => Ok(b),
-            other => self.fail(n, format!("expected true or false, got {} ({other})", type_name(&other))),
+            other => self.fail(
+                n,
+                format!(
+                    "expected true or false, got {} ({other})",
+                    type_name(&other)
+                ),
+            ),
         }
     }
 
@@ -228,9 +239,14 @@ impl Evaluator<'_> {
             }
             Builtin::Sum => self.sum(n, args),
             Builtin::Len => match self.eval(self.arg(n, args, 0)?)? {
-                Val::One(Value::Text(s)) => one(Value::Int(i64::try_from(s.chars().count()).unwrap_or(i64::MAX))),
+                Val::One(Value::Text(s)) => one(Value::Int(
+                    i64::try_from(s.chars().count()).unwrap_or(i64::MAX),
+                )),
                 Val::List(vs) => one(Value::Int(i64::try_from(vs.len()).unwrap_or(i64::MAX))),
-                Val::One(other) => self.fail(n, format!("len() needs text or a list, got {}", type_name(&other))),
+                Val::One(other) => self.fail(
+                    n,
+                    format!("len() needs text or a list, got {}", type_name(&other)),
+                ),
             },
             Builtin::Numbers => {
                 let text = self.value(self.arg(n, args, 0)?)?;
@@ -242,63 +258,37 @@ impl Evaluator<'_> {
                     },
                     (t, u) => self.fail(
                         n,
-                        format!("numbers() needs text and a unit, got {} and {}", type_name(&t), type_name(&u)),
+                        format!(
+                            "numbers() needs text and a unit, got {} and {}",
+                            type_name(&t),
+                            type_name(&u)
+                        ),
                     ),
                 }
             }
-            Builtin::Date => {
-                let mut parts = [0i64; 3];
-                for (slot, a) in parts.iter_mut().zip(args) {
-                    *slot = match self.value(a)? {
-                        Value::Int(i) => i,
-                        other => return self.fail(n, format!("date() needs integers, got {}", type_name(&other))),
-                    };
-                }
-                let date = match (i32::try_from(parts[0]), u32::try_from(parts[1]), u32::try_from(parts[2])) {
-                    (Ok(y), Ok(m), Ok(d)) => Date::new(y, m, d),
-                    _ => None,
-                };
-                match date {
-                    Some(d) => one(Value::Date(d)),
-                    None => self.fail(n, format!("no such date {}-{}-{}", parts[0], parts[1], parts[2])),
-                }
-            }
+            Builtin::Date => self.date(n, args).map(Val::One),
             Builtin::YearOf => match self.value(self.arg(n, args, 0)?)? {
                 Value::Date(d) => one(Value::Int(i64::from(d.year))),
-                other => self.fail(n, format!("year_of() needs a date, got {}", type_name(&other))),
+                other => self.fail(
+                    n,
+                    format!("year_of() needs a date, got {}", type_name(&other)),
+                ),
             },
             Builtin::Min | Builtin::Max => {
-                let mut best: Option<Value> = None;
-                for a in args {
-                    let vals = match self.eval(a)? {
-                        Val::One(v) => vec![v],
-                        Val::List(vs) => vs,
-                    };
-                    for v in vals {
-                        best = Some(match best {
-                            None => v,
-                            Some(b) => {
-                                let o = match order(&v, &b) {
-                                    Ok(o) => o,
-                                    Err(e) => return self.fail(n, e),
-                                };
-                                let better = if func == Builtin::Min { o == Ordering::Less } else { o == Ordering::Greater };
-                                if better { v } else { b }
-                            }
-                        });
-                    }
-                }
-                match best {
-                    Some(v) => one(v),
-                    None => self.fail(n, "no values to compare"),
-                }
+                self.extreme(n, args, func == Builtin::Min).map(Val::One)
             }
             Builtin::Abs => {
                 let v = self.value(self.arg(n, args, 0)?)?;
                 let r = match v {
-                    Value::Int(i) => i.checked_abs().map(Value::Int).ok_or_else(|| "integer overflow".to_string()),
+                    Value::Int(i) => i
+                        .checked_abs()
+                        .map(Value::Int)
+                        .ok_or_else(|| "integer overflow".to_string()),
                     Value::Dec(d) => Ok(Value::Dec(d.abs())),
-                    Value::Amount { value, unit } => Ok(Value::Amount { value: value.abs(), unit }),
+                    Value::Amount { value, unit } => Ok(Value::Amount {
+                        value: value.abs(),
+                        unit,
+                    }),
                     other => Err(format!("abs() needs a number, got {}", type_name(&other))),
                 };
                 r.map(Val::One).or_else(|e| self.fail(n, e))
@@ -310,12 +300,77 @@ impl Evaluator<'_> {
         }
     }
 
+    /// `date(y, m, d)`: a real calendar date or an error.
+    fn date(&self, n: &Node, args: &[Node]) -> R<Value> {
+        let mut parts = [0i64; 3];
+        for (slot, a) in parts.iter_mut().zip(args) {
+            *slot = match self.value(a)? {
+                Value::Int(i) => i,
+                other => {
+                    return self.fail(
+                        n,
+                        format!("date() needs integers, got {}", type_name(&other)),
+                    );
+                }
+            };
+        }
+        let date = match (
+            i32::try_from(parts[0]),
+            u32::try_from(parts[1]),
+            u32::try_from(parts[2]),
+        ) {
+            (Ok(y), Ok(m), Ok(d)) => Date::new(y, m, d),
+            _ => None,
+        };
+        match date {
+            Some(d) => Ok(Value::Date(d)),
+            None => self.fail(
+                n,
+                format!("no such date {}-{}-{}", parts[0], parts[1], parts[2]),
+            ),
+        }
+    }
+
+    /// `min(…)` / `max(…)` over every argument, lists flattened; the value returned is the argument
+    /// itself, so an amount stays an amount.
+    fn extreme(&self, n: &Node, args: &[Node], smallest: bool) -> R<Value> {
+        let want = if smallest {
+            Ordering::Less
+        } else {
+            Ordering::Greater
+        };
+        let mut best: Option<Value> = None;
+        for a in args {
+            let vals = match self.eval(a)? {
+                Val::One(v) => vec![v],
+                Val::List(vs) => vs,
+            };
+            for v in vals {
+                best = Some(match best {
+                    None => v,
+                    Some(b) => match order(&v, &b) {
+                        Ok(o) if o == want => v,
+                        Ok(_) => b,
+                        Err(e) => return self.fail(n, e),
+                    },
+                });
+            }
+        }
+        match best {
+            Some(v) => Ok(v),
+            None => self.fail(n, "no values to compare"),
+        }
+    }
+
     /// Adds every numeric value present among the arguments; absent or blank ones are skipped.
     fn sum(&self, n: &Node, args: &[Node]) -> R<Val> {
         let mut acc = Value::Int(0);
         let add = |acc: &mut Value, v: Value, what: &str| -> R<()> {
             if v.as_f64().is_none() {
-                return self.fail(n, format!("sum() adds numbers, but {what} is {} ({v})", type_name(&v)));
+                return self.fail(
+                    n,
+                    format!("sum() adds numbers, but {what} is {} ({v})", type_name(&v)),
+                );
             }
             *acc = arith(ArithOp::Add, acc, &v).or_else(|e| self.fail(n, e))?;
             Ok(())
@@ -345,9 +400,15 @@ impl Evaluator<'_> {
 
 fn negate(v: &Value) -> Result<Value, String> {
     match v {
-        Value::Int(i) => i.checked_neg().map(Value::Int).ok_or_else(|| "integer overflow".to_string()),
+        Value::Int(i) => i
+            .checked_neg()
+            .map(Value::Int)
+            .ok_or_else(|| "integer overflow".to_string()),
         Value::Dec(d) => Ok(Value::Dec(-d)),
-        Value::Amount { value, unit } => Ok(Value::Amount { value: -value, unit: unit.clone() }),
+        Value::Amount { value, unit } => Ok(Value::Amount {
+            value: -value,
+            unit: unit.clone(),
+        }),
         other => Err(format!("cannot negate {}", type_name(other))),
     }
 }
@@ -362,7 +423,11 @@ fn verb(op: ArithOp) -> &'static str {
 }
 
 fn finite(d: f64) -> Result<f64, String> {
-    if d.is_finite() { Ok(d) } else { Err("number out of range".to_string()) }
+    if d.is_finite() {
+        Ok(d)
+    } else {
+        Err("number out of range".to_string())
+    }
 }
 
 /// Int with Int stays Int (checked); a division that does not come out even gives a decimal
@@ -385,12 +450,20 @@ pub(crate) fn arith(op: ArithOp, a: &Value, b: &Value) -> Result<Value, String> 
                     }
                 }
             };
-            r.map(Value::Int).ok_or_else(|| "integer overflow".to_string())
+            r.map(Value::Int)
+                .ok_or_else(|| "integer overflow".to_string())
         }
-        (Value::Text(x), Value::Text(y)) if op == ArithOp::Add => Ok(Value::Text(format!("{x}{y}"))),
+        (Value::Text(x), Value::Text(y)) if op == ArithOp::Add => {
+            Ok(Value::Text(format!("{x}{y}")))
+        }
         _ => {
             let (Some(x), Some(y)) = (a.as_f64(), b.as_f64()) else {
-                return Err(format!("cannot {} {} and {}", verb(op), type_name(a), type_name(b)));
+                return Err(format!(
+                    "cannot {} {} and {}",
+                    verb(op),
+                    type_name(a),
+                    type_name(b)
+                ));
             };
             let unit = amount_unit(a, b, op)?;
             let r = match op {
@@ -460,7 +533,11 @@ pub(crate) fn order(a: &Value, b: &Value) -> Result<Ordering, String> {
             } else {
                 Ordering::Greater
             }),
-            _ => Err(format!("cannot compare {} with {}", type_name(a), type_name(b))),
+            _ => Err(format!(
+                "cannot compare {} with {}",
+                type_name(a),
+                type_name(b)
+            )),
         },
     }
 }
@@ -480,7 +557,10 @@ fn contains(a: &Value, b: &Val) -> Result<bool, String> {
             Value::Text(needle) => Ok(hay.contains(needle.as_str())),
             other => Err(format!("cannot look for {} in text", type_name(other))),
         },
-        Val::One(other) => Err(format!("`in` needs a list or text on its right, got {}", type_name(other))),
+        Val::One(other) => Err(format!(
+            "`in` needs a list or text on its right, got {}",
+            type_name(other)
+        )),
     }
 }
 

@@ -8,7 +8,10 @@ pub(crate) enum Tok {
     Dec(f64),
     Str(String),
     /// A field reference or a function name: `t3.denied.*.total`, `deadline`.
-    Ref { path: String, glob: bool },
+    Ref {
+        path: String,
+        glob: bool,
+    },
     True,
     False,
     And,
@@ -62,7 +65,11 @@ fn keyword(word: &str) -> Option<Tok> {
 
 /// Tokenizes the whole source; the last token is always `Eof` at `src.len()`.
 pub(crate) fn lex(src: &str) -> Result<Vec<Token>, ParseError> {
-    let mut lx = Lexer { src, pos: 0, toks: Vec::new() };
+    let mut lx = Lexer {
+        src,
+        pos: 0,
+        toks: Vec::new(),
+    };
     lx.run()?;
     Ok(lx.toks)
 }
@@ -91,7 +98,11 @@ impl Lexer<'_> {
     }
 
     fn push(&mut self, tok: Tok, start: usize) {
-        self.toks.push(Token { tok, start, end: self.pos });
+        self.toks.push(Token {
+            tok,
+            start,
+            end: self.pos,
+        });
     }
 
     fn run(&mut self) -> Result<(), ParseError> {
@@ -109,7 +120,11 @@ impl Lexer<'_> {
                 self.operator(start, c)?;
             }
         }
-        self.toks.push(Token { tok: Tok::Eof, start: self.src.len(), end: self.src.len() });
+        self.toks.push(Token {
+            tok: Tok::Eof,
+            start: self.src.len(),
+            end: self.src.len(),
+        });
         Ok(())
     }
 
@@ -228,9 +243,24 @@ impl Lexer<'_> {
             ('>', Some('=')) => two(self, Tok::Ge),
             ('&', Some('&')) => two(self, Tok::And),
             ('|', Some('|')) => two(self, Tok::Or),
-            ('=', _) => return Err(ParseError::new(start, "`=` alone is not an operator; compare with `==`")),
-            ('&', _) => return Err(ParseError::new(start, "`&` alone is not an operator; use `&&` or `and`")),
-            ('|', _) => return Err(ParseError::new(start, "`|` alone is not an operator; use `||` or `or`")),
+            ('=', _) => {
+                return Err(ParseError::new(
+                    start,
+                    "`=` alone is not an operator; compare with `==`",
+                ));
+            }
+            ('&', _) => {
+                return Err(ParseError::new(
+                    start,
+                    "`&` alone is not an operator; use `&&` or `and`",
+                ));
+            }
+            ('|', _) => {
+                return Err(ParseError::new(
+                    start,
+                    "`|` alone is not an operator; use `||` or `or`",
+                ));
+            }
             ('!', _) => Tok::Not,
             ('<', _) => Tok::Lt,
             ('>', _) => Tok::Gt,
@@ -244,7 +274,10 @@ impl Lexer<'_> {
             (']', _) => Tok::RBracket,
             (',', _) => Tok::Comma,
             ('.', _) => {
-                return Err(ParseError::new(start, "unexpected `.`: a field reference starts with a letter or `_`"));
+                return Err(ParseError::new(
+                    start,
+                    "unexpected `.`: a field reference starts with a letter or `_`",
+                ));
             }
             _ => return Err(ParseError::new(start, unexpected_char(c))),
         };
@@ -266,6 +299,9 @@ fn unexpected_char(c: char) -> String {
     };
     match ascii {
         Some(a) => format!("unexpected character `{c}` (full-width; did you mean `{a}`?)"),
+        None if c.is_alphabetic() => format!(
+            "unexpected character `{c}`: field names use ASCII letters, digits and `_`; put text in quotes"
+        ),
         None => format!("unexpected character `{}`", c.escape_debug()),
     }
 }
@@ -275,21 +311,39 @@ mod tests {
     use super::*;
 
     fn toks(src: &str) -> Vec<Tok> {
-        lex(src).expect("lexes").into_iter().map(|t| t.tok).collect()
+        lex(src)
+            .expect("lexes")
+            .into_iter()
+            .map(|t| t.tok)
+            .collect()
     }
 
     fn r(path: &str, glob: bool) -> Tok {
-        Tok::Ref { path: path.to_string(), glob }
+        Tok::Ref {
+            path: path.to_string(),
+            glob,
+        }
     }
 
     #[test]
     fn dotted_references_are_one_token() {
         assert_eq!(
             toks("t3.denied.1.total + legacy.apply.received"),
-            vec![r("t3.denied.1.total", false), Tok::Plus, r("legacy.apply.received", false), Tok::Eof]
+            vec![
+                r("t3.denied.1.total", false),
+                Tok::Plus,
+                r("legacy.apply.received", false),
+                Tok::Eof
+            ]
         );
-        assert_eq!(toks("t3.denied.*.total"), vec![r("t3.denied.*.total", true), Tok::Eof]);
-        assert_eq!(toks("a.b*c"), vec![r("a.b", false), Tok::Star, r("c", false), Tok::Eof]);
+        assert_eq!(
+            toks("t3.denied.*.total"),
+            vec![r("t3.denied.*.total", true), Tok::Eof]
+        );
+        assert_eq!(
+            toks("a.b*c"),
+            vec![r("a.b", false), Tok::Star, r("c", false), Tok::Eof]
+        );
     }
 
     #[test]
@@ -315,7 +369,10 @@ mod tests {
 
     #[test]
     fn numbers() {
-        assert_eq!(toks("12 1.5 0.25"), vec![Tok::Int(12), Tok::Dec(1.5), Tok::Dec(0.25), Tok::Eof]);
+        assert_eq!(
+            toks("12 1.5 0.25"),
+            vec![Tok::Int(12), Tok::Dec(1.5), Tok::Dec(0.25), Tok::Eof]
+        );
         let e = lex("99999999999999999999").unwrap_err();
         assert_eq!(e.offset, 0);
         let e = lex("1 + 3x").unwrap_err();
@@ -333,7 +390,10 @@ mod tests {
                 Tok::Eof
             ]
         );
-        assert_eq!(toks("'say \"hi\"'"), vec![Tok::Str("say \"hi\"".into()), Tok::Eof]);
+        assert_eq!(
+            toks("'say \"hi\"'"),
+            vec![Tok::Str("say \"hi\"".into()), Tok::Eof]
+        );
         let e = lex("x == \"open").unwrap_err();
         assert_eq!(e.offset, 5);
         assert!(e.message.contains("unterminated"));
@@ -366,6 +426,11 @@ mod tests {
         let e = lex("\"年\" （").unwrap_err();
         assert_eq!(e.offset, 6);
         assert!(e.message.contains("`(`"), "{}", e.message);
+        let e = lex("template == 2019年").unwrap_err();
+        assert_eq!(e.offset, 16);
+        assert!(e.message.contains("quotes"), "{}", e.message);
+        // The ideographic space typed between Chinese words is whitespace.
+        assert_eq!(lex("a\u{3000}+\u{3000}b").unwrap().len(), 4);
     }
 
     #[test]

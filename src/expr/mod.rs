@@ -19,6 +19,14 @@
 //! `year_of(date)`, `min(…)`, `max(…)`, `abs(x)`, `default(x, fallback)`. Any other name is asked
 //! of the host ([`HostFunctions`] at parse time, [`Env::call`] at evaluation).
 //!
+//! Values: integer arithmetic stays integer and is checked (overflow and division by zero are
+//! errors); a division that does not come out even gives a decimal instead of truncating.
+//! Integers, decimals and amounts mix as `f64` and compare equal within [`TOLERANCE`]; amounts keep
+//! their unit and amounts in different units never mix. Dates compare with dates, texts with texts
+//! (`+` concatenates). `x in [..]` tests equality, `x not in [..]` its negation, and
+//! `"词" in text` is a substring test. In string literals `\"` `\'` `\\` `\n` `\t` are escapes and
+//! any other backslash is kept, so regexes such as `"\d+条"` need no doubling.
+//!
 //! Written here rather than borrowed (CEL, rhai) because the rule engine needs the list of field
 //! references with their offsets, glob references, and exact error columns, and because the
 //! whole surface should stay small enough to audit.
@@ -51,7 +59,10 @@ pub struct ParseError {
 
 impl ParseError {
     pub(crate) fn new(offset: usize, message: impl Into<String>) -> ParseError {
-        ParseError { offset, message: message.into() }
+        ParseError {
+            offset,
+            message: message.into(),
+        }
     }
 
     /// 1-based (line, column) of the error in `src`, the column counted in characters.
@@ -154,12 +165,18 @@ impl Expr {
         if src.len() > MAX_SOURCE_LEN {
             return Err(ParseError::new(
                 0,
-                format!("expression is {} bytes long; the limit is {MAX_SOURCE_LEN}", src.len()),
+                format!(
+                    "expression is {} bytes long; the limit is {MAX_SOURCE_LEN}",
+                    src.len()
+                ),
             ));
         }
         let toks = lexer::lex(src)?;
         let root = parser::parse(src, toks, host)?;
-        Ok(Expr { src: src.to_string(), root })
+        Ok(Expr {
+            src: src.to_string(),
+            root,
+        })
     }
 
     /// Every field reference, globs included, with its byte offset, in source order.

@@ -99,22 +99,51 @@ impl Builtin {
 pub(crate) enum Kind {
     Lit(Value),
     List(Vec<Node>),
-    Ref { path: String, glob: bool },
+    Ref {
+        path: String,
+        glob: bool,
+    },
     Neg(Box<Node>),
     Not(Box<Node>),
     /// `first op1 n1 op2 n2 …`, evaluated left to right.
-    Arith { first: Box<Node>, rest: Vec<(ArithOp, Node)> },
+    Arith {
+        first: Box<Node>,
+        rest: Vec<(ArithOp, Node)>,
+    },
     And(Vec<Node>),
     Or(Vec<Node>),
-    Cmp { op: CmpOp, lhs: Box<Node>, rhs: Box<Node> },
-    Call { func: Builtin, args: Vec<Node> },
+    Cmp {
+        op: CmpOp,
+        lhs: Box<Node>,
+        rhs: Box<Node>,
+    },
+    Call {
+        func: Builtin,
+        args: Vec<Node>,
+    },
     /// `matches(text, "regex")`: the pattern is compiled once, here.
-    Matches { text: Box<Node>, re: Regex },
-    Host { name: String, args: Vec<Node> },
+    Matches {
+        text: Box<Node>,
+        re: Regex,
+    },
+    Host {
+        name: String,
+        args: Vec<Node>,
+    },
 }
 
-pub(crate) fn parse(src: &str, toks: Vec<Token>, host: &dyn HostFunctions) -> Result<Node, ParseError> {
-    let mut p = Parser { src, toks, pos: 0, depth: 0, host };
+pub(crate) fn parse(
+    src: &str,
+    toks: Vec<Token>,
+    host: &dyn HostFunctions,
+) -> Result<Node, ParseError> {
+    let mut p = Parser {
+        src,
+        toks,
+        pos: 0,
+        depth: 0,
+        host,
+    };
     if p.peek() == &Tok::Eof {
         return Err(ParseError::new(0, "empty expression"));
     }
@@ -124,7 +153,10 @@ pub(crate) fn parse(src: &str, toks: Vec<Token>, host: &dyn HostFunctions) -> Re
         Tok::RParen => return Err(p.error_here("unmatched `)`")),
         Tok::RBracket => return Err(p.error_here("unmatched `]`")),
         _ => {
-            let msg = format!("expected an operator or the end of the expression, found {}", p.describe());
+            let msg = format!(
+                "expected an operator or the end of the expression, found {}",
+                p.describe()
+            );
             return Err(p.error_here(msg));
         }
     }
@@ -137,7 +169,9 @@ fn check_globs(node: &Node, allowed: bool) -> Result<(), ParseError> {
     match &node.kind {
         Kind::Ref { glob: true, path } if !allowed => Err(ParseError::new(
             node.start,
-            format!("the glob `{path}` may only be a direct argument of sum(), count() or any_present()"),
+            format!(
+                "the glob `{path}` may only be a direct argument of sum(), count() or any_present()"
+            ),
         )),
         Kind::Lit(_) | Kind::Ref { .. } => Ok(()),
         Kind::Neg(n) | Kind::Not(n) => check_globs(n, false),
@@ -153,7 +187,9 @@ fn check_globs(node: &Node, allowed: bool) -> Result<(), ParseError> {
         Kind::List(items) | Kind::And(items) | Kind::Or(items) | Kind::Host { args: items, .. } => {
             items.iter().try_for_each(|n| check_globs(n, false))
         }
-        Kind::Call { func, args } => args.iter().try_for_each(|n| check_globs(n, func.takes_globs())),
+        Kind::Call { func, args } => args
+            .iter()
+            .try_for_each(|n| check_globs(n, func.takes_globs())),
     }
 }
 
@@ -205,7 +241,10 @@ impl Parser<'_> {
     fn enter(&mut self, at: usize) -> Result<(), ParseError> {
         self.depth += 1;
         if self.depth > MAX_DEPTH {
-            return Err(ParseError::new(at, format!("expression nests deeper than {MAX_DEPTH} levels")));
+            return Err(ParseError::new(
+                at,
+                format!("expression nests deeper than {MAX_DEPTH} levels"),
+            ));
         }
         Ok(())
     }
@@ -253,7 +292,11 @@ impl Parser<'_> {
         let operand = self.not()?;
         self.leave();
         let end = operand.end;
-        Ok(Node { kind: Kind::Not(Box::new(operand)), start: op.start, end })
+        Ok(Node {
+            kind: Kind::Not(Box::new(operand)),
+            start: op.start,
+            end,
+        })
     }
 
     fn cmp_op(&self) -> Option<(CmpOp, usize)> {
@@ -285,7 +328,15 @@ impl Parser<'_> {
             ));
         }
         let (start, end) = (lhs.start, rhs.end);
-        Ok(Node { kind: Kind::Cmp { op, lhs: Box::new(lhs), rhs: Box::new(rhs) }, start, end })
+        Ok(Node {
+            kind: Kind::Cmp {
+                op,
+                lhs: Box::new(lhs),
+                rhs: Box::new(rhs),
+            },
+            start,
+            end,
+        })
     }
 
     fn additive(&mut self) -> Result<Node, ParseError> {
@@ -320,7 +371,14 @@ impl Parser<'_> {
         }
         let start = first.start;
         let end = rest.last().map_or(first.end, |(_, n)| n.end);
-        Ok(Node { kind: Kind::Arith { first: Box::new(first), rest }, start, end })
+        Ok(Node {
+            kind: Kind::Arith {
+                first: Box::new(first),
+                rest,
+            },
+            start,
+            end,
+        })
     }
 
     fn unary(&mut self) -> Result<Node, ParseError> {
@@ -332,12 +390,22 @@ impl Parser<'_> {
         let operand = self.unary()?;
         self.leave();
         let end = operand.end;
-        Ok(Node { kind: Kind::Neg(Box::new(operand)), start: op.start, end })
+        Ok(Node {
+            kind: Kind::Neg(Box::new(operand)),
+            start: op.start,
+            end,
+        })
     }
 
     fn primary(&mut self) -> Result<Node, ParseError> {
         let t = self.token().clone();
-        let lit = |v| Ok(Node { kind: Kind::Lit(v), start: t.start, end: t.end });
+        let lit = |v| {
+            Ok(Node {
+                kind: Kind::Lit(v),
+                start: t.start,
+                end: t.end,
+            })
+        };
         match t.tok {
             Tok::Int(i) => {
                 self.advance();
@@ -377,11 +445,21 @@ impl Parser<'_> {
                 self.advance();
                 if self.peek() == &Tok::LParen {
                     if glob || path.contains('.') {
-                        return Err(ParseError::new(t.start, format!("`{path}` is not a function name")));
+                        return Err(ParseError::new(
+                            t.start,
+                            format!("`{path}` is not a function name"),
+                        ));
                     }
                     return self.call(path.clone(), t.start);
                 }
-                Ok(Node { kind: Kind::Ref { path: path.clone(), glob }, start: t.start, end: t.end })
+                Ok(Node {
+                    kind: Kind::Ref {
+                        path: path.clone(),
+                        glob,
+                    },
+                    start: t.start,
+                    end: t.end,
+                })
             }
             Tok::Eof => Err(self.error_here("expected a value, but the expression ends here")),
             Tok::RParen => Err(self.error_here("expected a value before `)`")),
@@ -406,7 +484,12 @@ impl Parser<'_> {
     }
 
     /// Comma-separated expressions up to `want`; a trailing comma is accepted.
-    fn items(&mut self, want: Tok, open: usize, open_text: &str) -> Result<(Vec<Node>, usize), ParseError> {
+    fn items(
+        &mut self,
+        want: Tok,
+        open: usize,
+        open_text: &str,
+    ) -> Result<(Vec<Node>, usize), ParseError> {
         self.enter(open)?;
         let mut items = Vec::new();
         while *self.peek() != want {
@@ -428,7 +511,11 @@ impl Parser<'_> {
     fn list(&mut self, start: usize) -> Result<Node, ParseError> {
         self.advance();
         let (items, end) = self.items(Tok::RBracket, start, "[")?;
-        Ok(Node { kind: Kind::List(items), start, end })
+        Ok(Node {
+            kind: Kind::List(items),
+            start,
+            end,
+        })
     }
 
     fn call(&mut self, name: String, start: usize) -> Result<Node, ParseError> {
@@ -448,17 +535,34 @@ impl Parser<'_> {
                 } else {
                     format!("{} to {} arguments", range.start(), range.end())
                 };
-                return Err(ParseError::new(start, format!("{name}() takes {want}, {n} given")));
+                return Err(ParseError::new(
+                    start,
+                    format!("{name}() takes {want}, {n} given"),
+                ));
             }
-            return Ok(Node { kind: Kind::Host { name, args }, start, end });
+            return Ok(Node {
+                kind: Kind::Host { name, args },
+                start,
+                end,
+            });
         };
         match func.arity() {
             (min, Some(max)) if n < min || n > max => {
-                let want = if min == max { plural(min) } else { format!("{min} to {max} arguments") };
-                return Err(ParseError::new(start, format!("{name}() takes {want}, {n} given")));
+                let want = if min == max {
+                    plural(min)
+                } else {
+                    format!("{min} to {max} arguments")
+                };
+                return Err(ParseError::new(
+                    start,
+                    format!("{name}() takes {want}, {n} given"),
+                ));
             }
             (min, None) if n < min => {
-                return Err(ParseError::new(start, format!("{name}() takes at least {}", plural(min))));
+                return Err(ParseError::new(
+                    start,
+                    format!("{name}() takes at least {}", plural(min)),
+                ));
             }
             _ => {}
         }
@@ -473,7 +577,11 @@ impl Parser<'_> {
             }
             _ => {}
         }
-        Ok(Node { kind: Kind::Call { func, args }, start, end })
+        Ok(Node {
+            kind: Kind::Call { func, args },
+            start,
+            end,
+        })
     }
 }
 
@@ -484,32 +592,62 @@ fn matches_call(mut args: Vec<Node>, start: usize, end: usize) -> Result<Node, P
         return Err(ParseError::new(start, "matches() takes 2 arguments"));
     };
     let Kind::Lit(Value::Text(pattern)) = &pat.kind else {
-        return Err(ParseError::new(pat.start, "the pattern of matches() must be a string literal"));
+        return Err(ParseError::new(
+            pat.start,
+            "the pattern of matches() must be a string literal",
+        ));
     };
     let re = RegexBuilder::new(pattern)
         .size_limit(1 << 20)
         .dfa_size_limit(1 << 20)
         .build()
-        .map_err(|e| ParseError::new(pat.start, format!("bad regex: {}", one_line(&e.to_string()))))?;
-    Ok(Node { kind: Kind::Matches { text: Box::new(text), re }, start, end })
+        .map_err(|e| {
+            ParseError::new(
+                pat.start,
+                format!("bad regex: {}", one_line(&e.to_string())),
+            )
+        })?;
+    Ok(Node {
+        kind: Kind::Matches {
+            text: Box::new(text),
+            re,
+        },
+        start,
+        end,
+    })
 }
 
 fn plural(n: usize) -> String {
-    if n == 1 { "1 argument".to_string() } else { format!("{n} arguments") }
+    if n == 1 {
+        "1 argument".to_string()
+    } else {
+        format!("{n} arguments")
+    }
 }
 
 /// regex errors draw the pattern with a caret over several lines; a rule-file error fits on one.
 fn one_line(msg: &str) -> String {
-    let lines: Vec<&str> = msg.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
+    let lines: Vec<&str> = msg
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
     lines
         .iter()
         .rev()
         .find(|l| l.starts_with("error:"))
-        .map_or_else(|| lines.join(" "), |l| l.trim_start_matches("error:").trim().to_string())
+        .map_or_else(
+            || lines.join(" "),
+            |l| l.trim_start_matches("error:").trim().to_string(),
+        )
 }
 
 fn span_of(items: Vec<Node>, make: fn(Vec<Node>) -> Kind) -> Node {
     let start = items.first().map_or(0, |n| n.start);
     let end = items.last().map_or(0, |n| n.end);
-    Node { kind: make(items), start, end }
+    Node {
+        kind: make(items),
+        start,
+        end,
+    }
 }

@@ -35,13 +35,21 @@ impl Template {
                     rest.next();
                     text.push('}');
                 }
-                '}' => return Err(ParseError::new(i, "unmatched `}`; write `}}` for a literal brace")),
+                '}' => {
+                    return Err(ParseError::new(
+                        i,
+                        "unmatched `}`; write `}}` for a literal brace",
+                    ));
+                }
                 '{' => {
                     let inner = i + 1;
                     let close = closing_brace(src, inner)?;
                     let code = &src[inner..close];
                     if code.trim().is_empty() {
-                        return Err(ParseError::new(i, "empty placeholder `{}`; write `{{}}` for literal braces"));
+                        return Err(ParseError::new(
+                            i,
+                            "empty placeholder `{}`; write `{{}}` for literal braces",
+                        ));
                     }
                     let expr = Expr::parse(code, host)
                         .map_err(|e| ParseError::new(inner + e.offset, e.message))?;
@@ -59,7 +67,10 @@ impl Template {
         if !text.is_empty() {
             parts.push(Part::Text(text));
         }
-        Ok(Template { src: src.to_string(), parts })
+        Ok(Template {
+            src: src.to_string(),
+            parts,
+        })
     }
 
     /// Every field reference in every placeholder, with byte offsets into the template source.
@@ -68,7 +79,11 @@ impl Template {
             .iter()
             .flat_map(|p| match p {
                 Part::Text(_) => Vec::new(),
-                Part::Expr(e, base) => e.refs().into_iter().map(|(r, off)| (r, base + off)).collect(),
+                Part::Expr(e, base) => e
+                    .refs()
+                    .into_iter()
+                    .map(|(r, off)| (r, base + off))
+                    .collect(),
             })
             .collect()
     }
@@ -86,7 +101,9 @@ impl Template {
                         let items: Vec<String> = vs.iter().map(ToString::to_string).collect();
                         out.push_str(&items.join("、"));
                     }
-                    Outcome::Missing(id) if normalize(env.lookup(&id)) == Lookup::Blank => out.push_str("(空)"),
+                    Outcome::Missing(id) if normalize(env.lookup(&id)) == Lookup::Blank => {
+                        out.push_str("(空)")
+                    }
                     Outcome::Missing(_) | Outcome::Error(_) => out.push('?'),
                 },
             }
@@ -115,13 +132,21 @@ fn closing_brace(src: &str, from: usize) -> Result<usize, ParseError> {
             None => match c {
                 '"' | '\'' => quote = Some((c, at)),
                 '}' => return Ok(at),
-                '{' => return Err(ParseError::new(at, "`{` inside a placeholder; close the first one with `}`")),
+                '{' => {
+                    return Err(ParseError::new(
+                        at,
+                        "`{` inside a placeholder; close the first one with `}`",
+                    ));
+                }
                 _ => {}
             },
         }
     }
     match quote {
-        Some((_, at)) => Err(ParseError::new(at, "unterminated string literal in placeholder")),
+        Some((_, at)) => Err(ParseError::new(
+            at,
+            "unterminated string literal in placeholder",
+        )),
         None => Err(ParseError::new(from - 1, "unclosed placeholder `{`")),
     }
 }
@@ -136,20 +161,38 @@ mod tests {
         TestEnv::new()
             .with("col", Value::Text("自然人".into()))
             .with("t3.new.person", Value::Int(12))
-            .with("published", Value::Date(Date { year: 2024, month: 2, day: 3 }))
+            .with(
+                "published",
+                Value::Date(Date {
+                    year: 2024,
+                    month: 2,
+                    day: 3,
+                }),
+            )
             .with("year", Value::Int(2023))
             .blank("t3.carried.person")
-            .with("amount", Value::Amount { value: 22979.87, unit: "万元".into() })
+            .with(
+                "amount",
+                Value::Amount {
+                    value: 22979.87,
+                    unit: "万元".into(),
+                },
+            )
             .with("title", Value::Text("某某局2023年度报告".into()))
     }
 
     fn render(src: &str) -> String {
-        Template::parse(src, &Host).expect("template parses").render(&env())
+        Template::parse(src, &Host)
+            .expect("template parses")
+            .render(&env())
     }
 
     #[test]
     fn renders_placeholders_with_display() {
-        assert_eq!(render("表三「{col}」列：新收{t3.new.person}件"), "表三「自然人」列：新收12件");
+        assert_eq!(
+            render("表三「{col}」列：新收{t3.new.person}件"),
+            "表三「自然人」列：新收12件"
+        );
         assert_eq!(
             render("{year}年度报告发布于{published}，晚于{deadline(year, \"dept\")}"),
             "2023年度报告发布于2024-02-03，晚于2024-01-31"

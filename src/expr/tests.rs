@@ -11,7 +11,9 @@ pub(crate) struct TestEnv {
 
 impl TestEnv {
     pub(crate) fn new() -> TestEnv {
-        TestEnv { fields: BTreeMap::new() }
+        TestEnv {
+            fields: BTreeMap::new(),
+        }
     }
 
     pub(crate) fn with(mut self, id: &str, v: Value) -> TestEnv {
@@ -64,7 +66,11 @@ impl HostFunctions for Host {
 }
 
 fn d(y: i32, m: u32, day: u32) -> Value {
-    Value::Date(Date { year: y, month: m, day })
+    Value::Date(Date {
+        year: y,
+        month: m,
+        day,
+    })
 }
 
 fn text(s: &str) -> Value {
@@ -78,7 +84,10 @@ fn env() -> TestEnv {
         .with("agency_kind", text("dept"))
         .with("published", d(2024, 1, 20))
         .with("title", text("某某市某某局2023年政府信息公开工作年度报告"))
-        .with("parts", text("主动公开政务资讯713条，政府信息1563条，信息6件"))
+        .with(
+            "parts",
+            text("主动公开政务资讯713条，政府信息1563条，信息6件"),
+        )
         .with("total", Value::Int(2276))
         .with("t3.new.total", Value::Int(100))
         .with("t3.carried.total", Value::Int(5))
@@ -96,9 +105,27 @@ fn env() -> TestEnv {
         .with("spaces", text("  "))
         .with("part.5.body", text("无"))
         .with("dec", Value::Dec(1.5))
-        .with("money", Value::Amount { value: 22979.87, unit: "万元".into() })
-        .with("money2", Value::Amount { value: 0.13, unit: "万元".into() })
-        .with("yuan", Value::Amount { value: 100.0, unit: "元".into() })
+        .with(
+            "money",
+            Value::Amount {
+                value: 22979.87,
+                unit: "万元".into(),
+            },
+        )
+        .with(
+            "money2",
+            Value::Amount {
+                value: 0.13,
+                unit: "万元".into(),
+            },
+        )
+        .with(
+            "yuan",
+            Value::Amount {
+                value: 100.0,
+                unit: "元".into(),
+            },
+        )
         .with("big", Value::Int(i64::MAX))
         .with("small", Value::Int(i64::MIN))
         .with("zero", Value::Int(0))
@@ -108,7 +135,10 @@ fn env() -> TestEnv {
 fn ev(src: &str) -> Outcome {
     match Expr::parse(src, &Host) {
         Ok(e) => e.eval(&env()),
-        Err(e) => panic!("`{}` should parse: {e}", src.chars().take(80).collect::<String>()),
+        Err(e) => panic!(
+            "`{}` should parse: {e}",
+            src.chars().take(80).collect::<String>()
+        ),
     }
 }
 
@@ -149,10 +179,14 @@ fn perr(src: &str) -> ParseError {
 
 #[test]
 fn the_examples_from_the_rule_pack_evaluate() {
-    assert!(truth("t3.new.total + t3.carried.total == t3.total.total + t3.carry_next.total"));
+    assert!(truth(
+        "t3.new.total + t3.carried.total == t3.total.total + t3.carry_next.total"
+    ));
     assert!(truth("published <= deadline(year, agency_kind)"));
     assert!(truth("template in [\"2019\", \"2021\"] && year >= 2019"));
-    assert!(truth("sum(t3.denied.*.person) + t3.granted.person == t3.total.person"));
+    assert!(truth(
+        "sum(t3.denied.*.person) + t3.granted.person == t3.total.person"
+    ));
     assert!(!truth("!present(part.5.body) || len(part.5.body) >= 10"));
     assert!(truth("total == sum(numbers(parts, \"条\"))"));
     assert!(truth("year_of(published) == year + 1"));
@@ -208,7 +242,9 @@ fn arithmetic_types() {
     assert!(truth("0.1 + 0.2 == 0.3"));
     assert!(truth("1 == 1.0000001"));
     assert!(!truth("1 == 1.00001"));
-    assert!(truth("1.0000001 <= 1 && 1 >= 1.0000001 && !(1 < 1.0000001)"));
+    assert!(truth(
+        "1.0000001 <= 1 && 1 >= 1.0000001 && !(1 < 1.0000001)"
+    ));
     match val("money + money2") {
         Value::Amount { value, unit } => {
             assert!((value - 22980.0).abs() < 1e-9);
@@ -277,7 +313,9 @@ fn dates() {
     assert!(err("date(2023, 2, 29)").contains("no such date 2023-2-29"));
     assert!(err("date(2023, -1, 1)").contains("no such date"));
     assert!(err("date(99999999999, 1, 1)").contains("no such date"));
-    assert!(truth("published > date(2024, 1, 19) && published < date(2024, 1, 21)"));
+    assert!(truth(
+        "published > date(2024, 1, 19) && published < date(2024, 1, 21)"
+    ));
     assert!(truth("published == date(2024, 1, 20)"));
     assert!(truth("published <= deadline(year, agency_kind)"));
     assert!(!truth("date(2024, 2, 1) <= deadline(year, agency_kind)"));
@@ -325,7 +363,10 @@ fn presence_functions() {
     assert!(!truth("blank(nope)"));
     assert!(!truth("blank(year)"));
     assert_eq!(val("count(t3.denied.*.person)"), Value::Int(3));
-    assert_eq!(val("count(t3.denied.*.person, year, nope, t3.blank)"), Value::Int(4));
+    assert_eq!(
+        val("count(t3.denied.*.person, year, nope, t3.blank)"),
+        Value::Int(4)
+    );
     assert_eq!(val("count(nope.*)"), Value::Int(0));
     assert!(truth("any_present(t3.denied.*.person)"));
     assert!(!truth("any_present(nope.*, t3.blank)"));
@@ -336,7 +377,10 @@ fn presence_functions() {
 fn sum_and_globs() {
     // * is exactly one segment: t3.denied.4.extra.person is not a member.
     assert_eq!(val("sum(t3.denied.*.person)"), Value::Int(7));
-    assert_eq!(val("sum(t3.denied.*.person, t3.granted.person)"), Value::Int(17));
+    assert_eq!(
+        val("sum(t3.denied.*.person, t3.granted.person)"),
+        Value::Int(17)
+    );
     assert_eq!(val("sum(nope, t3.blank, 1)"), Value::Int(1));
     assert_eq!(val("sum(nope.*)"), Value::Int(0));
     assert_eq!(val("sum([1, 2, 3], 4)"), Value::Int(10));
@@ -376,8 +420,14 @@ fn other_builtins() {
     assert_eq!(val("len([1, 2])"), Value::Int(2));
     assert!(truth("matches(title, \"^某某市\")"));
     assert!(!truth("matches(title, \"^某某县\")"));
-    assert_eq!(ev("numbers(parts, \"条\")"), Outcome::List(vec![Value::Int(713), Value::Int(1563)]));
-    assert_eq!(ev("numbers(parts, \"件\")"), Outcome::List(vec![Value::Int(6)]));
+    assert_eq!(
+        ev("numbers(parts, \"条\")"),
+        Outcome::List(vec![Value::Int(713), Value::Int(1563)])
+    );
+    assert_eq!(
+        ev("numbers(parts, \"件\")"),
+        Outcome::List(vec![Value::Int(6)])
+    );
     assert_eq!(ev("numbers(parts, \"份\")"), Outcome::List(vec![]));
     assert_eq!(val("min(3, 1, 2)"), Value::Int(1));
     assert_eq!(val("max(3, 1.5, 2)"), Value::Int(3));
@@ -398,7 +448,10 @@ fn other_builtins() {
 fn numbers_extraction() {
     use super::eval::numbers;
     let ints = |t: &str, u: &str| numbers(t, u).unwrap();
-    assert_eq!(ints("公开政务资讯713条，政府信息1563条，信息6件", "条"), vec![Value::Int(713), Value::Int(1563)]);
+    assert_eq!(
+        ints("公开政务资讯713条，政府信息1563条，信息6件", "条"),
+        vec![Value::Int(713), Value::Int(1563)]
+    );
     assert_eq!(ints("共1,563条", "条"), vec![Value::Int(1563)]);
     assert_eq!(ints("采购22979.87万元", "万元"), vec![Value::Dec(22979.87)]);
     // The fraction of a decimal is not a number of its own.
@@ -406,7 +459,11 @@ fn numbers_extraction() {
     assert_eq!(ints("第3.2条", "条"), vec![Value::Dec(3.2)]);
     assert_eq!(ints("12 条", "条"), vec![]);
     assert_eq!(ints("12条13条", "条"), vec![Value::Int(12), Value::Int(13)]);
-    assert_eq!(ints("１２条", "条"), vec![], "full-width digits are left to text normalization");
+    assert_eq!(
+        ints("１２条", "条"),
+        vec![],
+        "full-width digits are left to text normalization"
+    );
     assert!(numbers("99999999999999999999条", "条").is_err());
 }
 
@@ -444,7 +501,16 @@ fn refs_in_source_order_with_offsets() {
     let names: Vec<&str> = refs.iter().map(|(r, _)| r.as_str()).collect();
     assert_eq!(
         names,
-        ["t3.denied.*.person", "t3.granted.person", "x", "y", "part.5.body", "year", "kind", "published"]
+        [
+            "t3.denied.*.person",
+            "t3.granted.person",
+            "x",
+            "y",
+            "part.5.body",
+            "year",
+            "kind",
+            "published"
+        ]
     );
     for (r, off) in &refs {
         assert_eq!(&src[*off..off + r.len()], r);
@@ -509,9 +575,16 @@ fn parse_error_line_col() {
 #[test]
 fn deep_nesting_is_rejected_not_overflowed() {
     let ok = format!("{}1{}", "(".repeat(MAX_DEPTH), ")".repeat(MAX_DEPTH));
-    assert_eq!(Expr::parse(&ok, &NoHost).unwrap().eval(&env()), Outcome::Value(Value::Int(1)));
+    assert_eq!(
+        Expr::parse(&ok, &NoHost).unwrap().eval(&env()),
+        Outcome::Value(Value::Int(1))
+    );
     for src in [
-        format!("{}1{}", "(".repeat(MAX_DEPTH + 1), ")".repeat(MAX_DEPTH + 1)),
+        format!(
+            "{}1{}",
+            "(".repeat(MAX_DEPTH + 1),
+            ")".repeat(MAX_DEPTH + 1)
+        ),
         "(".repeat(5000),
         "[".repeat(5000),
         "!".repeat(5000) + "true",
@@ -521,6 +594,26 @@ fn deep_nesting_is_rejected_not_overflowed() {
         let e = perr(&src);
         assert!(e.message.contains("nests deeper"), "{e}");
     }
+    // Nesting right up to the limit, through every construct, evaluates without exhausting the
+    // stack; one more layer is refused.
+    let mut src = "year".to_string();
+    for i in 0.. {
+        let next = match i % 4 {
+            0 => format!("abs(-({src}))"),
+            1 => format!("sum([{src}], default(nope, 0))"),
+            2 => format!("max(-{src}, 0)"),
+            _ => format!("min(({src}), big)"),
+        };
+        match Expr::parse(&next, &Host) {
+            Ok(_) => src = next,
+            Err(e) => {
+                assert!(e.message.contains("nests deeper"), "{e}");
+                assert!(i > 20, "only {i} layers accepted");
+                break;
+            }
+        }
+    }
+    assert!(matches!(ev(&src), Outcome::Value(Value::Int(_))), "{src}");
     // Long flat chains are not nesting.
     let chain = vec!["1"; 3000].join("+");
     assert_eq!(val(&chain), Value::Int(3000));
@@ -551,7 +644,10 @@ struct Lcg(u64);
 
 impl Lcg {
     fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         self.0 >> 33
     }
 
@@ -576,17 +672,81 @@ fn random_input_never_panics() {
     }
     // Soup of real tokens, which reaches far deeper into the parser and evaluator.
     let pieces = [
-        "(", ")", "[", "]", ",", "+", "-", "*", "/", "==", "!=", "<", "<=", ">", ">=", "&&", "||", "!",
-        " and ", " or ", " not ", " in ", "true", "false", "0", "1", "2.5", "9223372036854775807",
-        "\"条\"", "'x'", "\"\\d+\"", "year", "big", "small", "zero", "dec", "money", "yuan", "title",
-        "parts", "published", "nope", "t3.blank", "t3.denied.*.person", "t3.*", "sum(", "count(",
-        "any_present(", "present(", "blank(", "len(", "matches(", "numbers(", "date(", "year_of(",
-        "min(", "max(", "abs(", "default(", "deadline(", "fiscal(", "{", "}", "{{", "\"", "\\", "年",
+        "(",
+        ")",
+        "[",
+        "]",
+        ",",
+        "+",
+        "-",
+        "*",
+        "/",
+        "==",
+        "!=",
+        "<",
+        "<=",
+        ">",
+        ">=",
+        "&&",
+        "||",
+        "!",
+        " and ",
+        " or ",
+        " not ",
+        " in ",
+        "true",
+        "false",
+        "0",
+        "1",
+        "2.5",
+        "9223372036854775807",
+        "\"条\"",
+        "'x'",
+        "\"\\d+\"",
+        "year",
+        "big",
+        "small",
+        "zero",
+        "dec",
+        "money",
+        "yuan",
+        "title",
+        "parts",
+        "published",
+        "nope",
+        "t3.blank",
+        "t3.denied.*.person",
+        "t3.*",
+        "sum(",
+        "count(",
+        "any_present(",
+        "present(",
+        "blank(",
+        "len(",
+        "matches(",
+        "numbers(",
+        "date(",
+        "year_of(",
+        "min(",
+        "max(",
+        "abs(",
+        "default(",
+        "deadline(",
+        "fiscal(",
+        "{",
+        "}",
+        "{{",
+        "\"",
+        "\\",
+        "年",
     ];
     let mut parsed = 0;
     for _ in 0..20000 {
         let n = 1 + rng.below(14);
-        let src: String = (0..n).map(|_| pieces[rng.below(pieces.len())]).collect::<Vec<_>>().join(" ");
+        let src: String = (0..n)
+            .map(|_| pieces[rng.below(pieces.len())])
+            .collect::<Vec<_>>()
+            .join(" ");
         if let Ok(e) = Expr::parse(&src, &Host) {
             parsed += 1;
             let _ = e.eval(&env);
@@ -598,8 +758,21 @@ fn random_input_never_panics() {
             let _ = t.render(&env);
         }
         if let Err(e) = Expr::parse(&src, &Host) {
-            assert!(src.is_char_boundary(e.offset) && e.offset <= src.len(), "{src:?} {e}");
+            assert!(
+                src.is_char_boundary(e.offset) && e.offset <= src.len(),
+                "{src:?} {e}"
+            );
         }
     }
-    assert!(parsed > 100, "the soup should produce some valid expressions, got {parsed}");
+    assert!(
+        parsed > 100,
+        "the soup should produce some valid expressions, got {parsed}"
+    );
+}
+
+#[test]
+fn parsed_expressions_can_be_shared_across_threads() {
+    fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<Expr>();
+    assert_send_sync::<Template>();
 }
