@@ -174,7 +174,18 @@ mod tests {
             text,
             "\u{FEFF}ts,reviewer,report,path,action,field,old,new,reason,rule,finding,note,target,id\r\n"
         );
-        let r = fixed(Record::correct("3f2a", "samples/004.txt", "t3.new.total", "5", "6", "原表第一行合计为6", "wang"), "a1");
+        let r = fixed(
+            Record::correct(
+                "3f2a",
+                "samples/004.txt",
+                "t3.new.total",
+                "5",
+                "6",
+                "原表第一行合计为6",
+                "wang",
+            ),
+            "a1",
+        );
         let text = csv(&[r]);
         let row = text.split("\r\n").nth(1).unwrap();
         assert_eq!(
@@ -186,7 +197,15 @@ mod tests {
     #[test]
     fn csv_quotes_and_neutralises_formulas() {
         let r = fixed(
-            Record::correct("c", "a,b.txt", "f", "-5", "=SUM(A1)", "他说\"对\"\n第二行", "@w"),
+            Record::correct(
+                "c",
+                "a,b.txt",
+                "f",
+                "-5",
+                "=SUM(A1)",
+                "他说\"对\"\n第二行",
+                "@w",
+            ),
             "+id",
         );
         let text = csv(&[r]);
@@ -202,9 +221,28 @@ mod tests {
 
     #[test]
     fn text_listing() {
-        let a = fixed(Record::correct("c", "samples/004.txt", "t3.new.total", "", "6", "原表第一行合计为6", "wang"), "a");
+        let a = fixed(
+            Record::correct(
+                "c",
+                "samples/004.txt",
+                "t3.new.total",
+                "",
+                "6",
+                "原表第一行合计为6",
+                "wang",
+            ),
+            "a",
+        );
         let d = fixed(
-            Record::decide("c", "samples/004.txt", Verdict::Dismissed, "table3.balance", "table3.balance[col=total]", "扫描件\n漏行", "li"),
+            Record::decide(
+                "c",
+                "samples/004.txt",
+                Verdict::Dismissed,
+                "table3.balance",
+                "table3.balance[col=total]",
+                "扫描件\n漏行",
+                "li",
+            ),
             "d",
         );
         let u = fixed(Record::revert(&a, "wrong row", "wang"), "u");

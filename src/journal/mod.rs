@@ -195,7 +195,10 @@ impl Journal {
             if end > 0 {
                 self.problem(
                     self.lines,
-                    format!("line {}: text added after the end of the record ignored", self.lines),
+                    format!(
+                        "line {}: text added after the end of the record ignored",
+                        self.lines
+                    ),
                 );
             }
             if end < tail.len() {
@@ -352,7 +355,15 @@ mod tests {
         let path = log_in(&dir);
         let mut j = Journal::open(&path).unwrap();
         let a = rec("t3.new.total", "6");
-        let d = Record::decide("3f2a", "samples/004.txt", Verdict::Confirmed, "table3.balance", "table3.balance[col=total]", "对", "li");
+        let d = Record::decide(
+            "3f2a",
+            "samples/004.txt",
+            Verdict::Confirmed,
+            "table3.balance",
+            "table3.balance[col=total]",
+            "对",
+            "li",
+        );
         let u = Record::revert(&a, "", "wang");
         for r in [&a, &d, &u] {
             j.append(r.clone()).unwrap();
@@ -367,7 +378,10 @@ mod tests {
         assert!(again.problems().is_empty());
         let state = again.replay();
         assert_eq!(state.correction("3f2a", "t3.new.total"), None);
-        assert_eq!(state.decision("3f2a", "table3.balance[col=total]"), Some(&d));
+        assert_eq!(
+            state.decision("3f2a", "table3.balance[col=total]"),
+            Some(&d)
+        );
     }
 
     #[test]
@@ -389,22 +403,39 @@ mod tests {
         assert_eq!(j.records(), [a.clone(), b.clone()]);
         assert_eq!(j.problems().len(), 1, "{:?}", j.problems());
         assert_eq!(j.problems()[0].line, 3);
-        assert!(j.problems()[0].message.starts_with("line 3: torn record"), "{}", j.problems()[0]);
+        assert!(
+            j.problems()[0].message.starts_with("line 3: torn record"),
+            "{}",
+            j.problems()[0]
+        );
 
         let d = rec("d", "4");
         j.append(d.clone()).unwrap();
         assert_eq!(j.records(), [a.clone(), b.clone(), d.clone()]);
-        assert_eq!(j.problems().len(), 1, "the tear is reported once: {:?}", j.problems());
+        assert_eq!(
+            j.problems().len(),
+            1,
+            "the tear is reported once: {:?}",
+            j.problems()
+        );
 
         let text = fs::read_to_string(&path).unwrap();
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(lines.len(), 4);
-        assert_eq!(lines[3], d.to_line().unwrap(), "the new record has its own line");
+        assert_eq!(
+            lines[3],
+            d.to_line().unwrap(),
+            "the new record has its own line"
+        );
 
         let reopened = Journal::open(&path).unwrap();
         assert_eq!(reopened.records(), [a, b, d]);
         assert_eq!(reopened.problems().len(), 1);
-        assert!(reopened.problems()[0].message.starts_with("line 3: invalid record skipped"));
+        assert!(
+            reopened.problems()[0]
+                .message
+                .starts_with("line 3: invalid record skipped")
+        );
     }
 
     #[test]
@@ -422,9 +453,22 @@ mod tests {
         let j = Journal::open(&path).unwrap();
         assert_eq!(j.records(), [a, b]);
         let lines: Vec<usize> = j.problems().iter().map(|p| p.line).collect();
-        assert_eq!(lines, [2, 4, 5], "blank line 3 is not a problem: {:?}", j.problems());
-        assert!(j.problems()[1].message.contains("missing field"), "{}", j.problems()[1]);
-        assert!(j.problems().iter().all(|p| p.message.contains("invalid record skipped")));
+        assert_eq!(
+            lines,
+            [2, 4, 5],
+            "blank line 3 is not a problem: {:?}",
+            j.problems()
+        );
+        assert!(
+            j.problems()[1].message.contains("missing field"),
+            "{}",
+            j.problems()[1]
+        );
+        assert!(
+            j.problems()
+                .iter()
+                .all(|p| p.message.contains("invalid record skipped"))
+        );
     }
 
     #[test]
@@ -442,7 +486,11 @@ mod tests {
         let j = Journal::open(&path).unwrap();
         assert_eq!(j.records(), [a, b]);
         assert_eq!(j.problems().len(), 1);
-        assert!(j.problems()[0].message.contains("line 2: invalid record skipped: not valid UTF-8"));
+        assert!(
+            j.problems()[0]
+                .message
+                .contains("line 2: invalid record skipped: not valid UTF-8")
+        );
     }
 
     #[test]
@@ -452,14 +500,17 @@ mod tests {
         let a = rec("a", "1");
         fs::write(&path, a.to_line().unwrap()).unwrap();
         let mut j = Journal::open(&path).unwrap();
-        assert_eq!(j.records(), [a.clone()]);
+        assert_eq!(j.records(), std::slice::from_ref(&a));
         assert!(j.problems().is_empty());
 
         let b = rec("b", "2");
         j.append(b.clone()).unwrap();
         assert_eq!(j.records(), [a.clone(), b.clone()]);
         let text = fs::read_to_string(&path).unwrap();
-        assert_eq!(text, format!("{}\n{}\n", a.to_line().unwrap(), b.to_line().unwrap()));
+        assert_eq!(
+            text,
+            format!("{}\n{}\n", a.to_line().unwrap(), b.to_line().unwrap())
+        );
         let reopened = Journal::open(&path).unwrap();
         assert_eq!(reopened.records(), [a, b]);
         assert!(reopened.problems().is_empty());

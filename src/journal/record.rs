@@ -256,7 +256,15 @@ mod tests {
 
     #[test]
     fn correct_round_trips_through_a_line() {
-        let r = Record::correct("3f2a", "samples/004.txt", "t3.new.total", "5", "6", "原表第一行合计为6", "wang");
+        let r = Record::correct(
+            "3f2a",
+            "samples/004.txt",
+            "t3.new.total",
+            "5",
+            "6",
+            "原表第一行合计为6",
+            "wang",
+        );
         let line = r.to_line().unwrap();
         assert!(!line.contains('\n'));
         assert!(line.starts_with(r#"{"id":""#), "{line}");
@@ -278,7 +286,15 @@ mod tests {
 
     #[test]
     fn decide_and_revert() {
-        let d = Record::decide("c", "p", Verdict::Dismissed, "table3.balance", "table3.balance[col=total]", "原表如此", "wang");
+        let d = Record::decide(
+            "c",
+            "p",
+            Verdict::Dismissed,
+            "table3.balance",
+            "table3.balance[col=total]",
+            "原表如此",
+            "wang",
+        );
         assert_eq!(d.action, Action::Dismiss);
         assert_eq!(d.subject(), Some("table3.balance[col=total]"));
         let dec = d.to_decision(true).unwrap();
@@ -297,18 +313,28 @@ mod tests {
         let ok = r#"{"id":"1","ts":"t","reviewer":"w","report":"c","path":"p","action":"confirm","finding":"k","future":{"x":1}}"#;
         assert_eq!(Record::from_line(ok).unwrap().finding.as_deref(), Some("k"));
 
-        let no_id = r#"{"ts":"t","reviewer":"w","report":"c","path":"p","action":"confirm","finding":"k"}"#;
-        assert!(Record::from_line(no_id).unwrap_err().contains("missing field `id`"));
+        let no_id =
+            r#"{"ts":"t","reviewer":"w","report":"c","path":"p","action":"confirm","finding":"k"}"#;
+        assert!(
+            Record::from_line(no_id)
+                .unwrap_err()
+                .contains("missing field `id`")
+        );
 
-        let no_target = r#"{"id":"1","ts":"t","reviewer":"w","report":"c","path":"p","action":"revert"}"#;
+        let no_target =
+            r#"{"id":"1","ts":"t","reviewer":"w","report":"c","path":"p","action":"revert"}"#;
         assert!(Record::from_line(no_target).unwrap_err().contains("target"));
 
         let no_new = r#"{"id":"1","ts":"t","reviewer":"w","report":"c","path":"p","action":"correct","field":"f","old":"1"}"#;
         assert!(Record::from_line(no_new).unwrap_err().contains("new"));
 
-        let bad_action = r#"{"id":"1","ts":"t","reviewer":"w","report":"c","path":"p","action":"delete"}"#;
+        let bad_action =
+            r#"{"id":"1","ts":"t","reviewer":"w","report":"c","path":"p","action":"delete"}"#;
         let err = Record::from_line(bad_action).unwrap_err();
-        assert!(err.contains("unknown variant") && err.contains("(column"), "{err}");
+        assert!(
+            err.contains("unknown variant") && err.contains("(column"),
+            "{err}"
+        );
 
         let number = r#"{"id":"1","ts":"t","reviewer":"w","report":"c","path":"p","action":"correct","field":"f","old":5,"new":"6"}"#;
         assert!(Record::from_line(number).is_err());

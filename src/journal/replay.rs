@@ -97,13 +97,17 @@ impl Replay {
     /// The live correction for a field of a report (content id), if any: the latest
     /// non-reverted `correct` record for (report, field).
     pub fn correction(&self, report: &str, field: &str) -> Option<&Record> {
-        let i = self.corrections.get(&(report.to_string(), field.to_string()))?;
+        let i = self
+            .corrections
+            .get(&(report.to_string(), field.to_string()))?;
         self.records.get(*i)
     }
 
     /// The live decision on a finding (by its stable key) of a report, if any.
     pub fn decision(&self, report: &str, finding_key: &str) -> Option<&Record> {
-        let i = self.decisions.get(&(report.to_string(), finding_key.to_string()))?;
+        let i = self
+            .decisions
+            .get(&(report.to_string(), finding_key.to_string()))?;
         self.records.get(*i)
     }
 
@@ -176,7 +180,15 @@ mod tests {
     }
 
     fn decide(report: &str, finding: &str, v: Verdict, who: &str) -> Record {
-        Record::decide(report, "samples/004.txt", v, "table3.balance", finding, "", who)
+        Record::decide(
+            report,
+            "samples/004.txt",
+            v,
+            "table3.balance",
+            finding,
+            "",
+            who,
+        )
     }
 
     #[test]
@@ -234,7 +246,11 @@ mod tests {
         ];
         let r = replay(&log);
         assert_eq!(r.problems().len(), 2);
-        assert!(r.problems()[0].message.contains("unknown record \"no-such-id\""));
+        assert!(
+            r.problems()[0]
+                .message
+                .contains("unknown record \"no-such-id\"")
+        );
         assert_eq!(r.problems()[0].id, log[1].id);
         assert_eq!(r.correction("c1", "f"), Some(&a));
         assert_eq!(r.correction("c1", "g"), Some(&later));
@@ -270,7 +286,10 @@ mod tests {
             elsewhere,
         ];
         let r = replay(&log);
-        assert_eq!(r.stale_for_path("samples/004.txt", "new"), vec![&old2, &old_dec]);
+        assert_eq!(
+            r.stale_for_path("samples/004.txt", "new"),
+            vec![&old2, &old_dec]
+        );
         assert_eq!(r.stale_for_path("samples/004.txt", "old"), vec![&cur]);
         assert!(r.stale_for_path("samples/006.txt", "new").is_empty());
     }
