@@ -1,1 +1,318 @@
-//! (in progress)
+//! A review session: the engine, the correction log and the background audit behind the
+//! reviewer screens (the real `ReviewBackend`).
+//!
+//! Reports are audited on a background thread (in parallel) and arrive through a channel; the
+//! screens never wait for them. A correction or decision is appended to the log — written and
+//! synced — before the report is re-audited and the screen says "saved".
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::mpsc::{Receiver, Sender, channel};
+use std::time::{Instant, SystemTime};
+
+use rayon::prelude::*;
+
+use crate::journal::{Journal, Record, Replay};
+use crate::load::Document;
+use crate::model::{Status, Verdict, display_opt};
+use crate::pipeline::{ReportAudit, audit_document};
+use crate::rules::RuleSet;
+use crate::tui::backend::{Entry, ReviewBackend};
+
+/// Folder the built-in rules are written to when the reviewer asks to edit them.
+pub const EDITABLE_RULES_DIR: &str = "nianbao-rules";
+
+type Done = (u64, usize, Option<Arc<Document>>, ReportAudit);
+
+pub struct Session {
+    rules: Arc<RuleSet>,
+    rules_dir: Option<PathBuf>,
+    rules_stamp: Option<SystemTime>,
+    rules_checked: Instant,
+    journal: Journal,
+    replay: Arc<Replay>,
+    reviewer: String,
+    entries: Vec<Entry>,
+    docs: Vec<Option<Arc<Document>>>,
+    audited: usize,
+    generation: u64,
+    tx: Sender<Done>,
+    rx: Receiver<Done>,
+    log_problems: Vec<String>,
+}
+
+impl Session {
+    pub fn open(paths: &[PathBuf], rules: RuleSet, rules_dir: Option<PathBuf>, log: &Path, reviewer: String) -> anyhow::Result<Session> {
+        let journal = Journal::open(log).map_err(|e| anyhow::anyhow!("cannot read the correction log {}: {e}", log.display()))?;
+        let log_problems: Vec<String> = journal.problems().iter().map(|p| p.message.clone()).collect();
+        let replay = Arc::new(crate::journal::replay(journal.records()));
+        let (files, missing) = crate::load::discover(paths);
+        let mut entries: Vec<Entry> = files.iter().map(|p| Entry::Pending { path: p.clone() }).collect();
+        let mut audited = 0;
+        for (p, e) in missing {
+            entries.push(Entry::Ready(Arc::new(ReportAudit::failed(p, e.to_string()))));
+            audited += 1;
+        }
+        let (tx, rx) = channel();
+        let n = entries.len();
+        let mut s = Session {
+            rules_stamp: rules_dir.as_deref().and_then(newest_mtime),
+            rules: Arc::new(rules),
+            rules_dir,
+            rules_checked: Instant::now(),
+            journal,
+            replay,
+            reviewer,
+            entries,
+            docs: vec![None; n],
+            audited,
+            generation: 0,
+            tx,
+            rx,
+            log_problems,
+        };
+        s.start_audit(files.into_iter().enumerate().map(|(i, p)| (i, p, None)).collect());
+        Ok(s)
+    }
+
+    /// Audit these entries on a background thread; results older than the current generation
+    /// (rules reloaded since) are dropped when they arrive.
+    fn start_audit(&mut self, work: Vec<(usize, PathBuf, Option<Arc<Document>>)>) {
+        let (rules, replay, tx, generation) = (self.rules.clone(), self.replay.clone(), self.tx.clone(), self.generation);
+        std::thread::spawn(move || {
+            for chunk in work.chunks(64) {
+                let done: Vec<Done> = chunk
+                    .par_iter()
+                    .map(|(i, path, doc)| {
+                        let doc = match doc {
+                            Some(d) => Ok(d.clone()),
+                            None => crate::load::load_file(path).map(Arc::new),
+                        };
+                        match doc {
+                            Ok(d) => {
+                                let a = audit_document(&d, &rules, Some(&replay), None);
+                                (generation, *i, Some(d), a)
+                            }
+                            Err(e) => (generation, *i, None, ReportAudit::failed(path.clone(), e.to_string())),
+                        }
+                    })
+                    .collect();
+                for d in done {
+                    if tx.send(d).is_err() {
+                        return;
+                    }
+                }
+            }
+        });
+    }
+
+    fn ready(&self, report: usize) -> Result<&Arc<ReportAudit>, String> {
+        match self.entries.get(report) {
+            Some(Entry::Ready(a)) if a.error.is_none() => Ok(a),
+            Some(Entry::Ready(a)) => Err(format!("该报告无法读取：{}", a.error.clone().unwrap_or_default())),
+            Some(Entry::Pending { .. }) => Err("该报告仍在审计中，请稍候".into()),
+            None => Err("没有这份报告".into()),
+        }
+    }
+
+    /// Re-audit one report now (a single report takes about a millisecond).
+    fn reaudit(&mut self, report: usize) {
+        let doc = match &self.docs[report] {
+            Some(d) => d.clone(),
+            None => match crate::load::load_file(self.entries[report].path()) {
+                Ok(d) => Arc::new(d),
+                Err(_) => return,
+            },
+        };
+        let audit = audit_document(&doc, &self.rules, Some(&self.replay), None);
+        self.docs[report] = Some(doc);
+        self.entries[report] = Entry::Ready(Arc::new(audit));
+    }
+
+    fn append(&mut self, record: Record) -> Result<(), String> {
+        self.journal
+            .append(record)
+            .map_err(|e| format!("未保存：写入更正记录失败（{}）：{e}", self.journal.path().display()))?;
+        self.replay = Arc::new(crate::journal::replay(self.journal.records()));
+        Ok(())
+    }
+
+    fn index_of_report(&self, id: &str) -> Option<usize> {
+        self.entries.iter().position(|e| e.audit().is_some_and(|a| a.id == id))
+    }
+}
+
+impl ReviewBackend for Session {
+    fn poll(&mut self) -> bool {
+        let mut changed = false;
+        while let Ok((generation, i, doc, audit)) = self.rx.try_recv() {
+            if generation != self.generation {
+                continue;
+            }
+            if matches!(self.entries[i], Entry::Pending { .. }) {
+                self.audited += 1;
+            }
+            self.docs[i] = doc;
+            self.entries[i] = Entry::Ready(Arc::new(audit));
+            changed = true;
+        }
+        changed
+    }
+
+    fn entries(&self) -> &[Entry] {
+        &self.entries
+    }
+
+    fn progress(&self) -> (usize, usize) {
+        (self.audited, self.entries.len())
+    }
+
+    fn validate(&self, _report: usize, field: &str, input: &str) -> Result<(), String> {
+        let ty = self.rules.field_type(field).unwrap_or(crate::rules::FieldType::Text);
+        ty.parse_input(input).map(|_| ())
+    }
+
+    fn correct(&mut self, report: usize, field: &str, input: &str, reason: &str) -> Result<String, String> {
+        if reason.trim().is_empty() {
+            return Err("请填写更正理由".into());
+        }
+        let a = self.ready(report)?.clone();
+        let ty = self.rules.field_type(field).unwrap_or(crate::rules::FieldType::Text);
+        let value = ty.parse_input(input)?;
+        let new = display_opt(&value);
+        let new_stored = value.as_ref().map(|v| v.to_string()).unwrap_or_default();
+        let old = a.field(field).map(|f| match f.status {
+            Status::Ambiguous => String::new(),
+            _ => f.value.as_ref().map(|v| v.to_string()).unwrap_or_default(),
+        });
+        let old = old.unwrap_or_default();
+        let path = a.path.display().to_string();
+        self.append(Record::correct(&a.id, &path, field, &old, &new_stored, reason.trim(), &self.reviewer.clone()))?;
+        self.reaudit(report);
+        Ok(format!("已保存：{field} {} → {new}（写入 {}）", if old.is_empty() { "(空)" } else { &old }, self.journal.path().display()))
+    }
+
+    fn settle(&mut self, report: usize, field: &str, candidate: usize) -> Result<String, String> {
+        let a = self.ready(report)?.clone();
+        let f = a.field(field).ok_or_else(|| format!("没有字段 {field}"))?;
+        if f.status != Status::Ambiguous {
+            return Err(format!("{field} 不是待定字段"));
+        }
+        let c = f.candidates.get(candidate).ok_or_else(|| format!("没有第 {} 个候选值", candidate + 1))?;
+        let input = c.value.as_ref().map(|v| v.to_string()).unwrap_or_default();
+        self.correct(report, field, &input, "选定候选值")
+    }
+
+    fn decide(&mut self, report: usize, finding_key: &str, verdict: Verdict, note: &str) -> Result<String, String> {
+        let a = self.ready(report)?.clone();
+        let f = a.findings.iter().find(|f| f.key == finding_key).ok_or("该问题已不存在（规则或数据已变）")?;
+        let path = a.path.display().to_string();
+        self.append(Record::decide(&a.id, &path, verdict, &f.rule, finding_key, note.trim(), &self.reviewer.clone()))?;
+        self.reaudit(report);
+        let word = if verdict == Verdict::Confirmed { "已确认" } else { "已驳回" };
+        Ok(format!("{word}：{}（写入 {}）", f.rule, self.journal.path().display()))
+    }
+
+    fn undo(&mut self) -> Result<String, String> {
+        let target = self.replay.last_live(Some(&self.reviewer)).cloned().ok_or("没有可撤销的操作")?;
+        self.append(Record::revert(&target, "撤销", &self.reviewer.clone()))?;
+        if let Some(i) = self.index_of_report(&target.report) {
+            self.reaudit(i);
+        }
+        let what = target.field.clone().or(target.finding.clone()).unwrap_or_default();
+        Ok(format!("已撤销：{} {what}（追加撤销记录，原记录保留）", target.action.as_str()))
+    }
+
+    fn rule_file(&mut self, rule: Option<&str>) -> Result<(PathBuf, usize), String> {
+        if self.rules_dir.is_none() {
+            // The built-in rules live in the binary: write them out so they can be edited.
+            let dir = PathBuf::from(EDITABLE_RULES_DIR);
+            RuleSet::write_defaults(&dir, false).map_err(|e| format!("无法写出规则到 {}：{e}", dir.display()))?;
+            let set = RuleSet::load_dir(&dir).map_err(|e| e.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("\n"))?;
+            self.rules = Arc::new(set);
+            self.rules_stamp = newest_mtime(&dir);
+            self.rules_dir = Some(dir);
+        }
+        let dir = self.rules_dir.clone().unwrap_or_default();
+        match rule.and_then(|r| self.rules.check(r)) {
+            Some(c) => Ok((PathBuf::from(c.origin.file.as_ref()), c.origin.line)),
+            None => Ok((dir.join("fields.yaml"), 1)),
+        }
+    }
+
+    fn reload_rules(&mut self) -> Result<String, String> {
+        let Some(dir) = self.rules_dir.clone() else { return Ok("使用内置规则，无需重新加载".into()) };
+        self.rules_stamp = newest_mtime(&dir);
+        match RuleSet::load_dir(&dir) {
+            Ok(set) => {
+                self.rules = Arc::new(set);
+                self.generation += 1;
+                let work: Vec<_> = self
+                    .entries
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, e)| e.audit().is_some_and(|a| a.error.is_none()) || matches!(e, Entry::Pending { .. }))
+                    .map(|(i, e)| (i, e.path().to_path_buf(), self.docs[i].clone()))
+                    .collect();
+                // Reports already shown stay on screen until their new audit arrives.
+                self.audited = self.entries.iter().filter(|e| e.audit().is_some()).count();
+                self.start_audit(work);
+                Ok(format!("规则已重新加载（{} 条检查），正在重新审计", self.rules.checks.len()))
+            }
+            Err(errors) => {
+                let shown: Vec<String> = errors.iter().take(5).map(|e| e.to_string()).collect();
+                Err(format!("规则有误，仍使用原规则：\n{}", shown.join("\n")))
+            }
+        }
+    }
+
+    fn rules_changed_on_disk(&mut self) -> bool {
+        let Some(dir) = &self.rules_dir else { return false };
+        if self.rules_checked.elapsed().as_millis() < 1000 {
+            return false;
+        }
+        self.rules_checked = Instant::now();
+        let now = newest_mtime(dir);
+        now.is_some() && now != self.rules_stamp
+    }
+
+    fn log_path(&self) -> PathBuf {
+        self.journal.path().to_path_buf()
+    }
+
+    fn reviewer(&self) -> String {
+        self.reviewer.clone()
+    }
+
+    fn log_problems(&self) -> Vec<String> {
+        self.log_problems.clone()
+    }
+}
+
+/// The newest modification time among a rule folder's YAML files.
+fn newest_mtime(dir: &Path) -> Option<SystemTime> {
+    fn walk(dir: &Path, best: &mut Option<SystemTime>) {
+        let Ok(rd) = std::fs::read_dir(dir) else { return };
+        for e in rd.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                walk(&p, best);
+            } else if p.extension().is_some_and(|x| x == "yaml" || x == "yml") {
+                if let Ok(t) = e.metadata().and_then(|m| m.modified()) {
+                    if best.is_none_or(|b| t > b) {
+                        *best = Some(t);
+                    }
+                }
+            }
+        }
+    }
+    let mut best = None;
+    walk(dir, &mut best);
+    best
+}
+
+/// `nianbao review`: open the reviewer.
+pub fn run_review(paths: Vec<PathBuf>, rules: RuleSet, rules_dir: Option<PathBuf>, log: PathBuf, reviewer: String) -> anyhow::Result<()> {
+    let session = Session::open(&paths, rules, rules_dir, &log, reviewer)?;
+    crate::tui::run(Box::new(session))
+}

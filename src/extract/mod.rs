@@ -91,6 +91,17 @@ fn extract_sections(doc: &Document, rules: &RuleSet, fields: &mut Fields) {
             found.push((m.start(), m.range(), s));
         }
     }
+    let order: Vec<&str> = found.iter().map(|f| f.2.id.as_str()).collect();
+    let mut sorted = found.iter().collect::<Vec<_>>();
+    sorted.sort_by_key(|f| f.0);
+    let printed: Vec<&str> = sorted.iter().map(|f| f.2.id.as_str()).collect();
+    if printed != order {
+        let text = printed.join(" → ");
+        fields.insert(
+            "sections.out_of_order".into(),
+            Field::exact("sections.out_of_order", "各部分顺序", Some(Value::Text(text.clone())), "", None),
+        );
+    }
     let mut by_pos: Vec<usize> = found.iter().map(|f| f.0).collect();
     by_pos.sort_unstable();
     for (start, range, s) in &found {

@@ -305,6 +305,7 @@ fn compile_section(ctx: &mut Ctx, s: &Spanned<SectionDef>, set: &mut RuleSet) {
         ctx.err_at(&d.id.referenced, format!("`{}` is defined twice", d.id.value));
         return;
     }
+    set.known.insert("sections.out_of_order".into(), ("各部分顺序".into(), FieldType::Text));
     set.known.insert(d.id.value.clone(), (d.label.clone(), FieldType::Text));
     set.known.insert(format!("{}.body", d.id.value), (format!("{}（正文）", d.label), FieldType::Text));
     set.sections.push(SectionRule {
@@ -452,7 +453,7 @@ fn compile_table(ctx: &mut Ctx, s: &Spanned<TableDef>, set: &mut RuleSet) {
 
 /// Item numbers that may precede a row label ("6.", "（三）", "一、"): part of the label's match so
 /// that a number glued to the previous row's last cell ("…00000016.属于…") is not read as a cell.
-const ITEM_NUMBER: &str = r"(?:(?:[0-9]{1,2}|[一二三四五六七八九十]{1,3})\s*[.．、]\s*|[（(]\s*[一二三四五六七八九十]{1,3}\s*[)）]\s*)?";
+const ITEM_NUMBER: &str = r"(?:(?:[0-9]|[一二三四五六七八九十]{1,3})\s*[.．、]\s*|[（(]\s*[一二三四五六七八九十]{1,3}\s*[)）]\s*)?";
 
 fn compile_field(ctx: &mut Ctx, s: &Spanned<FieldDef>, set: &mut RuleSet) {
     let d = &s.value;
