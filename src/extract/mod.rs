@@ -268,7 +268,17 @@ fn extract_table(doc: &Document, t: &TableRule, rules: &RuleSet, fields: &mut Fi
     let mut cell_ranges: Vec<Option<Range<usize>>> = Vec::with_capacity(t.rows.len());
     for (i, label) in labels.iter().enumerate() {
         let Some(label) = label else {
-            results.push(RowResult::empty());
+            results.push(RowResult {
+                readings: Vec::new(),
+                satisfied: false,
+                unverified: true,
+                settled: Settled::NoneSatisfy,
+                truncated: false,
+                overflow: false,
+                explicit_blanks: 0,
+                set_aside: Vec::new(),
+                hint_count: 0,
+            });
             cell_ranges.push(None);
             continue;
         };
@@ -277,7 +287,14 @@ fn extract_table(doc: &Document, t: &TableRule, rules: &RuleSet, fields: &mut Fi
         results.push(split::read_row(&text[cells.clone()], &spec));
         cell_ranges.push(Some(cells));
     }
-    split::resolve_table(&mut results, &t.balances);
+    // Identities between rows can only use rows the report has.
+    let usable: Vec<split::TableIdentity> = t
+        .balances
+        .iter()
+        .filter(|b| b.lhs.iter().chain(&b.rhs).all(|r| !results[*r].readings.is_empty()))
+        .cloned()
+        .collect();
+    split::resolve_table(&mut results, &usable);
     for (i, row) in t.rows.iter().enumerate() {
         let (Some(cells), res) = (&cell_ranges[i], &results[i]) else { continue };
         if res.readings.is_empty() || res.readings.iter().all(|r| r.cells.iter().all(|c| c.is_none())) && res.explicit_blanks == 0 {
@@ -303,7 +320,7 @@ fn cell_field(doc: &Document, id: &str, label: &str, base: usize, res: &RowResul
         }
     }
     let whole_row = doc.span(base, base);
-    if distinct.len() == 1 && (res.satisfied || res.readings.len() == 1) && !res.truncated {
+    if distinct.len() == 1 && (res.satisfied || res.readings.len() == 1) && !res.truncated && !res.overflow {
         let (v, range) = distinct.remove(0);
         let span = range.clone().map(|r| doc.span(r.start, r.end)).unwrap_or(whole_row);
         let raw = range.map(|r| doc.text[r].to_string()).unwrap_or_default();
@@ -324,7 +341,9 @@ fn cell_field(doc: &Document, id: &str, label: &str, base: usize, res: &RowResul
         .take(MAX_CANDIDATES)
         .map(|(value, _)| Candidate { value, note: None })
         .collect();
-    f.note = Some(if !res.satisfied {
+    f.note = Some(if res.overflow {
+        "单元格多于列数，无法对应到列".to_string()
+    } else if !res.satisfied {
         "没有一种拆分满足表内勾稽关系".to_string()
     } else if res.truncated {
         "拆分方式过多，仅列出部分候选".to_string()

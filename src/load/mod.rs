@@ -1,1 +1,347 @@
-//! (in progress)
+//! Load: files on disk → [`Document`] (decoded text, line index, content id).
+//!
+//! Everything later in the pipeline refers to positions in [`Document::text`], so this stage settles
+//! once what that text is: bytes are decoded (BOM, strict UTF-8, HTML `<meta charset>`, then
+//! chardetng with a Chinese hint; see [`decode`]), line endings become `\n`, NUL bytes become U+FFFD,
+//! and HTML is reduced to text. Problems found on the way are kept as [`LoadIssue`]s and never stop
+//! the load; only files that are not text at all are refused with a [`LoadError`].
+
+mod decode;
+mod discover;
+mod html;
+
+use std::fmt;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use crate::model::Span;
+
+pub use decode::{Decoded, Detection, decode, sniff};
+pub use discover::discover;
+pub use html::{html_to_text, looks_like_html, meta_charset};
+
+/// The largest file accepted as one report. Real reports are rarely over 1 MiB; anything past this
+/// is almost certainly not a single report, and refusing it keeps memory use bounded.
+pub const MAX_FILE_BYTES: u64 = 32 * 1024 * 1024;
+
+/// A report's text, ready for extraction.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Document {
+    pub path: PathBuf,
+    /// Stable content id: the first 16 hex characters of the blake3 hash of the raw file bytes.
+    pub id: String,
+    /// The encoding the bytes were decoded with, e.g. "UTF-8", "UTF-8 BOM", "GB18030", "Big5",
+    /// "UTF-16LE BOM", "UTF-8 + GB18030" (mixed). [`Document::detection`] says how it was chosen.
+    pub encoding: String,
+    /// Which detector path chose `encoding`.
+    pub detection: Detection,
+    /// The file was HTML and was reduced to text.
+    pub html: bool,
+    /// The decoded text (HTML reduced, line endings `\n`): every span refers to this text.
+    pub text: String,
+    /// Byte offset of each line start in `text`; always starts with 0.
+    pub line_starts: Vec<usize>,
+    /// Problems found while decoding; never fatal.
+    pub issues: Vec<LoadIssue>,
+    /// Bytes on disk.
+    pub size: u64,
+}
+
+impl Document {
+    /// Builds a document from a file's bytes: all of loading except reading the file.
+    pub fn from_bytes(path: PathBuf, bytes: &[u8]) -> Result<Document, LoadError> {
+        let size = bytes.len() as u64;
+        if size > MAX_FILE_BYTES {
+            return Err(LoadError::TooLarge { size, limit: MAX_FILE_BYTES });
+        }
+        if bytes.is_empty() {
+            return Err(LoadError::Empty);
+        }
+        sniff(bytes)?;
+        let decoded = decode(bytes);
+        refuse_if_undecodable(&decoded)?;
+
+        let html = has_html_extension(&path) || looks_like_html(&decoded.text);
+        let (text, issues) = if html {
+            let text = html_to_text(&decoded.text);
+            let issues = reanchor_issues(&decoded, &text);
+            (text, issues)
+        } else {
+            (decoded.text, decoded.issues)
+        };
+        if text.trim().is_empty() {
+            return Err(LoadError::Empty);
+        }
+        let line_starts = line_starts(&text);
+        Ok(Document {
+            path,
+            id: content_id(bytes),
+            encoding: decoded.encoding,
+            detection: decoded.detection,
+            html,
+            text,
+            line_starts,
+            issues,
+            size,
+        })
+    }
+
+    /// A span over `text[start..end]` (clamped to the text) with the 1-based line and character
+    /// column of `start`.
+    pub fn span(&self, start: usize, end: usize) -> Span {
+        span_at(&self.text, &self.line_starts, start, end)
+    }
+
+    /// 1-based line and 1-based character column of a byte offset (clamped to the text; an offset
+    /// inside a character counts as that character).
+    pub fn line_col(&self, byte: usize) -> (usize, usize) {
+        line_col_in(&self.text, &self.line_starts, byte)
+    }
+
+    pub fn line_count(&self) -> usize {
+        self.line_starts.len()
+    }
+
+    /// Line `n` (1-based) without its newline; "" when out of range.
+    pub fn line(&self, n: usize) -> &str {
+        if n == 0 || n > self.line_starts.len() {
+            return "";
+        }
+        let start = self.line_starts[n - 1];
+        let end = self.line_starts.get(n).map_or(self.text.len(), |&next| next - 1);
+        &self.text[start..end]
+    }
+
+    /// The byte range of line `n` (1-based) in `text`, without its newline.
+    pub fn line_range(&self, n: usize) -> Option<std::ops::Range<usize>> {
+        if n == 0 || n > self.line_starts.len() {
+            return None;
+        }
+        let start = self.line_starts[n - 1];
+        let end = self.line_starts.get(n).map_or(self.text.len(), |&next| next - 1);
+        Some(start..end)
+    }
+
+    /// "GB18030 (chardetng, Chinese hint)" style: the encoding and how it was chosen.
+    pub fn encoding_summary(&self) -> String {
+        format!("{} ({})", self.encoding, self.detection.as_str())
+    }
+}
+
+/// Reads and loads one file. Size is checked before reading, so huge files cost nothing.
+pub fn load_file(path: &Path) -> Result<Document, LoadError> {
+    let meta = std::fs::metadata(path).map_err(|e| LoadError::from_io(&e))?;
+    if !meta.is_file() {
+        return Err(LoadError::NotAFile);
+    }
+    if meta.len() > MAX_FILE_BYTES {
+        return Err(LoadError::TooLarge { size: meta.len(), limit: MAX_FILE_BYTES });
+    }
+    let file = std::fs::File::open(path).map_err(|e| LoadError::from_io(&e))?;
+    // The file may grow between stat and read: never read more than the limit allows.
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    file.take(MAX_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| LoadError::from_io(&e))?;
+    Document::from_bytes(path.to_path_buf(), &bytes)
+}
+
+/// The first 16 hex characters of blake3 over the raw bytes.
+pub fn content_id(bytes: &[u8]) -> String {
+    let hex = blake3::hash(bytes).to_hex();
+    hex.as_str()[..16].to_string()
+}
+
+/// A problem found while decoding. Never fatal: the text is kept and the issue shown to the reviewer.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LoadIssue {
+    pub kind: LoadIssueKind,
+    pub message: String,
+    /// Where the (first) problem is in the document text, when it can be placed.
+    pub span: Option<Span>,
+}
+
+impl fmt::Display for LoadIssue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.span {
+            Some(s) => write!(f, "{}:{}: {}: {}", s.line, s.col, self.kind.as_str(), self.message),
+            None => write!(f, "{}: {}", self.kind.as_str(), self.message),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum LoadIssueKind {
+    /// Decoding produced replacement characters (U+FFFD); the message gives the count, the span the first.
+    Undecodable,
+    /// NUL bytes in otherwise text; each became U+FFFD.
+    NulBytes,
+    /// ESC sequences or other C0/C1 control characters, kept in the text as they are.
+    ControlChars,
+    /// Parts of the file are in different encodings (e.g. mostly UTF-8 with some GBK passages).
+    MixedEncoding,
+}
+
+impl LoadIssueKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LoadIssueKind::Undecodable => "undecodable",
+            LoadIssueKind::NulBytes => "nul-bytes",
+            LoadIssueKind::ControlChars => "control-chars",
+            LoadIssueKind::MixedEncoding => "mixed-encoding",
+        }
+    }
+}
+
+/// Why a path could not be loaded. Messages say what is wrong and what to do about it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LoadError {
+    /// Reading failed (permissions, I/O error).
+    Io { message: String },
+    /// The path does not exist.
+    NotFound,
+    /// The path exists but is not a regular file (device, socket, pipe).
+    NotAFile,
+    /// Nothing but whitespace (or HTML markup without text).
+    Empty,
+    TooLarge { size: u64, limit: u64 },
+    /// Not text: an image, PDF, archive, office document, or mostly control bytes.
+    Binary { reason: String },
+    /// Text in an encoding the decoder does not read (UTF-32).
+    UnsupportedEncoding { name: String },
+}
+
+impl LoadError {
+    fn from_io(e: &std::io::Error) -> LoadError {
+        match e.kind() {
+            std::io::ErrorKind::NotFound => LoadError::NotFound,
+            _ => LoadError::Io { message: e.to_string() },
+        }
+    }
+}
+
+impl fmt::Display for LoadError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            LoadError::Io { message } => {
+                write!(f, "cannot read it: {message}; check that it exists and that you may read it")
+            }
+            LoadError::NotFound => write!(f, "no such file or folder: check the path"),
+            LoadError::NotAFile => write!(
+                f,
+                "not a regular file (a device, socket or pipe?): name a report file or a folder of reports"
+            ),
+            LoadError::Empty => write!(
+                f,
+                "the file has no text (empty, whitespace only, or HTML without text): nothing to review"
+            ),
+            LoadError::TooLarge { size, limit } => write!(
+                f,
+                "the file is {size} bytes, over the limit of {limit} bytes for one report: \
+                 check that it is a single report text, or split it"
+            ),
+            LoadError::Binary { reason } => write!(f, "not a text file: {reason}"),
+            LoadError::UnsupportedEncoding { name } => write!(
+                f,
+                "text in {name} is not supported: convert it to UTF-8 first, \
+                 e.g. `iconv -f {name} -t UTF-8 in.txt > out.txt`"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for LoadError {}
+
+/// `.html` / `.htm`, any case.
+pub fn has_html_extension(path: &Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("html") || e.eq_ignore_ascii_case("htm"))
+}
+
+/// Byte offset of every line start: 0, then one past each `\n` that is not the last byte.
+pub fn line_starts(text: &str) -> Vec<usize> {
+    let mut starts = vec![0];
+    starts.extend(
+        text.bytes()
+            .enumerate()
+            .filter(|&(i, b)| b == b'\n' && i + 1 < text.len())
+            .map(|(i, _)| i + 1),
+    );
+    starts
+}
+
+/// 1-based line and character column of `byte` in `text`, given its line starts.
+pub fn line_col_in(text: &str, line_starts: &[usize], byte: usize) -> (usize, usize) {
+    let mut byte = byte.min(text.len());
+    while !text.is_char_boundary(byte) {
+        byte -= 1;
+    }
+    // Index of the last line start <= byte.
+    let line = line_starts.partition_point(|&s| s <= byte).max(1);
+    let start = line_starts.get(line - 1).copied().unwrap_or(0).min(byte);
+    // Counting lead bytes is the char count, and vectorizes well on very long lines.
+    let col = text.as_bytes()[start..byte].iter().filter(|&&b| (b & 0xC0) != 0x80).count() + 1;
+    (line, col)
+}
+
+/// A span over `text[start..end]`, clamped to the text and to character boundaries.
+pub fn span_at(text: &str, line_starts: &[usize], start: usize, end: usize) -> Span {
+    let floor = |mut i: usize| {
+        i = i.min(text.len());
+        while !text.is_char_boundary(i) {
+            i -= 1;
+        }
+        i
+    };
+    let start = floor(start);
+    let end = floor(end.max(start));
+    let (line, col) = line_col_in(text, line_starts, start);
+    Span { start, end, line, col }
+}
+
+/// Refuses text that is mostly replacement characters: no encoding read it, so it is not text.
+fn refuse_if_undecodable(decoded: &Decoded) -> Result<(), LoadError> {
+    let total = decoded.text.chars().count();
+    let bad = decoded.text.chars().filter(|&c| c == '\u{FFFD}').count();
+    // Short texts are judged by the sniffer alone: a handful of characters is too little evidence.
+    if total >= 32 && bad * 4 > total {
+        return Err(LoadError::Binary {
+            reason: format!(
+                "{bad} of its {total} characters could not be decoded in any supported encoding \
+                 (best: {}): check what kind of file this is",
+                decoded.encoding
+            ),
+        });
+    }
+    Ok(())
+}
+
+/// Moves decoding issues from the HTML source onto the reduced text. An issue keeps its place by
+/// finding the text it pointed at (a U+FFFD, a mis-encoded passage) in the reduced text; control
+/// characters are counted again, since markup and scripts that held some are gone.
+fn reanchor_issues(decoded: &Decoded, reduced: &str) -> Vec<LoadIssue> {
+    let starts = line_starts(reduced);
+    let mut issues: Vec<LoadIssue> = decoded
+        .issues
+        .iter()
+        .filter(|i| i.kind != LoadIssueKind::ControlChars)
+        .map(|issue| {
+            let span = issue.span.and_then(|s| {
+                let needle = decoded.text.get(s.start..s.end).filter(|n| !n.is_empty())?;
+                let at = reduced.find(needle)?;
+                Some(span_at(reduced, &starts, at, at + needle.len()))
+            });
+            let mut message = issue.message.clone();
+            if span.is_none() && issue.span.is_some() {
+                message.push_str(" (in HTML markup that is not part of the text)");
+            }
+            LoadIssue { kind: issue.kind, message, span }
+        })
+        .collect();
+    issues.extend(decode::scan_controls(reduced, &starts));
+    issues
+}
+
+#[cfg(test)]
+mod tests;

@@ -154,7 +154,7 @@ fn yaml_message(e: &serde_saphyr::Error) -> String {
     cut.to_string()
 }
 
-pub fn parse_scope(ctx: &mut Ctx, s: &S, for_check: bool) -> Option<Scope> {
+fn parse_scope(ctx: &mut Ctx, s: &S, for_check: bool) -> Option<Scope> {
     let v = s.value.trim();
     Some(match v {
         "text" => Scope::Text,
@@ -381,7 +381,10 @@ fn compile_table(ctx: &mut Ctx, s: &Spanned<TableDef>, set: &mut RuleSet) {
     for r in &d.rows {
         let rd = &r.value;
         let regex = match (&rd.pattern, &rd.match_text) {
-            (Some(p), _) => ctx.regex(p),
+            (Some(p), _) => {
+                let src = format!("{ITEM_NUMBER}(?:{})", p.value);
+                compile_regex(&src).map_err(|e| ctx.err_in(p, 0, e)).ok()
+            }
             (None, Some(m)) => {
                 let src = format!("{}{}", ITEM_NUMBER, crate::text::loose_pattern(&m.value));
                 compile_regex(&src).map_err(|e| ctx.err_in(m, 0, e)).ok()
@@ -568,7 +571,8 @@ fn each_bindings(ctx: &mut Ctx, c: &CheckDef, set: &RuleSet) -> Vec<Vec<(String,
                         if !m.contains_key("id") {
                             ctx.err_at(&def.referenced, format!("each `{var}`: every mapping needs an `id`"));
                         }
-                        m.entry("label".to_string()).or_insert_with(|| m.get("id").cloned().unwrap_or_default());
+                        let id = m.get("id").cloned().unwrap_or_default();
+                        m.entry("label".to_string()).or_insert(id);
                         m
                     }
                 })

@@ -1,0 +1,826 @@
+//! Drawing. Reads [`App`] and draws; never changes state (scroll offsets kept in `Cell`s are
+//! the one exception: they follow the selection and the window size).
+//!
+//! Only what is visible is laid out: the list draws its visible rows, the source pane its
+//! visible lines and, of each line, only the columns that fit.
+
+use ratatui::Frame;
+use ratatui::buffer::Buffer;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, BorderType, Paragraph};
+
+use crate::model::{Severity, Status, display_opt};
+
+
+use super::action::{Action, Group};
+use super::app::{App, IDENTITY, Pane, PromptKind, ReportState, Screen, field_text, open_counts, source_span};
+use super::backend::Entry;
+use super::text::{char_width, fit, fit_right, one_line, truncate, width, wrap};
+
+/// Styles, with a colourless variant for `NO_COLOR` that uses only modifiers.
+#[derive(Debug, Clone, Copy)]
+pub struct Theme {
+    pub no_color: bool,
+}
+
+impl Theme {
+    fn fg(&self, c: Color) -> Style {
+        if self.no_color { Style::new() } else { Style::new().fg(c) }
+    }
+    pub fn error(&self) -> Style {
+        self.fg(Color::Red).add_modifier(Modifier::BOLD)
+    }
+    pub fn warning(&self) -> Style {
+        if self.no_color { Style::new().add_modifier(Modifier::UNDERLINED) } else { self.fg(Color::Yellow) }
+    }
+    pub fn info(&self) -> Style {
+        self.fg(Color::Cyan)
+    }
+    pub fn ok(&self) -> Style {
+        self.fg(Color::Green)
+    }
+    pub fn dim(&self) -> Style {
+        if self.no_color { Style::new() } else { self.fg(Color::DarkGray) }
+    }
+    pub fn bold(&self) -> Style {
+        Style::new().add_modifier(Modifier::BOLD)
+    }
+    pub fn key(&self) -> Style {
+        self.fg(Color::Cyan).add_modifier(Modifier::BOLD)
+    }
+    pub fn selected(&self, focused: bool) -> Style {
+        if focused {
+            Style::new().add_modifier(Modifier::REVERSED)
+        } else {
+            Style::new().add_modifier(Modifier::BOLD | Modifier::UNDERLINED)
+        }
+    }
+    pub fn highlight(&self) -> Style {
+        Style::new().add_modifier(Modifier::REVERSED)
+    }
+    pub fn severity(&self, s: Severity) -> Style {
+        match s {
+            Severity::Error => self.error(),
+            Severity::Warning => self.warning(),
+            Severity::Info => self.info(),
+        }
+    }
+    fn border(&self, focused: bool) -> (Style, BorderType) {
+        if focused {
+            (self.fg(Color::Cyan).add_modifier(Modifier::BOLD), BorderType::Thick)
+        } else {
+            (Style::new(), BorderType::Plain)
+        }
+    }
+}
+
+pub fn severity_label(s: Severity) -> &'static str {
+    match s {
+        Severity::Error => "错误",
+        Severity::Warning => "警告",
+        Severity::Info => "提示",
+    }
+}
+
+/// Status word with a symbol, so it reads without colour.
+pub fn status_label(s: Status) -> &'static str {
+    match s {
+        Status::Exact => "= 精确",
+        Status::Ambiguous => "? 待定",
+        Status::Corrected => "* 已更正",
+        Status::Stale => "! 过期",
+    }
+}
+
+fn file_name(e: &Entry) -> String {
+    let p = e.path();
+    p.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_else(|| p.to_string_lossy().into_owned())
+}
+
+/// Draws the whole screen for the app's current state.
+pub fn draw(frame: &mut Frame, app: &App) {
+    let theme = Theme { no_color: app.no_color };
+    let area = frame.area();
+    if area.width < 20 || area.height < 6 {
+        frame.render_widget(Paragraph::new("窗口太小"), area);
+        return;
+    }
+    let [body, status, bar] =
+        Layout::vertical([Constraint::Min(1), Constraint::Length(1), Constraint::Length(1)]).areas(area);
+    match app.screen {
+        Screen::List => draw_list(frame, body, app, &theme),
+        Screen::Report => match &app.report {
+            Some(r) => draw_report(frame, body, app, r, &theme),
+            None => draw_list(frame, body, app, &theme),
+        },
+    }
+    draw_status(frame, status, app, &theme);
+    draw_command_bar(frame, bar, app, &theme);
+    if app.help {
+        draw_help(frame, area, app, &theme);
+    }
+    if app.prompt.is_some() {
+        draw_prompt(frame, area, app, &theme);
+    }
+    if let Some(p) = &app.popup {
+        draw_popup(frame, area, &p.title, &p.body, &theme);
+    }
+}
+
+fn line(s: impl Into<String>, style: Style) -> Line<'static> {
+    Line::from(Span::styled(s.into(), style))
+}
+
+// ---------------------------------------------------------------- list
+
+/// Column widths of the list: (file, agency). Fixed columns take 32 cells.
+pub fn list_columns(w: usize) -> (usize, usize) {
+    let rest = w.saturating_sub(32);
+    let mut file = (rest * 2 / 5).max(8).min(rest);
+    let mut agency = rest - file;
+    if agency > 40 {
+        file += agency - 40;
+        agency = 40;
+    }
+    if agency < 4 {
+        file = rest.saturating_sub(4);
+        agency = rest - file;
+    }
+    (file, agency)
+}
+
+fn draw_list(frame: &mut Frame, area: Rect, app: &App, t: &Theme) {
+    let be = app.backend();
+    let (done, total) = be.progress();
+    let w = usize::from(area.width);
+    let head = format!(
+        "年报审核  已审计 {done}/{total}  审核人 {}  日志 {}",
+        be.reviewer(),
+        be.log_path().display()
+    );
+    let filters = format!(
+        "排序 {}  筛选 {}  模板 {}  规则 {}  搜索 {}  显示 {}/{}",
+        app.sort.label(),
+        app.severity.label(),
+        app.template.label(),
+        app.rule.as_deref().unwrap_or("—"),
+        if app.search.is_empty() { "—".to_string() } else { format!("“{}”", app.search) },
+        app.view().len(),
+        total
+    );
+    let (fw, aw) = list_columns(w);
+    let header_row = format!(
+        "{} {} {} {} {} {} {} {}",
+        fit("文件", fw),
+        fit("机关", aw),
+        fit("年度", 4),
+        fit("模板", 6),
+        fit_right("错", 3),
+        fit_right("警", 3),
+        fit_right("提", 3),
+        fit("状态", 6)
+    );
+    let mut lines = vec![
+        line(truncate(&one_line(&head), w).into_owned(), t.bold()),
+        line(truncate(&one_line(&filters), w).into_owned(), Style::new()),
+        line(header_row, t.bold().add_modifier(Modifier::UNDERLINED)),
+    ];
+    let rows = usize::from(area.height).saturating_sub(3);
+    let view = app.view();
+    let offset = scroll_offset(app.list.offset.get(), app.list.sel, rows, view.len());
+    app.list.offset.set(offset);
+    let entries = be.entries();
+    for (pos, &ei) in view.iter().enumerate().skip(offset).take(rows) {
+        let Some(e) = entries.get(ei) else { continue };
+        let mut l = list_row(e, fw, aw, w, t);
+        if pos == app.list.sel {
+            l = l.patch_style(t.selected(true));
+        }
+        lines.push(l);
+    }
+    if view.is_empty() {
+        let msg = if total == 0 { "没有报告" } else { "没有符合筛选条件的报告（Esc 清除搜索，f/t/F 调整筛选）" };
+        lines.push(line(msg, t.dim()));
+    }
+    frame.render_widget(Paragraph::new(lines), area);
+}
+
+fn list_row(e: &Entry, fw: usize, aw: usize, w: usize, t: &Theme) -> Line<'static> {
+    let file = fit(&one_line(&file_name(e)), fw);
+    let Some(a) = e.audit() else {
+        return Line::from(vec![Span::raw(file), Span::raw(" "), Span::styled(fit("…", aw), t.dim())]);
+    };
+    if let Some(err) = &a.error {
+        let rest = w.saturating_sub(fw + 1);
+        return Line::from(vec![
+            Span::raw(file),
+            Span::raw(" "),
+            Span::styled(fit(&one_line(&format!("读取失败：{err}")), rest), t.error()),
+        ]);
+    }
+    let (e_, w_, i_) = open_counts(a);
+    let count = |n: usize, style: Style| {
+        Span::styled(fit_right(&n.to_string(), 3), if n > 0 { style } else { Style::new() })
+    };
+    Line::from(vec![
+        Span::raw(file),
+        Span::raw(" "),
+        Span::raw(fit(&one_line(&field_text(a, "agency")), aw)),
+        Span::raw(" "),
+        Span::raw(fit(&one_line(&field_text(a, "year")), 4)),
+        Span::raw(" "),
+        Span::raw(fit(&one_line(&field_text(a, "template")), 6)),
+        Span::raw(" "),
+        count(e_, t.error()),
+        Span::raw(" "),
+        count(w_, t.warning()),
+        Span::raw(" "),
+        count(i_, t.info()),
+        Span::raw(" "),
+        Span::raw(fit(a.review_state().label(), 6)),
+    ])
+}
+
+/// First visible row so that `sel` stays in a window of `rows`.
+fn scroll_offset(prev: usize, sel: usize, rows: usize, len: usize) -> usize {
+    if rows == 0 {
+        return sel;
+    }
+    let mut off = prev.min(len.saturating_sub(1));
+    if sel < off {
+        off = sel;
+    } else if sel >= off + rows {
+        off = sel + 1 - rows;
+    }
+    // Use the space when the list shrank.
+    if len >= rows && off + rows > len {
+        off = len - rows;
+    }
+    off
+}
+
+// ---------------------------------------------------------------- report
+
+fn draw_report(frame: &mut Frame, area: Rect, app: &App, r: &ReportState, t: &Theme) {
+    let a = &r.audit;
+    let entries = app.backend().entries();
+    let pos = app.view().iter().position(|&i| i == r.entry).map(|p| p + 1);
+    let (e_, w_, i_) = open_counts(a);
+    let file = entries.get(r.entry).map(file_name).unwrap_or_default();
+    let head = format!(
+        "{}  {} {}  模板 {}  {}  错{e_} 警{w_} 提{i_}  第 {}/{} 份",
+        file,
+        field_text(a, "agency"),
+        field_text(a, "year"),
+        field_text(a, "template"),
+        a.review_state().label(),
+        pos.map(|p| p.to_string()).unwrap_or_else(|| "-".to_string()),
+        app.view().len(),
+    );
+    let [head_area, body] = Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(area);
+    frame.render_widget(
+        Paragraph::new(line(truncate(&one_line(&head), usize::from(area.width)).into_owned(), t.bold())),
+        head_area,
+    );
+    if let Some(err) = &a.error {
+        let w = usize::from(body.width).saturating_sub(2);
+        let lines: Vec<Line> = wrap(&one_line(&format!("报告无法审计：{err}")), w, usize::from(body.height))
+            .into_iter()
+            .map(|s| line(s, t.error()))
+            .collect();
+        frame.render_widget(Paragraph::new(lines).block(Block::bordered()), body);
+        return;
+    }
+    let top_h = (body.height * 55 / 100).max(8).min(body.height.saturating_sub(3));
+    let [top, source] = Layout::vertical([Constraint::Length(top_h), Constraint::Min(3)]).areas(body);
+    let [left, right] = Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(top);
+    let cands = r.field().filter(|f| f.status == Status::Ambiguous && !f.candidates.is_empty());
+    let (fields_area, cand_area) = match cands {
+        Some(f) if left.height >= 9 => {
+            let h = (f.candidates.len().min(9) as u16 + 2).min(left.height / 2);
+            let [a, b] = Layout::vertical([Constraint::Min(3), Constraint::Length(h)]).areas(left);
+            (a, Some(b))
+        }
+        _ => (left, None),
+    };
+    draw_fields(frame, fields_area, r, t);
+    if let (Some(ca), Some(f)) = (cand_area, cands) {
+        let w = usize::from(ca.width).saturating_sub(2);
+        let lines: Vec<Line> = f
+            .candidates
+            .iter()
+            .take(9)
+            .enumerate()
+            .map(|(i, c)| {
+                let note = c.note.as_deref().map(|n| format!("  {n}")).unwrap_or_default();
+                Line::from(vec![
+                    Span::styled(format!("{} ", i + 1), t.key()),
+                    Span::raw(truncate(&one_line(&format!("{}{note}", display_opt(&c.value))), w.saturating_sub(2)).into_owned()),
+                ])
+            })
+            .collect();
+        frame.render_widget(Paragraph::new(lines).block(Block::bordered().title("候选值（按数字选定）")), ca);
+    }
+    draw_findings(frame, right, r, t);
+    draw_source(frame, source, r, t);
+}
+
+fn pane_block(title: String, focused: bool, t: &Theme) -> Block<'static> {
+    let (style, kind) = t.border(focused);
+    Block::bordered().border_type(kind).border_style(style).title(Span::styled(title, if focused { t.bold() } else { Style::new() }))
+}
+
+fn group_of(id: &str) -> String {
+    if IDENTITY.contains(&id) {
+        return "基本信息".to_string();
+    }
+    let prefix = id.split('.').next().unwrap_or(id);
+    let name = match prefix {
+        "t1" => "表一",
+        "t2" => "表二",
+        "t3" => "表三",
+        "t4" => "表四",
+        "legacy" => "旧模板",
+        _ => "",
+    };
+    if name.is_empty() { prefix.to_string() } else { format!("{name} {prefix}.") }
+}
+
+fn draw_fields(frame: &mut Frame, area: Rect, r: &ReportState, t: &Theme) {
+    let focused = r.focus == Pane::Fields;
+    let block = pane_block(format!("字段 {}/{}", (r.field_sel + 1).min(r.fields.len()), r.fields.len()), focused, t);
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    // Rows: group headings interleaved with fields.
+    let mut rows: Vec<Option<usize>> = Vec::with_capacity(r.fields.len() + 8);
+    let mut sel_row = 0;
+    let mut last_group = String::new();
+    for (i, id) in r.fields.iter().enumerate() {
+        let g = group_of(id);
+        if g != last_group {
+            rows.push(None);
+            last_group = g;
+        }
+        if i == r.field_sel {
+            sel_row = rows.len();
+        }
+        rows.push(Some(i));
+    }
+    let h = usize::from(inner.height);
+    let off = scroll_offset(r.field_offset.get(), sel_row, h, rows.len());
+    r.field_offset.set(off);
+    let iw = usize::from(inner.width);
+    let rest = iw.saturating_sub(8 + 3);
+    let lw = (rest * 3 / 10).max(4);
+    let idw = (rest * 3 / 10).max(4);
+    let vw = rest.saturating_sub(lw + idw);
+    let mut lines = Vec::with_capacity(h);
+    for row in rows.iter().skip(off).take(h) {
+        match row {
+            None => {
+                // The heading of the group of the field that follows.
+                let next = rows.iter().skip(off + lines.len() + 1).flatten().next();
+                let g = next.map(|&i| group_of(&r.fields[i])).unwrap_or_default();
+                lines.push(line(fit(&g, iw), t.bold().add_modifier(Modifier::UNDERLINED)));
+            }
+            Some(i) => {
+                let Some(f) = r.audit.field(&r.fields[*i]) else { continue };
+                let st_style = match f.status {
+                    Status::Ambiguous => t.warning(),
+                    Status::Stale => t.error(),
+                    Status::Corrected => t.ok(),
+                    Status::Exact => Style::new(),
+                };
+                let mut l = Line::from(vec![
+                    Span::raw(fit(&one_line(&f.label), lw)),
+                    Span::raw(" "),
+                    Span::styled(fit(&one_line(&f.id), idw), t.dim()),
+                    Span::raw(" "),
+                    Span::raw(fit(&one_line(&f.display_value()), vw)),
+                    Span::raw(" "),
+                    Span::styled(fit(status_label(f.status), 8), st_style),
+                ]);
+                if *i == r.field_sel {
+                    l = l.patch_style(t.selected(focused));
+                }
+                lines.push(l);
+            }
+        }
+    }
+    frame.render_widget(Paragraph::new(lines), inner);
+}
+
+pub fn decision_label(f: &crate::model::Finding) -> &'static str {
+    match &f.decision {
+        None => "未处理",
+        Some(d) => match (d.verdict, d.stale) {
+            (crate::model::Verdict::Confirmed, false) => "已确认",
+            (crate::model::Verdict::Dismissed, false) => "已驳回",
+            (crate::model::Verdict::Confirmed, true) => "已确认!",
+            (crate::model::Verdict::Dismissed, true) => "已驳回!",
+        },
+    }
+}
+
+fn draw_findings(frame: &mut Frame, area: Rect, r: &ReportState, t: &Theme) {
+    let focused = r.focus == Pane::Findings;
+    let open = r.audit.open_findings().count();
+    let block = pane_block(format!("问题 {} 未处理/{}", open, r.audit.findings.len()), focused, t);
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let iw = usize::from(inner.width);
+    let detail_h = if inner.height >= 7 { 3 } else { 0 };
+    let [list_area, detail_area] =
+        Layout::vertical([Constraint::Min(1), Constraint::Length(detail_h)]).areas(inner);
+    let h = usize::from(list_area.height);
+    let findings = &r.audit.findings;
+    if findings.is_empty() {
+        frame.render_widget(Paragraph::new(line("没有问题", t.dim())), list_area);
+        return;
+    }
+    let off = scroll_offset(r.finding_offset.get(), r.finding_sel, h, findings.len());
+    r.finding_offset.set(off);
+    let rest = iw.saturating_sub(4 + 7 + 3);
+    let rw = (rest * 2 / 5).max(6).min(rest);
+    let mw = rest - rw;
+    let mut lines = Vec::with_capacity(h);
+    for (i, f) in findings.iter().enumerate().skip(off).take(h) {
+        let mut l = Line::from(vec![
+            Span::styled(fit(severity_label(f.severity), 4), t.severity(f.severity)),
+            Span::raw(" "),
+            Span::raw(fit(&one_line(&f.rule), rw)),
+            Span::raw(" "),
+            Span::raw(fit(&one_line(&f.message), mw)),
+            Span::raw(" "),
+            Span::styled(fit(decision_label(f), 7), if f.decision.is_none() { t.bold() } else { t.dim() }),
+        ]);
+        if i == r.finding_sel {
+            l = l.patch_style(t.selected(focused));
+        }
+        lines.push(l);
+    }
+    frame.render_widget(Paragraph::new(lines), list_area);
+    if detail_h > 0
+        && let Some(f) = r.finding()
+    {
+        let mut text = f.message.clone();
+        if let Some(d) = &f.decision
+            && !d.note.is_empty()
+        {
+            text.push_str(&format!("（备注：{}）", d.note));
+        }
+        let mut lines: Vec<Line> = vec![line("─".repeat(iw), t.dim())];
+        lines.extend(wrap(&one_line(&text), iw, 2).into_iter().map(|s| line(s, Style::new())));
+        frame.render_widget(Paragraph::new(lines), detail_area);
+    }
+}
+
+fn draw_source(frame: &mut Frame, area: Rect, r: &ReportState, t: &Theme) {
+    let focused = r.focus == Pane::Source;
+    let text: &str = &r.audit.text;
+    let starts = &r.line_starts;
+    let span = source_span(r);
+    let span_line = super::app::span_line(r);
+    let title = match span {
+        Some(_) => format!("原文 第{}行  {}", span_line + 1, r.audit.encoding),
+        None => format!("原文  {}", r.audit.encoding),
+    };
+    let block = pane_block(title, focused, t);
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let h = usize::from(inner.height);
+    let total = starts.len();
+    let top = r
+        .source_top
+        .unwrap_or_else(|| span_line.saturating_sub(h / 3))
+        .min(total.saturating_sub(1));
+    let gutter = total.to_string().len();
+    let avail = usize::from(inner.width).saturating_sub(gutter + 1);
+    // Horizontal shift (display columns) so that the span's start is in view on long lines.
+    let hoff = match span {
+        Some((s, e)) => {
+            let ls = starts[span_line];
+            let col: usize = text[ls..s].chars().map(char_width).sum();
+            let span_w: usize = text[s..e].chars().take(avail).map(char_width).sum();
+            if col + span_w.min(avail / 2) < avail { 0 } else { col.saturating_sub(avail / 3) }
+        }
+        None => 0,
+    };
+    let mut lines = Vec::with_capacity(h);
+    for li in top..(top + h).min(total) {
+        let ls = starts[li];
+        let le = starts.get(li + 1).map(|&n| n - 1).unwrap_or(text.len());
+        let mut spans = vec![Span::styled(format!("{:>gutter$} ", li + 1), t.dim())];
+        spans.extend(source_line(text, ls, le, hoff, avail, span, t));
+        lines.push(Line::from(spans));
+    }
+    frame.render_widget(Paragraph::new(lines), inner);
+}
+
+/// One visible line of report text, cut to `avail` columns after skipping `hoff` columns, with
+/// the highlighted byte range reversed. Characters are sanitized one by one.
+fn source_line(
+    text: &str,
+    ls: usize,
+    le: usize,
+    hoff: usize,
+    avail: usize,
+    span: Option<(usize, usize)>,
+    t: &Theme,
+) -> Vec<Span<'static>> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let mut cur_hl = false;
+    let mut skipped = 0;
+    let mut used = 0;
+    let line = text.get(ls..le).unwrap_or("");
+    let line = line.strip_suffix('\r').unwrap_or(line);
+    for (bi, c) in line.char_indices() {
+        let c = super::text::sanitize_char(c);
+        let cw = char_width(c);
+        if skipped < hoff {
+            skipped += cw;
+            if skipped > hoff {
+                // A wide glyph straddled the cut: keep the columns aligned.
+                cur.push(' ');
+                used += 1;
+            }
+            continue;
+        }
+        if used + cw > avail {
+            break;
+        }
+        let at = ls + bi;
+        let hl = span.is_some_and(|(s, e)| at >= s && at < e);
+        if hl != cur_hl && !cur.is_empty() {
+            let style = if cur_hl { t.highlight() } else { Style::new() };
+            out.push(Span::styled(std::mem::take(&mut cur), style));
+        }
+        cur_hl = hl;
+        cur.push(c);
+        used += cw;
+    }
+    if !cur.is_empty() {
+        out.push(Span::styled(cur, if cur_hl { t.highlight() } else { Style::new() }));
+    }
+    out
+}
+
+// ---------------------------------------------------------------- bars
+
+fn draw_status(frame: &mut Frame, area: Rect, app: &App, t: &Theme) {
+    let w = usize::from(area.width);
+    let l = match &app.status {
+        Some(s) => line(
+            truncate(&one_line(&s.text), w).into_owned(),
+            if s.error { t.error() } else { t.ok() },
+        ),
+        None => line(format!("{} 帮助", app.keymap.keys_label(Action::Help)), t.dim()),
+    };
+    frame.render_widget(Paragraph::new(l), area);
+}
+
+/// The most relevant keys for the current screen, from the live key map.
+pub fn command_items(app: &App) -> Vec<(String, String)> {
+    if let Some(p) = &app.prompt {
+        let enter = match &p.kind {
+            PromptKind::Edit { value: None, .. } => "下一步",
+            PromptKind::Search | PromptKind::RuleFilter => "完成",
+            _ => "保存",
+        };
+        return vec![("Enter".into(), enter.into()), ("Esc".into(), "取消".into())];
+    }
+    if app.popup.is_some() {
+        return vec![("任意键".into(), "关闭".into())];
+    }
+    let km = &app.keymap;
+    let first = |a: Action| km.keys(a).first().map(|k| k.display());
+    let mut items: Vec<(String, String)> = Vec::new();
+    let push = |items: &mut Vec<(String, String)>, a: Action, label: Option<&str>| {
+        if let Some(k) = first(a) {
+            items.push((k, label.map(str::to_string).unwrap_or_else(|| a.short())));
+        }
+    };
+    if app.help {
+        push(&mut items, Action::Help, Some("关闭帮助"));
+        return items;
+    }
+    let pair = |a: Action, b: Action| match (first(a), first(b)) {
+        (Some(x), Some(y)) => Some(format!("{x}/{y}")),
+        (x, y) => x.or(y),
+    };
+    match app.screen {
+        Screen::List => {
+            push(&mut items, Action::Open, None);
+            if let Some(k) = pair(Action::NextOpen, Action::PrevOpen) {
+                items.push((k, Action::NextOpen.short()));
+            }
+            for a in [Action::Search, Action::CycleSeverity, Action::CycleTemplate, Action::RuleFilter, Action::CycleSort] {
+                push(&mut items, a, None);
+            }
+            push(&mut items, Action::Help, None);
+            push(&mut items, Action::Quit, None);
+        }
+        Screen::Report => {
+            let ambiguous = app
+                .report
+                .as_ref()
+                .and_then(|r| r.field())
+                .is_some_and(|f| f.status == Status::Ambiguous);
+            push(&mut items, Action::Edit, None);
+            if ambiguous {
+                let n = app.report.as_ref().and_then(|r| r.field()).map(|f| f.candidates.len().min(9)).unwrap_or(0);
+                let keys: Vec<String> = (1..=n as u8).filter_map(|i| first(Action::Settle(i))).collect();
+                if let (Some(a), Some(b)) = (keys.first(), keys.last()) {
+                    let k = if a == b { a.clone() } else { format!("{a}-{b}") };
+                    items.push((k, Action::Settle(1).short()));
+                }
+            }
+            push(&mut items, Action::Confirm, None);
+            push(&mut items, Action::Dismiss, None);
+            if let Some(k) = pair(Action::NextOpen, Action::PrevOpen) {
+                items.push((k, Action::NextOpen.short()));
+            }
+            push(&mut items, Action::Undo, None);
+            push(&mut items, Action::FocusNext, None);
+            push(&mut items, Action::EditRule, None);
+            push(&mut items, Action::Help, None);
+            push(&mut items, Action::Quit, Some("返回"));
+        }
+    }
+    items
+}
+
+fn draw_command_bar(frame: &mut Frame, area: Rect, app: &App, t: &Theme) {
+    let w = usize::from(area.width);
+    let mut spans = Vec::new();
+    let mut used = 0;
+    for (k, label) in command_items(app) {
+        let k = one_line(&k).into_owned();
+        let need = width(&k) + 1 + width(&label) + 2;
+        if used + need > w + 2 {
+            break;
+        }
+        if used > 0 {
+            spans.push(Span::raw("  "));
+        }
+        used += need;
+        spans.push(Span::styled(k, t.key()));
+        spans.push(Span::raw(format!(" {label}")));
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+// ---------------------------------------------------------------- overlays
+
+/// A centred rectangle of at most `w`×`h` inside `area`.
+pub fn centered(area: Rect, w: u16, h: u16) -> Rect {
+    let w = w.min(area.width);
+    let h = h.min(area.height);
+    Rect { x: area.x + (area.width - w) / 2, y: area.y + (area.height - h) / 2, width: w, height: h }
+}
+
+/// Blanks `rect` for a popup. A wide glyph whose left half lies just outside the popup would
+/// otherwise still cover the popup's first column (the terminal draws both halves), so it is
+/// blanked too.
+pub fn clear_popup(buf: &mut Buffer, rect: Rect) {
+    let rect = rect.intersection(buf.area);
+    for y in rect.top()..rect.bottom() {
+        for x in rect.left()..rect.right() {
+            buf[(x, y)].reset();
+        }
+        if rect.left() > buf.area.left() {
+            let c = &mut buf[(rect.left() - 1, y)];
+            if width(c.symbol()) > 1 {
+                c.set_symbol(" ");
+            }
+        }
+    }
+}
+
+fn help_lines(app: &App, t: &Theme) -> Vec<Vec<Line<'static>>> {
+    let km = &app.keymap;
+    let mut groups: Vec<(Group, Vec<Line<'static>>)> = Vec::new();
+    let mut settle_keys: Vec<String> = Vec::new();
+    for (a, keys) in km.bindings() {
+        if keys.is_empty() {
+            continue;
+        }
+        if let Action::Settle(_) = a {
+            settle_keys.push(keys.iter().map(|k| k.display()).collect::<Vec<_>>().join("/"));
+            if *a != Action::Settle(9) {
+                continue;
+            }
+        }
+        let (k, d) = match a {
+            Action::Settle(_) => {
+                let k = if settle_keys.iter().map(String::as_str).eq(["1", "2", "3", "4", "5", "6", "7", "8", "9"]) {
+                    "1-9".to_string()
+                } else {
+                    settle_keys.join(" ")
+                };
+                (k, "选定对应候选值".to_string())
+            }
+            _ => (km.keys_label(*a), a.description()),
+        };
+        let l = Line::from(vec![Span::styled(fit(&k, 12), t.key()), Span::raw(" "), Span::raw(d)]);
+        match groups.iter_mut().find(|(g, _)| *g == a.group()) {
+            Some((_, v)) => v.push(l),
+            None => groups.push((a.group(), vec![l])),
+        }
+    }
+    // Settle keys that were rebound away from settle_9 still deserve a line.
+    groups.sort_by_key(|(g, _)| *g);
+    groups
+        .into_iter()
+        .map(|(g, mut v)| {
+            v.insert(0, line(g.label(), t.bold().add_modifier(Modifier::UNDERLINED)));
+            v
+        })
+        .collect()
+}
+
+fn draw_help(frame: &mut Frame, area: Rect, app: &App, t: &Theme) {
+    let rect = centered(area, area.width.saturating_sub(2).min(100), area.height);
+    clear_popup(frame.buffer_mut(), rect);
+    let block = Block::bordered().title(Span::styled("帮助（按键来自当前按键设置）", t.bold()));
+    let inner = block.inner(rect);
+    frame.render_widget(block, rect);
+    let groups = help_lines(app, t);
+    let total: usize = groups.iter().map(|g| g.len() + 1).sum();
+    let h = usize::from(inner.height);
+    if total <= h || inner.width < 60 {
+        let lines: Vec<Line> = groups.into_iter().flat_map(|mut g| {
+            g.push(Line::raw(""));
+            g
+        }).take(h).collect();
+        frame.render_widget(Paragraph::new(lines), inner);
+        return;
+    }
+    // Two columns, split at a group boundary near the middle.
+    let mut left = Vec::new();
+    let mut right = Vec::new();
+    for mut g in groups {
+        g.push(Line::raw(""));
+        if left.len() + g.len() <= total.div_ceil(2) + 2 && right.is_empty() {
+            left.extend(g);
+        } else {
+            right.extend(g);
+        }
+    }
+    let [l, r] = Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(inner);
+    frame.render_widget(Paragraph::new(left), l);
+    frame.render_widget(Paragraph::new(right), r);
+}
+
+fn draw_prompt(frame: &mut Frame, area: Rect, app: &App, t: &Theme) {
+    let Some(p) = &app.prompt else { return };
+    let rect = centered(area, area.width.saturating_sub(4).min(72), 6);
+    clear_popup(frame.buffer_mut(), rect);
+    let w = usize::from(rect.width).saturating_sub(2);
+    let block = Block::bordered().title(Span::styled(truncate(&one_line(&p.title()), w).into_owned(), t.bold()));
+    let inner = block.inner(rect);
+    frame.render_widget(block, rect);
+    let [ctx, input, check, hint] = Layout::vertical([Constraint::Length(1); 4]).areas(inner);
+    let context = match &p.kind {
+        PromptKind::Edit { old, value: None, .. } => format!("原值：{old}"),
+        PromptKind::Edit { old, value: Some(v), .. } => {
+            format!("{old} → {}", if v.is_empty() { "(空)" } else { v.as_str() })
+        }
+        PromptKind::Note { .. } => "备注会与决定一起写入日志".to_string(),
+        PromptKind::Search => format!("{} 份报告符合", app.view().len()),
+        PromptKind::RuleFilter => "例如 table3.balance 或 table3".to_string(),
+    };
+    frame.render_widget(Paragraph::new(line(truncate(&one_line(&context), w).into_owned(), t.dim())), ctx);
+    frame.render_widget(&p.input, input);
+    let check_line = match &p.error {
+        Some(e) => line(truncate(&one_line(&format!("✗ {e}")), w).into_owned(), t.error()),
+        None => match &p.kind {
+            PromptKind::Edit { value: None, .. } => line("✓ 格式正确", t.ok()),
+            _ => Line::raw(""),
+        },
+    };
+    frame.render_widget(Paragraph::new(check_line), check);
+    let next = match &p.kind {
+        PromptKind::Edit { value: None, .. } => "Enter 下一步（填写理由）  Esc 取消",
+        PromptKind::Edit { .. } => "Enter 保存  Esc 取消",
+        PromptKind::Search | PromptKind::RuleFilter => "Enter 完成  Esc 清除",
+        PromptKind::Note { .. } => "Enter 保存  Esc 取消",
+    };
+    frame.render_widget(Paragraph::new(line(next, t.dim())), hint);
+}
+
+fn draw_popup(frame: &mut Frame, area: Rect, title: &str, body: &str, t: &Theme) {
+    let w = area.width.saturating_sub(4).min(76);
+    let iw = usize::from(w).saturating_sub(2);
+    let mut lines: Vec<Line> = wrap(&one_line(body), iw, 8).into_iter().map(|s| line(s, Style::new())).collect();
+    lines.push(Line::raw(""));
+    lines.push(line("按任意键关闭", t.dim()));
+    let rect = centered(area, w, lines.len() as u16 + 2);
+    clear_popup(frame.buffer_mut(), rect);
+    let block = Block::bordered().border_style(t.error()).title(Span::styled(one_line(title).into_owned(), t.error()));
+    frame.render_widget(Paragraph::new(lines).block(block), rect);
+}
+
