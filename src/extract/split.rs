@@ -20,7 +20,8 @@
 //!    fraction and unit to the last. No cell has a leading zero except "0" itself, and no cell has
 //!    more than [`MAX_CELL_DIGITS`] digits. When the cells are fewer than the columns, the missing
 //!    cells are blank and may sit anywhere, even between two cells of one glued run (a dropped
-//!    cell leaves no characters behind in a collapsed table).
+//!    cell leaves no characters behind in a collapsed table). Runs may be cut in every layout,
+//!    one-cell-per-line included; [`Reading::splits`] tells the caller when a reading did.
 //! 3. **Search.** A depth-first search assigns columns left to right, cutting pieces off the
 //!    current token or placing a blank. It prunes on feasibility (the remaining text must fit the
 //!    remaining columns), on the identities (checked as soon as their last column is placed; a
@@ -36,16 +37,20 @@
 //! 1. Readings that **satisfy every constraint** (identities and `at_least`) with every checked
 //!    cell present. A blank counts as 0 inside a sum, but a blank total (or a blank side of an
 //!    `at_least`) leaves the constraint unverified, not satisfied.
-//! 2. Among those, **fewest blank cells**, then fewest blanks that the text does not mark (a
-//!    written "/" or an nbsp line beats a blank the reading has to assume). Every reading of a
-//!    one-cell-per-line row with dropped cells has the same number of blanks, so all its
-//!    satisfying placements stay candidates (seed 004: "5 / 0 / 0 / 0 / 5" in seven columns).
-//! 3. If no reading satisfies every constraint: among the readings with fewest blanks, those that
-//!    break nothing (their only gap is an unverifiable blank total) are kept with
+//! 2. Among those, **fewest departures from the text**: blank cells the text does not mark
+//!    (assumed dropped cells) plus nbsp lines read as spacers instead of cells; then fewest blank
+//!    cells. Written markers ("/", "—") are always cells, so without nbsp lines this is simply
+//!    "fewest blanks": with no identity, "12" in two columns is 1|2, not 12|(blank). An nbsp
+//!    line is kept as the blank it marks rather than cutting a neighbouring number to fill its
+//!    column. Every reading of a one-cell-per-line row with dropped cells has the same count, so
+//!    all its satisfying placements stay candidates (seed 004: 5, 0, 0, 0, 5 on five lines for
+//!    seven columns).
+//! 3. If no reading satisfies every constraint: among the readings first in the same order,
+//!    those that break nothing (their only gap is an unverifiable blank total) are kept with
 //!    `unverified = true`; otherwise all of them are kept, fewest broken constraints first, with
-//!    `satisfied = false`. An unverifiable reading with more blanks never outranks the reading
-//!    the digits give as written: "5000006" stays 5|0|0|0|0|0|6 with a broken row total rather
-//!    than becoming 50|0|0|0|0|6|(blank).
+//!    `satisfied = false`. An unverifiable reading that needs a dropped cell never outranks the
+//!    reading the digits give as written: "5000006" stays 5|0|0|0|0|0|6 with a broken row total
+//!    rather than becoming 50|0|0|0|0|6|(blank).
 //! 4. **Hints** (figures stated in the narrative) only settle what arithmetic left open: when
 //!    several readings remain and exactly one agrees with every hint, it is chosen
 //!    ([`Settled::ByHint`]) and the others are kept aside in [`RowResult::set_aside`].
@@ -112,7 +117,10 @@ pub struct RowSpec {
 
 impl RowSpec {
     pub fn new(kinds: Vec<CellKind>) -> RowSpec {
-        RowSpec { kinds, ..RowSpec::default() }
+        RowSpec {
+            kinds,
+            ..RowSpec::default()
+        }
     }
 
     /// `n` count columns.
@@ -150,7 +158,9 @@ impl RowSpec {
         let n = self.kinds.len();
         for (i, id) in self.identities.iter().enumerate() {
             if id.total >= n || id.parts.iter().any(|&p| p >= n) {
-                return Err(format!("identity {i} names a column beyond the row's {n} columns"));
+                return Err(format!(
+                    "identity {i} names a column beyond the row's {n} columns"
+                ));
             }
             if id.parts.is_empty() {
                 return Err(format!("identity {i} has no parts"));
@@ -158,7 +168,9 @@ impl RowSpec {
         }
         for &(a, b) in &self.at_least {
             if a >= n || b >= n {
-                return Err(format!("at_least ({a}, {b}) names a column beyond the row's {n} columns"));
+                return Err(format!(
+                    "at_least ({a}, {b}) names a column beyond the row's {n} columns"
+                ));
             }
         }
         for &(c, _) in &self.hints {
@@ -240,7 +252,11 @@ impl RowResult {
     pub fn candidates(&self, col: usize) -> Vec<Option<Value>> {
         let mut out: Vec<Option<Value>> = Vec::new();
         for r in &self.readings {
-            let v = r.cells.get(col).and_then(|c| c.as_ref()).map(|c| c.value.clone());
+            let v = r
+                .cells
+                .get(col)
+                .and_then(|c| c.as_ref())
+                .map(|c| c.value.clone());
             if !out.contains(&v) {
                 out.push(v);
             }
@@ -255,7 +271,11 @@ impl RowResult {
             return None;
         }
         let c = self.candidates(col);
-        if c.len() == 1 { c.into_iter().next() } else { None }
+        if c.len() == 1 {
+            c.into_iter().next()
+        } else {
+            None
+        }
     }
 }
 
@@ -281,7 +301,11 @@ pub struct Token {
 /// The tokens of a region, in order. `kinds` decides whether units are read (only when a
 /// column holds amounts).
 pub fn tokenize(region: &str, kinds: &[CellKind]) -> Vec<Token> {
-    lex(region, kinds, usize::MAX).0.into_iter().map(|l| l.token).collect()
+    lex(region, kinds, usize::MAX)
+        .0
+        .into_iter()
+        .map(|l| l.token)
+        .collect()
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -377,7 +401,11 @@ fn lex(region: &str, kinds: &[CellKind], limit: usize) -> (Vec<Lexeme>, bool) {
                 }
             }
             out.push(Lexeme {
-                token: Token { start, end, kind: TokenKind::Number },
+                token: Token {
+                    start,
+                    end,
+                    kind: TokenKind::Number,
+                },
                 sign,
                 digits,
                 frac,
@@ -397,7 +425,11 @@ fn lex(region: &str, kinds: &[CellKind], limit: usize) -> (Vec<Lexeme>, bool) {
             let alone_after = j >= cs.len() || is_boundary(cs[j].1);
             if alone_before && alone_after {
                 out.push(Lexeme {
-                    token: Token { start: cs[i].0, end: byte_at(j), kind: TokenKind::Blank },
+                    token: Token {
+                        start: cs[i].0,
+                        end: byte_at(j),
+                        kind: TokenKind::Blank,
+                    },
                     sign: 0,
                     digits: Vec::new(),
                     frac: None,
@@ -413,8 +445,9 @@ fn lex(region: &str, kinds: &[CellKind], limit: usize) -> (Vec<Lexeme>, bool) {
     (out, false)
 }
 
-/// In a one-cell-per-line layout (every token alone on its line, at least two such lines), a
-/// line holding only U+00A0 (and spaces) is an empty cell as rendered from `&nbsp;`.
+/// In a one-cell-per-line layout (every token alone on its line, at least two lines holding a
+/// token or an nbsp), a line holding only U+00A0 (and spaces) is an empty cell as rendered from
+/// `&nbsp;`.
 fn add_line_blanks(region: &str, out: &mut Vec<Lexeme>) {
     let mut line_starts = vec![0usize];
     line_starts.extend(region.match_indices('\n').map(|(i, _)| i + 1));
@@ -422,16 +455,24 @@ fn add_line_blanks(region: &str, out: &mut Vec<Lexeme>) {
     let mut used: Vec<usize> = out.iter().map(|l| line_of(l.token.start)).collect();
     let token_lines = used.len();
     used.dedup();
-    if used.len() != token_lines || used.len() < 2 {
+    if used.len() != token_lines {
         return;
     }
     let mut blanks = Vec::new();
     for (n, &s) in line_starts.iter().enumerate() {
         let e = line_starts.get(n + 1).map_or(region.len(), |&x| x - 1);
         let line = &region[s..e];
-        if line.contains('\u{a0}') && line.chars().all(|c| matches!(c, '\u{a0}' | ' ' | '\t' | '\r')) {
+        if line.contains('\u{a0}')
+            && line
+                .chars()
+                .all(|c| matches!(c, '\u{a0}' | ' ' | '\t' | '\r'))
+        {
             blanks.push(Lexeme {
-                token: Token { start: s, end: e, kind: TokenKind::LineBlank },
+                token: Token {
+                    start: s,
+                    end: e,
+                    kind: TokenKind::LineBlank,
+                },
                 sign: 0,
                 digits: Vec::new(),
                 frac: None,
@@ -439,7 +480,7 @@ fn add_line_blanks(region: &str, out: &mut Vec<Lexeme>) {
             });
         }
     }
-    if blanks.is_empty() {
+    if blanks.is_empty() || token_lines + blanks.len() < 2 {
         return;
     }
     out.extend(blanks);
@@ -481,7 +522,9 @@ fn make_cell(l: &Lexeme, k: usize, len: usize, kind: CellKind) -> Option<CellVal
     let sign = if first { l.sign } else { 0 };
     let frac = if last { l.frac.as_deref() } else { None };
     let unit = if last { l.unit } else { None };
-    let int = piece.iter().fold(0i64, |acc, &(_, d)| acc * 10 + i64::from(d));
+    let int = piece
+        .iter()
+        .fold(0i64, |acc, &(_, d)| acc * 10 + i64::from(d));
     let real = || -> Option<f64> {
         let s = match frac {
             Some(f) => format!("{int}.{f}"),
@@ -496,13 +539,18 @@ fn make_cell(l: &Lexeme, k: usize, len: usize, kind: CellKind) -> Option<CellVal
             Value::Int(if sign < 0 { -int } else { int })
         }
         CellKind::Decimal if unit.is_none() => Value::Dec(real()?),
-        CellKind::Amount if sign == 0 => {
-            Value::Amount { value: real()?, unit: unit.unwrap_or("").to_string() }
-        }
+        CellKind::Amount if sign == 0 => Value::Amount {
+            value: real()?,
+            unit: unit.unwrap_or("").to_string(),
+        },
         _ => return None,
     };
     let start = if first { l.token.start } else { piece[0].0 };
-    let end = if last { l.token.end } else { l.digits[k + len].0 };
+    let end = if last {
+        l.token.end
+    } else {
+        l.digits[k + len].0
+    };
     Some(CellValue { value, start, end })
 }
 
@@ -546,6 +594,8 @@ struct Constraints {
     partial_at: Vec<Vec<usize>>,
     /// Per column: a blank here leaves some constraint unverifiable.
     guarded: Vec<bool>,
+    /// Per column: the sums it is a part of (once per occurrence), for running part sums.
+    part_of: Vec<Vec<usize>>,
 }
 
 impl Constraints {
@@ -554,7 +604,10 @@ impl Constraints {
         let mut list = Vec::new();
         for id in &spec.identities {
             if id.total < n && !id.parts.is_empty() && id.parts.iter().all(|&p| p < n) {
-                list.push(Constraint::Sum { parts: id.parts.clone(), total: id.total });
+                list.push(Constraint::Sum {
+                    parts: id.parts.clone(),
+                    total: id.total,
+                });
             }
         }
         for &(a, b) in &spec.at_least {
@@ -565,14 +618,24 @@ impl Constraints {
         let mut complete_at = vec![Vec::new(); n];
         let mut partial_at = vec![Vec::new(); n];
         let mut guarded = vec![false; n];
+        let mut part_of = vec![Vec::new(); n];
         for (i, c) in list.iter().enumerate() {
             match c {
                 Constraint::Sum { parts, total } => {
-                    let last = parts.iter().copied().chain([*total]).max().unwrap_or(*total);
+                    for &p in parts {
+                        part_of[p].push(i);
+                    }
+                    let last = parts
+                        .iter()
+                        .copied()
+                        .chain([*total])
+                        .max()
+                        .unwrap_or(*total);
                     complete_at[last].push(i);
                     guarded[*total] = true;
-                    let monotone =
-                        parts.iter().all(|&p| matches!(spec.kinds[p], CellKind::Count | CellKind::Amount));
+                    let monotone = parts
+                        .iter()
+                        .all(|&p| matches!(spec.kinds[p], CellKind::Count | CellKind::Amount));
                     if monotone {
                         for slot in partial_at.iter_mut().take(last).skip(*total) {
                             slot.push(i);
@@ -586,15 +649,27 @@ impl Constraints {
                 }
             }
         }
-        Constraints { list, complete_at, partial_at, guarded }
+        Constraints {
+            list,
+            complete_at,
+            partial_at,
+            guarded,
+            part_of,
+        }
     }
 
-    fn eval(&self, i: usize, slots: &[Slot]) -> Check {
+    /// `sums[i]`: the parts of sum `i` placed so far (blanks as 0).
+    fn eval(&self, i: usize, slots: &[Slot], sums: &[i128]) -> Check {
         match &self.list[i] {
-            Constraint::Sum { parts, total } => {
-                let Some(t) = slots[*total].micro() else { return Check::Unverifiable };
-                let sum: i128 = parts.iter().map(|&p| slots[p].micro().unwrap_or(0)).sum();
-                if sum == t { Check::Holds } else { Check::Broken }
+            Constraint::Sum { total, .. } => {
+                let Some(t) = slots[*total].micro() else {
+                    return Check::Unverifiable;
+                };
+                if sums[i] == t {
+                    Check::Holds
+                } else {
+                    Check::Broken
+                }
             }
             Constraint::AtLeast { a, b } => match (slots[*a].micro(), slots[*b].micro()) {
                 (Some(x), Some(y)) if x >= y => Check::Holds,
@@ -606,14 +681,9 @@ impl Constraints {
 
     /// With `slots` filled up to column `c`: the parts placed so far do not already exceed the
     /// total (only for sums whose parts cannot be negative).
-    fn partial_ok(&self, c: usize, slots: &[Slot]) -> bool {
+    fn partial_ok(&self, c: usize, slots: &[Slot], sums: &[i128]) -> bool {
         self.partial_at[c].iter().all(|&i| match &self.list[i] {
-            Constraint::Sum { parts, total } => {
-                let Some(t) = slots[*total].micro() else { return true };
-                let sum: i128 =
-                    parts.iter().filter(|&&p| p <= c).map(|&p| slots[p].micro().unwrap_or(0)).sum();
-                sum <= t
-            }
+            Constraint::Sum { total, .. } => slots[*total].micro().is_none_or(|t| sums[i] <= t),
             Constraint::AtLeast { .. } => true,
         })
     }
@@ -625,7 +695,10 @@ impl Constraints {
 #[derive(Clone, Copy, Debug, Default)]
 struct Path {
     blanks: usize,
+    /// Blanks the text does not mark.
     inserted: usize,
+    /// nbsp lines read as spacers rather than blank cells.
+    dropped: usize,
     written: usize,
     splits: usize,
     /// Pieces taken so far from the token being cut.
@@ -651,6 +724,8 @@ struct Search<'a> {
     soft_from: Vec<usize>,
     min_cells_from: Vec<usize>,
     slots: Vec<Slot>,
+    /// Running part sums, one per constraint (see `Constraints::eval`).
+    sums: Vec<i128>,
     nodes: usize,
     truncated: bool,
     best: Option<(usize, usize)>,
@@ -663,7 +738,12 @@ fn cells_for(digits: usize) -> usize {
 }
 
 impl<'a> Search<'a> {
-    fn new(lex: &'a [Lexeme], kinds: &'a [CellKind], cons: &'a Constraints, strict: bool) -> Search<'a> {
+    fn new(
+        lex: &'a [Lexeme],
+        kinds: &'a [CellKind],
+        cons: &'a Constraints,
+        strict: bool,
+    ) -> Search<'a> {
         let m = lex.len();
         let mut digits_from = vec![0; m + 1];
         let mut firm_from = vec![0; m + 1];
@@ -691,6 +771,7 @@ impl<'a> Search<'a> {
             soft_from,
             min_cells_from,
             slots: Vec::with_capacity(kinds.len()),
+            sums: vec![0; cons.list.len()],
             nodes: 0,
             truncated: false,
             best: None,
@@ -719,7 +800,9 @@ impl<'a> Search<'a> {
         if c == n {
             // Only spacer lines may be left over.
             if self.soft_from[t] == m - t {
-                self.accept(p);
+                let mut q = p;
+                q.dropped += m - t;
+                self.accept(q);
             }
             return;
         }
@@ -732,8 +815,8 @@ impl<'a> Search<'a> {
         }
         let (firm, soft) = (self.firm_from[t], self.soft_from[t]);
         let blanks_lb = p.blanks + firm.max(rem.saturating_sub(digits));
-        let inserted_lb = p.inserted + rem.saturating_sub(digits + firm + soft);
-        if self.best.is_some_and(|b| (blanks_lb, inserted_lb) > b) {
+        let assumed_lb = p.inserted + p.dropped + rem.saturating_sub(digits + firm + soft);
+        if self.best.is_some_and(|b| (assumed_lb, blanks_lb) > b) {
             return;
         }
         if let Some(l) = lex.get(t) {
@@ -744,7 +827,9 @@ impl<'a> Search<'a> {
                         if len > 1 && l.digits[k].1 == 0 {
                             break;
                         }
-                        let Some(cell) = make_cell(l, k, len, self.kinds[c]) else { continue };
+                        let Some(cell) = make_cell(l, k, len, self.kinds[c]) else {
+                            continue;
+                        };
                         let micro = micro_of(&cell.value);
                         let mut q = p;
                         q.pieces += 1;
@@ -767,7 +852,9 @@ impl<'a> Search<'a> {
                     self.place(c, Slot::Blank, q, t + 1, 0);
                     if l.token.kind == TokenKind::LineBlank {
                         // The line may be a spacer rather than a cell.
-                        self.go(c, t + 1, 0, p);
+                        let mut q = p;
+                        q.dropped += 1;
+                        self.go(c, t + 1, 0, q);
                     }
                 }
             }
@@ -785,10 +872,14 @@ impl<'a> Search<'a> {
         if self.strict && matches!(slot, Slot::Blank) && self.cons.guarded[c] {
             return;
         }
+        let m = slot.micro().unwrap_or(0);
         self.slots.push(slot);
+        for &i in &self.cons.part_of[c] {
+            self.sums[i] += m;
+        }
         let mut ok = true;
         for &i in &self.cons.complete_at[c] {
-            match self.cons.eval(i, &self.slots) {
+            match self.cons.eval(i, &self.slots, &self.sums) {
                 Check::Holds => {}
                 Check::Unverifiable => {
                     q.unverified += 1;
@@ -801,16 +892,19 @@ impl<'a> Search<'a> {
             }
         }
         if ok && self.strict {
-            ok = self.cons.partial_ok(c, &self.slots);
+            ok = self.cons.partial_ok(c, &self.slots, &self.sums);
         }
         if ok {
             self.go(c + 1, t, k, q);
+        }
+        for &i in &self.cons.part_of[c] {
+            self.sums[i] -= m;
         }
         self.slots.pop();
     }
 
     fn accept(&mut self, p: Path) {
-        let key = (p.blanks, p.inserted);
+        let key = (p.inserted + p.dropped, p.blanks);
         match self.best {
             Some(b) if key > b => return,
             Some(b) if key == b => {}
@@ -835,7 +929,10 @@ impl<'a> Search<'a> {
             self.truncated = true;
             return;
         }
-        self.found.push(Found { slots: self.slots.clone(), path: p });
+        self.found.push(Found {
+            slots: self.slots.clone(),
+            path: p,
+        });
     }
 
     fn readings(self) -> Vec<Reading> {
@@ -868,10 +965,19 @@ impl<'a> Search<'a> {
 pub fn read_row(region: &str, spec: &RowSpec) -> RowResult {
     let kinds = spec.kinds.as_slice();
     let cons = Constraints::build(spec);
-    let hints: Vec<(usize, i64)> = spec.hints.iter().copied().filter(|&(c, _)| c < kinds.len()).collect();
+    let hints: Vec<(usize, i64)> = spec
+        .hints
+        .iter()
+        .copied()
+        .filter(|&(c, _)| c < kinds.len())
+        .collect();
 
     let too_long = region.len() > MAX_REGION_BYTES;
-    let scanned = if too_long { prefix(region, MAX_REGION_BYTES) } else { region };
+    let scanned = if too_long {
+        prefix(region, MAX_REGION_BYTES)
+    } else {
+        region
+    };
     let (lex, too_many) = lex(scanned, kinds, MAX_TOKENS + 1);
     if too_long || too_many || lex.len() > MAX_TOKENS {
         // Not one row's cells: show the first cells as written, claim nothing.
@@ -918,7 +1024,11 @@ pub fn read_row(region: &str, spec: &RowSpec) -> RowResult {
         satisfied: false,
         unverified: false,
         // A cut-short strict search proves nothing about satisfiability.
-        settled: if strict_truncated { Settled::NotSettled } else { Settled::NoneSatisfy },
+        settled: if strict_truncated {
+            Settled::NotSettled
+        } else {
+            Settled::NoneSatisfy
+        },
         truncated,
         overflow: false,
         explicit_blanks,
@@ -946,20 +1056,28 @@ fn hint_agrees(cell: Option<&CellValue>, want: i64) -> bool {
 
 fn with_hints(mut readings: Vec<Reading>, hints: &[(usize, i64)]) -> Vec<Reading> {
     for r in &mut readings {
-        r.hints_matched =
-            hints.iter().filter(|&&(c, v)| hint_agrees(r.cells.get(c).and_then(|x| x.as_ref()), v)).count();
+        r.hints_matched = hints
+            .iter()
+            .filter(|&&(c, v)| hint_agrees(r.cells.get(c).and_then(|x| x.as_ref()), v))
+            .count();
     }
     readings
 }
 
 /// Splits the readings that satisfy the constraints into kept and set aside, and names how the
 /// row was settled.
-fn settle(mut all: Vec<Reading>, hint_count: usize, truncated: bool) -> (Vec<Reading>, Vec<Reading>, Settled) {
+fn settle(
+    mut all: Vec<Reading>,
+    hint_count: usize,
+    truncated: bool,
+) -> (Vec<Reading>, Vec<Reading>, Settled) {
     if all.len() == 1 && !truncated {
         return (all, Vec::new(), Settled::Unique);
     }
     if hint_count > 0 && !truncated {
-        let full: Vec<usize> = (0..all.len()).filter(|&i| all[i].hints_matched == hint_count).collect();
+        let full: Vec<usize> = (0..all.len())
+            .filter(|&i| all[i].hints_matched == hint_count)
+            .collect();
         if let [only] = full[..] {
             let chosen = all.remove(only);
             return (vec![chosen], all, Settled::ByHint);
@@ -969,7 +1087,13 @@ fn settle(mut all: Vec<Reading>, hint_count: usize, truncated: bool) -> (Vec<Rea
     (all, Vec::new(), Settled::NotSettled)
 }
 
-fn finish(all: Vec<Reading>, hint_count: usize, truncated: bool, satisfied: bool, unverified: bool) -> RowResult {
+fn finish(
+    all: Vec<Reading>,
+    hint_count: usize,
+    truncated: bool,
+    satisfied: bool,
+    unverified: bool,
+) -> RowResult {
     let (readings, set_aside, settled) = settle(all, hint_count, truncated);
     let explicit_blanks = readings.iter().map(|r| r.written_blanks).max().unwrap_or(0);
     RowResult {
@@ -1002,7 +1126,15 @@ fn fallback(lex: &[Lexeme], kinds: &[CellKind], hints: &[(usize, i64)]) -> RowRe
         cells.push(cell);
     }
     let blanks = cells.iter().filter(|c| c.is_none()).count();
-    let reading = Reading { cells, blanks, written_blanks: written, splits: 0, violations: 0, unverified: 0, hints_matched: 0 };
+    let reading = Reading {
+        cells,
+        blanks,
+        written_blanks: written,
+        splits: 0,
+        violations: 0,
+        unverified: 0,
+        hints_matched: 0,
+    };
     RowResult {
         readings: with_hints(vec![reading], hints),
         satisfied: false,
@@ -1045,18 +1177,32 @@ pub struct TableResolution {
     pub dropped: usize,
 }
 
+/// A table identity as signed terms: the sum of `coef * row` over `terms` is 0 in every column.
+#[derive(Clone, Debug)]
+struct Equation {
+    terms: Vec<(usize, i128)>,
+    columns: Vec<usize>,
+}
+
+/// Per involved row, per candidate reading, per column: the value in millionths (blank = 0).
+type Values = Vec<Vec<Vec<i128>>>;
+
 /// Narrows rows jointly: drops every reading that takes part in no assignment (one reading per
 /// row) satisfying all applied identities, column by column. Blank cells count as 0. Readings a
 /// hint had set aside take part too (arithmetic first, narrative second) and the hint is applied
 /// again afterwards. If no assignment is consistent the rows keep their readings and the rows of
-/// the failing identities are marked `satisfied = false`.
+/// the failing identities are marked `satisfied = false` (their `settled` is left as it was).
 pub fn resolve_table(rows: &mut [RowResult], identities: &[TableIdentity]) -> TableResolution {
-    let mut res = TableResolution { consistent: true, exact: true, ..TableResolution::default() };
-    let usable = |r: &RowResult| r.satisfied && !r.truncated && !r.overflow && !r.readings.is_empty();
+    let mut res = TableResolution {
+        consistent: true,
+        exact: true,
+        ..TableResolution::default()
+    };
+    let usable =
+        |r: &RowResult| r.satisfied && !r.truncated && !r.overflow && !r.readings.is_empty();
     let width = |r: &RowResult| r.readings.iter().map(|x| x.cells.len()).min().unwrap_or(0);
 
-    // Each applied identity as (row, coefficient) terms and its columns.
-    let mut eqs: Vec<(Vec<(usize, i128)>, Vec<usize>)> = Vec::new();
+    let mut eqs: Vec<Equation> = Vec::new();
     for (i, id) in identities.iter().enumerate() {
         let rows_ok = id.lhs.iter().chain(&id.rhs).all(|&r| {
             r < rows.len() && usable(&rows[r]) && id.columns.iter().all(|&c| c < width(&rows[r]))
@@ -1066,41 +1212,58 @@ pub fn resolve_table(rows: &mut [RowResult], identities: &[TableIdentity]) -> Ta
             continue;
         }
         let mut terms: Vec<(usize, i128)> = Vec::new();
-        for (&r, k) in id.lhs.iter().map(|r| (r, 1)).chain(id.rhs.iter().map(|r| (r, -1))) {
+        for (&r, k) in id
+            .lhs
+            .iter()
+            .map(|r| (r, 1))
+            .chain(id.rhs.iter().map(|r| (r, -1)))
+        {
             match terms.iter_mut().find(|(x, _)| *x == r) {
                 Some(t) => t.1 += k,
                 None => terms.push((r, k)),
             }
         }
+        // A row on both sides cancels out of the equation; an empty equation always holds.
         terms.retain(|&(_, k)| k != 0);
         res.applied.push(i);
-        eqs.push((terms, id.columns.clone()));
+        if !terms.is_empty() {
+            eqs.push(Equation {
+                terms,
+                columns: id.columns.clone(),
+            });
+        }
     }
     if eqs.is_empty() {
         return res;
     }
 
-    // Every candidate of every involved row (kept readings, then those a hint set aside), with
-    // its values in millionths.
-    let mut involved: Vec<usize> = eqs.iter().flat_map(|(t, _)| t.iter().map(|&(r, _)| r)).collect();
+    // Every candidate of every involved row: kept readings, then those a hint set aside.
+    let mut involved: Vec<usize> = eqs
+        .iter()
+        .flat_map(|e| e.terms.iter().map(|&(r, _)| r))
+        .collect();
     involved.sort_unstable();
     involved.dedup();
-    let mut micro: Vec<Vec<Vec<i128>>> = vec![Vec::new(); rows.len()];
+    let mut values: Values = vec![Vec::new(); rows.len()];
     for &r in &involved {
-        micro[r] = rows[r]
+        values[r] = rows[r]
             .readings
             .iter()
             .chain(&rows[r].set_aside)
-            .map(|x| x.cells.iter().map(|c| c.as_ref().map_or(0, |c| micro_of(&c.value))).collect())
+            .map(|x| {
+                x.cells
+                    .iter()
+                    .map(|c| c.as_ref().map_or(0, |c| micro_of(&c.value)))
+                    .collect()
+            })
             .collect();
     }
-    let fresh: Vec<Vec<bool>> = micro.iter().map(|m| vec![true; m.len()]).collect();
+    let fresh: Vec<Vec<bool>> = values.iter().map(|m| vec![true; m.len()]).collect();
 
     let mut alive = fresh.clone();
-    let narrowed = narrow(&eqs, &micro, &mut alive);
-    let mut consistent = narrowed;
-    if narrowed {
-        match joint(&eqs, &involved, &micro, &alive) {
+    let mut consistent = narrow(&eqs, &values, &mut alive);
+    if consistent {
+        match joint(&eqs, &involved, &values, &alive) {
             Some(Some(support)) => alive = support,
             Some(None) => consistent = false,
             None => res.exact = false,
@@ -1109,16 +1272,16 @@ pub fn resolve_table(rows: &mut [RowResult], identities: &[TableIdentity]) -> Ta
 
     if !consistent {
         res.consistent = false;
+        // Blame the identities that fail on their own; if each holds alone, all of them.
         let mut failing: Vec<usize> = Vec::new();
-        for (terms, cols) in &eqs {
-            let one = vec![(terms.clone(), cols.clone())];
+        for e in &eqs {
             let mut a = fresh.clone();
-            if !narrow(&one, &micro, &mut a) {
-                failing.extend(terms.iter().map(|&(r, _)| r));
+            if !narrow(std::slice::from_ref(e), &values, &mut a) {
+                failing.extend(e.terms.iter().map(|&(r, _)| r));
             }
         }
         if failing.is_empty() {
-            failing = involved.clone();
+            failing = involved;
         }
         for r in failing {
             rows[r].satisfied = false;
@@ -1134,13 +1297,8 @@ pub fn resolve_table(rows: &mut [RowResult], identities: &[TableIdentity]) -> Ta
         let mut all: Vec<Reading> = std::mem::take(&mut row.readings);
         all.append(&mut row.set_aside);
         let before = all.len();
-        let keep = &alive[r];
-        let mut idx = 0;
-        all.retain(|_| {
-            let k = keep[idx];
-            idx += 1;
-            k
-        });
+        let mut keep = alive[r].iter();
+        all.retain(|_| keep.next().copied().unwrap_or(false));
         res.dropped += before - all.len();
         let (readings, set_aside, settled) = settle(all, row.hint_count, row.truncated);
         row.explicit_blanks = readings.iter().map(|x| x.written_blanks).max().unwrap_or(0);
@@ -1151,27 +1309,33 @@ pub fn resolve_table(rows: &mut [RowResult], identities: &[TableIdentity]) -> Ta
     res
 }
 
-/// Per-identity narrowing to a fixpoint: a reading survives an identity column if the other
-/// rows' surviving readings can make the column balance. False when some row loses every reading.
-fn narrow(eqs: &[(Vec<(usize, i128)>, Vec<usize>)], micro: &[Vec<Vec<i128>>], alive: &mut [Vec<bool>]) -> bool {
+/// Per-identity narrowing to a fixpoint: a reading survives an equation column if the other
+/// rows' surviving readings can make the column balance. Sound (drops nothing that takes part in
+/// a joint assignment) but not complete: one reading fixes every column at once, which this
+/// looks at one column at a time. False when some row loses every reading.
+fn narrow(eqs: &[Equation], values: &Values, alive: &mut [Vec<bool>]) -> bool {
     loop {
         let mut changed = false;
-        for (terms, cols) in eqs {
-            for &col in cols {
-                for (ti, &(r, k)) in terms.iter().enumerate() {
+        for e in eqs {
+            for &col in &e.columns {
+                for (ti, &(r, k)) in e.terms.iter().enumerate() {
+                    // Every sum the other terms can reach in this column.
                     let mut sums: HashSet<i128> = HashSet::from([0]);
                     let mut gave_up = false;
-                    for (tj, &(r2, k2)) in terms.iter().enumerate() {
+                    for (tj, &(r2, k2)) in e.terms.iter().enumerate() {
                         if tj == ti {
                             continue;
                         }
-                        let vals: HashSet<i128> = micro[r2]
+                        let vals: HashSet<i128> = values[r2]
                             .iter()
                             .zip(&alive[r2])
                             .filter(|(_, a)| **a)
                             .map(|(v, _)| v[col] * k2)
                             .collect();
-                        let next: HashSet<i128> = sums.iter().flat_map(|s| vals.iter().map(move |v| s + v)).collect();
+                        let next: HashSet<i128> = sums
+                            .iter()
+                            .flat_map(|s| vals.iter().map(move |v| s + v))
+                            .collect();
                         if next.len() > SUM_SET_CAP {
                             gave_up = true;
                             break;
@@ -1181,8 +1345,8 @@ fn narrow(eqs: &[(Vec<(usize, i128)>, Vec<usize>)], micro: &[Vec<Vec<i128>>], al
                     if gave_up {
                         continue;
                     }
-                    for j in 0..micro[r].len() {
-                        if alive[r][j] && !sums.contains(&(-k * micro[r][j][col])) {
+                    for j in 0..values[r].len() {
+                        if alive[r][j] && !sums.contains(&(-k * values[r][j][col])) {
                             alive[r][j] = false;
                             changed = true;
                         }
@@ -1199,81 +1363,95 @@ fn narrow(eqs: &[(Vec<(usize, i128)>, Vec<usize>)], micro: &[Vec<Vec<i128>>], al
     }
 }
 
-/// Exact joint search over the involved rows. `Some(Some(support))`: the readings that take
-/// part in some consistent assignment; `Some(None)`: no assignment is consistent; `None`: the
-/// search hit its cap.
+/// Exact joint search over the involved rows, one reading each.
+struct Joint<'a> {
+    eqs: &'a [Equation],
+    values: &'a Values,
+    alive: &'a [Vec<bool>],
+    involved: &'a [usize],
+    /// Per position in `involved`: equations whose last row sits there.
+    due: Vec<Vec<usize>>,
+    /// Per row: its position in `involved`.
+    pos: Vec<usize>,
+    choice: Vec<usize>,
+    support: Vec<Vec<bool>>,
+    unsupported: usize,
+    nodes: usize,
+    capped: bool,
+}
+
+impl Joint<'_> {
+    fn go(&mut self, p: usize) {
+        if self.capped || self.unsupported == 0 {
+            return;
+        }
+        if p == self.involved.len() {
+            for (i, &r) in self.involved.iter().enumerate() {
+                let j = self.choice[i];
+                if !self.support[r][j] {
+                    self.support[r][j] = true;
+                    self.unsupported -= 1;
+                }
+            }
+            return;
+        }
+        let r = self.involved[p];
+        for j in 0..self.values[r].len() {
+            if !self.alive[r][j] {
+                continue;
+            }
+            self.nodes += 1;
+            if self.nodes > TABLE_NODE_CAP {
+                self.capped = true;
+                return;
+            }
+            self.choice[p] = j;
+            let ok = self.due[p].iter().all(|&e| {
+                let eq = &self.eqs[e];
+                eq.columns.iter().all(|&c| {
+                    let sum: i128 = eq
+                        .terms
+                        .iter()
+                        .map(|&(r2, k)| k * self.values[r2][self.choice[self.pos[r2]]][c])
+                        .sum();
+                    sum == 0
+                })
+            });
+            if ok {
+                self.go(p + 1);
+            }
+        }
+    }
+}
+
+/// `Some(Some(support))`: the readings that take part in some consistent assignment;
+/// `Some(None)`: no assignment is consistent; `None`: the search hit its cap.
 fn joint(
-    eqs: &[(Vec<(usize, i128)>, Vec<usize>)],
+    eqs: &[Equation],
     involved: &[usize],
-    micro: &[Vec<Vec<i128>>],
+    values: &Values,
     alive: &[Vec<bool>],
 ) -> Option<Option<Vec<Vec<bool>>>> {
-    // Each equation is checked once its last row (in `involved` order) is chosen.
-    let pos = |r: usize| involved.iter().position(|&x| x == r).unwrap_or(0);
+    let mut pos = vec![0; values.len()];
+    for (i, &r) in involved.iter().enumerate() {
+        pos[r] = i;
+    }
     let mut due: Vec<Vec<usize>> = vec![Vec::new(); involved.len()];
-    for (e, (terms, _)) in eqs.iter().enumerate() {
-        let last = terms.iter().map(|&(r, _)| pos(r)).max().unwrap_or(0);
+    for (e, eq) in eqs.iter().enumerate() {
+        let last = eq.terms.iter().map(|&(r, _)| pos[r]).max().unwrap_or(0);
         due[last].push(e);
     }
-    struct J<'a> {
-        eqs: &'a [(Vec<(usize, i128)>, Vec<usize>)],
-        involved: &'a [usize],
-        micro: &'a [Vec<Vec<i128>>],
-        alive: &'a [Vec<bool>],
-        due: Vec<Vec<usize>>,
-        choice: Vec<usize>,
-        support: Vec<Vec<bool>>,
-        unsupported: usize,
-        nodes: usize,
-        capped: bool,
-    }
-    impl J<'_> {
-        fn value(&self, r: usize, col: usize) -> i128 {
-            let p = self.involved.iter().position(|&x| x == r).unwrap_or(0);
-            self.micro[r][self.choice[p]][col]
-        }
-        fn go(&mut self, p: usize) {
-            if self.capped || self.unsupported == 0 {
-                return;
-            }
-            if p == self.involved.len() {
-                for (i, &r) in self.involved.iter().enumerate() {
-                    let j = self.choice[i];
-                    if !self.support[r][j] {
-                        self.support[r][j] = true;
-                        self.unsupported -= 1;
-                    }
-                }
-                return;
-            }
-            let r = self.involved[p];
-            for j in 0..self.micro[r].len() {
-                if !self.alive[r][j] {
-                    continue;
-                }
-                self.nodes += 1;
-                if self.nodes > TABLE_NODE_CAP {
-                    self.capped = true;
-                    return;
-                }
-                self.choice[p] = j;
-                let ok = self.due[p].iter().all(|&e| {
-                    let (terms, cols) = &self.eqs[e];
-                    cols.iter().all(|&c| terms.iter().map(|&(r2, k)| k * self.value(r2, c)).sum::<i128>() == 0)
-                });
-                if ok {
-                    self.go(p + 1);
-                }
-            }
-        }
-    }
-    let unsupported = involved.iter().map(|&r| alive[r].iter().filter(|a| **a).count()).sum();
-    let mut j = J {
+    let unsupported = involved
+        .iter()
+        .map(|&r| alive[r].iter().filter(|a| **a).count())
+        .sum();
+    let mut j = Joint {
         eqs,
-        involved,
-        micro,
+        values,
         alive,
+        involved,
         due,
+        pos,
         choice: vec![0; involved.len()],
         support: alive.iter().map(|a| vec![false; a.len()]).collect(),
         unsupported,
@@ -1290,3 +1468,706 @@ fn joint(
     Some(Some(j.support))
 }
 
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A reading as integers; `None` for a blank (or a non-integer value).
+    fn ints(r: &Reading) -> Vec<Option<i64>> {
+        r.cells
+            .iter()
+            .map(|c| c.as_ref().and_then(|c| c.value.as_int()))
+            .collect()
+    }
+
+    fn all_ints(res: &RowResult) -> Vec<Vec<Option<i64>>> {
+        res.readings.iter().map(ints).collect()
+    }
+
+    fn full(v: &[i64]) -> Vec<Option<i64>> {
+        v.iter().map(|&x| Some(x)).collect()
+    }
+
+    fn unique(region: &str, spec: &RowSpec) -> Vec<Option<i64>> {
+        let r = read_row(region, spec);
+        assert_eq!(r.settled, Settled::Unique, "{region:?}: {:?}", all_ints(&r));
+        assert!(r.satisfied && !r.truncated && !r.overflow);
+        ints(&r.readings[0])
+    }
+
+    /// Table 四: three groups of 结果维持 · 结果纠正 · 其他结果 · 尚未审结 · 总计.
+    fn table4() -> RowSpec {
+        RowSpec::counts(15)
+            .with_identity(vec![0, 1, 2, 3], 4)
+            .with_identity(vec![5, 6, 7, 8], 9)
+            .with_identity(vec![10, 11, 12, 13], 14)
+    }
+
+    // --- tokens -------------------------------------------------------------------------------
+
+    #[test]
+    fn tokens_cover_numbers_markers_and_units() {
+        let kinds = [CellKind::Count, CellKind::Signed, CellKind::Amount];
+        let region = "5 / — －\n-688 +17 22979.87万元 增/减 3件";
+        let toks = tokenize(region, &kinds);
+        let texts: Vec<(&str, TokenKind)> = toks
+            .iter()
+            .map(|t| (&region[t.start..t.end], t.kind))
+            .collect();
+        assert_eq!(
+            texts,
+            vec![
+                ("5", TokenKind::Number),
+                ("/", TokenKind::Blank),
+                ("—", TokenKind::Blank),
+                ("－", TokenKind::Blank),
+                ("-688", TokenKind::Number),
+                ("+17", TokenKind::Number),
+                ("22979.87万元", TokenKind::Number),
+                ("3", TokenKind::Number),
+            ]
+        );
+    }
+
+    #[test]
+    fn units_are_read_only_when_a_column_holds_amounts() {
+        let region = "3802895.90元";
+        let counts = tokenize(region, &[CellKind::Decimal]);
+        assert_eq!(&region[counts[0].start..counts[0].end], "3802895.90");
+        let amounts = tokenize(region, &[CellKind::Amount]);
+        assert_eq!(&region[amounts[0].start..amounts[0].end], "3802895.90元");
+    }
+
+    #[test]
+    fn a_dash_before_a_digit_is_a_sign_and_alone_is_a_blank() {
+        let toks = tokenize("- -5 5-", &[CellKind::Signed]);
+        let kinds: Vec<TokenKind> = toks.iter().map(|t| t.kind).collect();
+        // "5-": the dash touches a digit, so it is neither a blank nor a sign.
+        assert_eq!(
+            kinds,
+            vec![TokenKind::Blank, TokenKind::Number, TokenKind::Number]
+        );
+    }
+
+    #[test]
+    fn nbsp_lines_are_blank_only_in_one_cell_per_line_layout() {
+        let per_line = tokenize("\n3\n\n\u{a0}\n\n5\n", &[CellKind::Count]);
+        assert_eq!(
+            per_line.iter().map(|t| t.kind).collect::<Vec<_>>(),
+            vec![TokenKind::Number, TokenKind::LineBlank, TokenKind::Number]
+        );
+        // Two numbers on one line: not that layout, the nbsp line is just a spacer.
+        let glued = tokenize("3 4\n\u{a0}\n5\n", &[CellKind::Count]);
+        assert!(glued.iter().all(|t| t.kind == TokenKind::Number));
+        // "\u{a0}0" is a zero, not a blank (seed 004 writes zeros that way).
+        let zero = tokenize("\n\u{a0}0\n\n\u{a0}0\n", &[CellKind::Count]);
+        assert!(zero.iter().all(|t| t.kind == TokenKind::Number));
+    }
+
+    // --- glued runs from the pingtan corpus ---------------------------------------------------
+
+    #[test]
+    fn glued_rows_with_a_unique_split() {
+        let spec = RowSpec::row_total(7);
+        // 202202: 本年新收, （七）总计, 上年结转; 202603: 本年新收, 本机关不掌握.
+        assert_eq!(unique("640020470", &spec), full(&[64, 0, 0, 2, 0, 4, 70]));
+        assert_eq!(unique("630020469", &spec), full(&[63, 0, 0, 2, 0, 4, 69]));
+        assert_eq!(unique("0000000", &spec), full(&[0; 7]));
+        assert_eq!(
+            unique("15130000154", &spec),
+            full(&[151, 3, 0, 0, 0, 0, 154])
+        );
+        assert_eq!(unique("491000050", &spec), full(&[49, 1, 0, 0, 0, 0, 50]));
+        assert_eq!(
+            unique("４２００００６", &spec),
+            full(&[4, 2, 0, 0, 0, 0, 6])
+        );
+    }
+
+    #[test]
+    fn a_space_is_a_boundary_and_the_run_before_it_still_splits() {
+        // 202202 （二）部分公开: "500000 5".
+        let r = read_row("500000 5", &RowSpec::row_total(7));
+        assert_eq!(r.settled, Settled::Unique);
+        assert_eq!(ints(&r.readings[0]), full(&[5, 0, 0, 0, 0, 0, 5]));
+        assert_eq!(r.readings[0].splits, 1);
+        // FORMAT §7 half-spaced digits.
+        assert_eq!(
+            unique("200 000121", &RowSpec::row_total(7)),
+            full(&[20, 0, 0, 0, 0, 1, 21])
+        );
+    }
+
+    #[test]
+    fn item_number_already_cut_by_the_caller_reads_cleanly() {
+        // "5.属于三类内部事务信息10000016.属于…": the caller's label starts at "6".
+        assert_eq!(
+            unique("1000001", &RowSpec::row_total(7)),
+            full(&[1, 0, 0, 0, 0, 0, 1])
+        );
+    }
+
+    #[test]
+    fn cells_carry_their_byte_ranges() {
+        let r = read_row("640020470", &RowSpec::row_total(7));
+        let c = &r.readings[0].cells;
+        let ranges: Vec<(usize, usize)> = c
+            .iter()
+            .map(|c| c.as_ref().map_or((0, 0), |c| (c.start, c.end)))
+            .collect();
+        assert_eq!(
+            ranges,
+            vec![(0, 2), (2, 3), (3, 4), (4, 5), (5, 6), (6, 7), (7, 9)]
+        );
+        // Full-width digits are three bytes each.
+        let r = read_row("６４００２０４７０", &RowSpec::row_total(7));
+        let last = r.readings[0].cells[6].as_ref().map(|c| (c.start, c.end));
+        assert_eq!(last, Some((21, 27)));
+    }
+
+    #[test]
+    fn a_row_total_tie_stays_ambiguous_with_its_candidates() {
+        // 202202 （一）予以公开 and （四）1: two splits each satisfy the row total; only the
+        // table's result sum tells them apart (see resolve_table_settles_the_real_2022_table).
+        let r = read_row("270020130", &RowSpec::row_total(7));
+        assert!(r.satisfied);
+        assert_eq!(r.settled, Settled::NotSettled);
+        assert_eq!(
+            all_ints(&r),
+            vec![
+                full(&[2, 7, 0, 0, 20, 1, 30]),
+                full(&[27, 0, 0, 2, 0, 1, 30])
+            ]
+        );
+        assert_eq!(
+            r.candidates(0),
+            vec![Some(Value::Int(2)), Some(Value::Int(27))]
+        );
+        assert_eq!(r.agreed(6), Some(Some(Value::Int(30))));
+        assert_eq!(r.agreed(5), Some(Some(Value::Int(1))));
+        assert_eq!(r.agreed(0), None);
+
+        let r = read_row("220000325", &RowSpec::row_total(7));
+        assert_eq!(
+            all_ints(&r),
+            vec![
+                full(&[2, 20, 0, 0, 0, 3, 25]),
+                full(&[22, 0, 0, 0, 0, 3, 25])
+            ]
+        );
+    }
+
+    #[test]
+    fn no_satisfying_split_is_reported_with_the_split_as_written() {
+        // Preferring "satisfied" must not invent a blank total: 50|0|0|0|0|6|(blank) would break
+        // nothing but needs a dropped cell; the digits read as written break the row total.
+        let r = read_row("5000006", &RowSpec::row_total(7));
+        assert!(!r.satisfied);
+        assert_eq!(r.settled, Settled::NoneSatisfy);
+        assert_eq!(all_ints(&r), vec![full(&[5, 0, 0, 0, 0, 0, 6])]);
+        assert_eq!(r.readings[0].violations, 1);
+        assert_eq!(r.agreed(0), None);
+    }
+
+    // --- table 四 ---------------------------------------------------------------------------
+
+    #[test]
+    fn table4_collapsed_2022_has_one_reading() {
+        // 202202: "…尚未审结总计10203120001200000"; 17 digits, 15 cells.
+        let r = read_row("10203120001200000", &table4());
+        assert_eq!(r.settled, Settled::Unique);
+        assert_eq!(
+            ints(&r.readings[0]),
+            full(&[1, 0, 2, 0, 3, 12, 0, 0, 0, 12, 0, 0, 0, 0, 0])
+        );
+    }
+
+    #[test]
+    fn table4_collapsed_2026_matches_the_narrative() {
+        // 202603: "25380363300630003"; the narrative says 行政复议36起，行政诉讼9起 (6 + 3).
+        let got = unique("25380363300630003", &table4());
+        assert_eq!(got, full(&[25, 3, 8, 0, 36, 3, 3, 0, 0, 6, 3, 0, 0, 0, 3]));
+    }
+
+    #[test]
+    fn table4_spaced_2023() {
+        let got = unique("0 1 1 0 2 1 0 0 0 1 0 0 0 0 0 ", &table4());
+        assert_eq!(got, full(&[0, 1, 1, 0, 2, 1, 0, 0, 0, 1, 0, 0, 0, 0, 0]));
+    }
+
+    // --- one cell per line (seed 004) ---------------------------------------------------------
+
+    #[test]
+    fn dropped_cells_leave_every_satisfying_placement() {
+        for region in [
+            "\n5\n\n 0\n\n 0\n\n 0\n\n5\n",
+            "\n5\n\n\u{a0}0\n\n\u{a0}0\n\n\u{a0}0\n\n5\n",
+        ] {
+            let r = read_row(region, &RowSpec::row_total(7));
+            assert!(r.satisfied && !r.unverified);
+            assert_eq!(r.settled, Settled::NotSettled);
+            // The total is the last 5 in every reading; the two blanks go anywhere among the
+            // six applicant columns: C(6, 2) placements.
+            assert_eq!(r.readings.len(), 15);
+            assert!(
+                r.readings
+                    .iter()
+                    .all(|x| x.blanks == 2 && x.written_blanks == 0 && x.splits == 0)
+            );
+            assert_eq!(r.agreed(6), Some(Some(Value::Int(5))));
+            assert_eq!(r.candidates(0), vec![Some(Value::Int(5)), None]);
+            assert_eq!(r.agreed(0), None);
+        }
+    }
+
+    #[test]
+    fn all_zero_row_with_dropped_cells_has_an_exact_zero_total() {
+        // Seed 004 二、上年结转: three "\u{a0}0" cells for seven columns.
+        let r = read_row(
+            "\n\u{a0}0\n\n\u{a0}0\n\n\u{a0}0\n\n",
+            &RowSpec::row_total(7),
+        );
+        assert!(r.satisfied);
+        assert_eq!(r.agreed(6), Some(Some(Value::Int(0))));
+        assert_eq!(r.candidates(0), vec![Some(Value::Int(0)), None]);
+    }
+
+    #[test]
+    fn table2_signed_rows_one_cell_per_line() {
+        let spec = RowSpec::new(vec![CellKind::Count, CellKind::Signed, CellKind::Count]);
+        assert_eq!(
+            unique("\n\n5059\n\n-688\n\n89312\n\n", &spec),
+            full(&[5059, -688, 89312])
+        );
+        assert_eq!(
+            unique("\n\n256\n\n+17\n\n41071\n\n", &spec),
+            full(&[256, 17, 41071])
+        );
+        // A sign in a count column fits nowhere: unreadable, not silently unsigned.
+        let r = read_row("-688", &RowSpec::counts(1));
+        assert!(r.overflow && !r.satisfied);
+        // The signed cell's range starts at its sign.
+        let r = read_row("\n5059\n\n-688\n\n89312\n", &spec);
+        let c = r.readings[0].cells[1].as_ref().map(|c| (c.start, c.end));
+        assert_eq!(c, Some((7, 11)));
+    }
+
+    #[test]
+    fn amount_with_unit_and_trailing_nbsp_spacer() {
+        // Seed 004 政府集中采购: "1789", "22979.87万元", then an nbsp-only spacer line.
+        let spec = RowSpec::new(vec![CellKind::Count, CellKind::Amount]);
+        let r = read_row("\n\n1789\n\n22979.87万元\n\n\u{a0}\n\n", &spec);
+        assert_eq!(r.settled, Settled::Unique);
+        let cells = &r.readings[0].cells;
+        assert_eq!(
+            cells[0].as_ref().map(|c| c.value.clone()),
+            Some(Value::Int(1789))
+        );
+        assert_eq!(
+            cells[1].as_ref().map(|c| c.value.clone()),
+            Some(Value::Amount {
+                value: 22979.87,
+                unit: "万元".to_string()
+            })
+        );
+        assert_eq!(r.explicit_blanks, 0);
+    }
+
+    #[test]
+    fn nbsp_line_inside_the_row_is_a_written_blank() {
+        let spec = RowSpec::new(vec![CellKind::Count, CellKind::Amount]);
+        let r = read_row("\n\n\u{a0}\n\n22979.87万元\n\n", &spec);
+        // Placing the marked blank beats assuming one elsewhere.
+        assert_eq!(r.settled, Settled::Unique);
+        assert!(r.readings[0].cells[0].is_none());
+        assert_eq!(r.readings[0].written_blanks, 1);
+        assert_eq!(r.explicit_blanks, 1);
+    }
+
+    #[test]
+    fn adjacent_nbsp_lines_give_one_reading_not_two() {
+        // Either line may be the blank cell and the other the spacer: the same reading.
+        let r = read_row("\n\u{a0}\n\n\u{a0}\n\n5\n", &RowSpec::counts(2));
+        assert_eq!(r.settled, Settled::Unique);
+        assert_eq!(ints(&r.readings[0]), vec![None, Some(5)]);
+    }
+
+    #[test]
+    fn glued_amount_keeps_every_cut_as_a_candidate() {
+        // 202001 政府集中采购: "13575394432.52元" (采购项目数量 glued to 采购总金额).
+        let spec = RowSpec::new(vec![CellKind::Count, CellKind::Amount]);
+        let r = read_row("13575394432.52元", &spec);
+        assert_eq!(r.settled, Settled::NotSettled);
+        assert_eq!(r.readings.len(), 10);
+        assert!(r.candidates(0).contains(&Some(Value::Int(1357))));
+        assert!(r.candidates(1).contains(&Some(Value::Amount {
+            value: 5394432.52,
+            unit: "元".into()
+        })));
+    }
+
+    #[test]
+    fn decimals() {
+        // 202202 / 202603 行政事业性收费 (本年收费金额，单位：万元).
+        let r = read_row("24252.311082", &RowSpec::new(vec![CellKind::Decimal]));
+        assert_eq!(r.settled, Settled::Unique);
+        assert_eq!(
+            r.readings[0].cells[0].as_ref().map(|c| c.value.clone()),
+            Some(Value::Dec(24252.311082))
+        );
+        let r = read_row("0", &RowSpec::new(vec![CellKind::Decimal]));
+        assert_eq!(
+            r.readings[0].cells[0].as_ref().map(|c| c.value.clone()),
+            Some(Value::Dec(0.0))
+        );
+        // A decimal point in a count row is not a cell boundary.
+        let r = read_row("3.5", &RowSpec::counts(2));
+        assert!(r.overflow && !r.satisfied);
+    }
+
+    #[test]
+    fn decimal_identity_compares_exactly() {
+        let spec = RowSpec::new(vec![CellKind::Decimal; 3]).with_identity(vec![0, 1], 2);
+        assert_eq!(read_row("0.1 0.2 0.3", &spec).settled, Settled::Unique);
+        assert!(!read_row("0.1 0.2 0.4", &spec).satisfied);
+    }
+
+    // --- blanks -------------------------------------------------------------------------------
+
+    #[test]
+    fn explicit_blanks_are_cells_not_zeros() {
+        let r = read_row("5 / 0 0 0 — 5", &RowSpec::row_total(7));
+        assert_eq!(r.settled, Settled::Unique);
+        assert_eq!(
+            ints(&r.readings[0]),
+            vec![Some(5), None, Some(0), Some(0), Some(0), None, Some(5)]
+        );
+        assert_eq!(r.explicit_blanks, 2);
+        assert_eq!(r.readings[0].written_blanks, 2);
+        for marker in ["-", "－", "／", "——"] {
+            let r = read_row(&format!("3 {marker} 3"), &RowSpec::row_total(3));
+            assert_eq!(
+                ints(&r.readings[0]),
+                vec![Some(3), None, Some(3)],
+                "{marker}"
+            );
+            assert_eq!(r.explicit_blanks, 1);
+        }
+    }
+
+    #[test]
+    fn blank_total_is_unverified_not_satisfied() {
+        let r = read_row("5 0 0 0 0 0 —", &RowSpec::row_total(7));
+        assert!(r.satisfied);
+        assert!(r.unverified);
+        assert_eq!(r.readings[0].unverified, 1);
+        assert_eq!(
+            ints(&r.readings[0]),
+            vec![Some(5), Some(0), Some(0), Some(0), Some(0), Some(0), None]
+        );
+    }
+
+    #[test]
+    fn pipe_rows_with_units_and_empty_cells() {
+        // Seed 001: "条 |\n2848 |" and an empty 统计数 cell.
+        assert_eq!(
+            unique(" |\n条 |\n2848 |\n", &RowSpec::counts(1)),
+            full(&[2848])
+        );
+        let r = read_row(" |\n次 |\n|\n", &RowSpec::counts(1));
+        assert_eq!(r.settled, Settled::Unique);
+        assert_eq!(ints(&r.readings[0]), vec![None]);
+        assert_eq!(r.readings[0].written_blanks, 0);
+    }
+
+    #[test]
+    fn more_cells_than_columns_is_overflow() {
+        let r = read_row("5 0 0 0 0 0 0 5", &RowSpec::row_total(7));
+        assert!(r.overflow && !r.satisfied);
+        assert_eq!(r.settled, Settled::NoneSatisfy);
+        assert_eq!(ints(&r.readings[0]), full(&[5, 0, 0, 0, 0, 0, 0]));
+        assert_eq!(r.agreed(0), None);
+    }
+
+    // --- preference order ---------------------------------------------------------------------
+
+    #[test]
+    fn fewer_blanks_win_among_satisfying_readings() {
+        // With nothing else to go on, cutting a run beats assuming a dropped cell.
+        let r = read_row("12", &RowSpec::counts(2));
+        assert_eq!(all_ints(&r), vec![full(&[1, 2])]);
+        // "20 0 0 0 0 20": only readings with one dropped applicant cell satisfy the total
+        // (2|0 would break it); the blank may be any of the six applicant columns.
+        let r = read_row("20 0 0 0 0 20", &RowSpec::row_total(7));
+        assert_eq!(r.readings.len(), 6);
+        assert!(r.readings.iter().all(|x| x.blanks == 1));
+        assert_eq!(r.agreed(6), Some(Some(Value::Int(20))));
+        // "2 1 0 0 0 14": cutting 14 into 1|4 satisfies the total; a dropped cell would not.
+        assert_eq!(
+            unique("2 1 0 0 0 14", &RowSpec::row_total(7)),
+            full(&[2, 1, 0, 0, 0, 1, 4])
+        );
+    }
+
+    #[test]
+    fn at_least_narrows_and_can_fail() {
+        // Fujian 本年度 | 历年累计.
+        let spec = RowSpec::counts(2).with_at_least(1, 0);
+        let r = read_row("1220", &spec);
+        assert_eq!(all_ints(&r), vec![full(&[1, 220]), full(&[12, 20])]);
+        let r = read_row("3012", &spec);
+        assert!(!r.satisfied);
+        assert_eq!(r.settled, Settled::NoneSatisfy);
+        assert_eq!(all_ints(&r), vec![full(&[30, 12]), full(&[301, 2])]);
+    }
+
+    #[test]
+    fn hints_settle_a_tie_and_say_so() {
+        let plain = read_row("20263542", &RowSpec::counts(2));
+        assert_eq!(plain.settled, Settled::NotSettled);
+        assert_eq!(plain.readings.len(), 6);
+
+        let r = read_row("20263542", &RowSpec::counts(2).with_hint(0, 2026));
+        assert_eq!(r.settled, Settled::ByHint);
+        assert_eq!(all_ints(&r), vec![full(&[2026, 3542])]);
+        assert_eq!(r.set_aside.len(), 5);
+
+        // A hint nothing agrees with settles nothing.
+        let r = read_row("20263542", &RowSpec::counts(2).with_hint(0, 7));
+        assert_eq!(r.settled, Settled::NotSettled);
+        assert_eq!(r.readings.len(), 6);
+        // Hints never override arithmetic: a unique reading stays Unique even if a hint disagrees.
+        let r = read_row("640020470", &RowSpec::row_total(7).with_hint(6, 71));
+        assert_eq!(r.settled, Settled::Unique);
+        assert_eq!(r.readings[0].hints_matched, 0);
+    }
+
+    // --- caps -----------------------------------------------------------------------------------
+
+    #[test]
+    fn long_runs_are_bounded() {
+        let run = "7".repeat(200);
+        // Too many digits for seven cells of at most 18 digits: known at once.
+        let r = read_row(&run, &RowSpec::row_total(7));
+        assert!(r.overflow && !r.truncated);
+        // Plenty of room: more readings than the cap.
+        let r = read_row(&run, &RowSpec::counts(150));
+        assert!(r.truncated);
+        assert_eq!(r.readings.len(), READING_CAP);
+        assert_ne!(r.settled, Settled::Unique);
+        // An identity that no early check can prune: the node cap ends it.
+        let spec = RowSpec::counts(150).with_identity((0..149).collect(), 149);
+        let r = read_row(&run, &spec);
+        assert!(r.truncated);
+        assert_ne!(r.settled, Settled::Unique);
+        assert_ne!(r.settled, Settled::NoneSatisfy);
+    }
+
+    #[test]
+    fn huge_regions_are_refused() {
+        let spaced = "1 ".repeat(500_000);
+        let r = read_row(&spaced, &RowSpec::row_total(7));
+        assert!(r.truncated && !r.satisfied);
+        assert_eq!(r.settled, Settled::NotSettled);
+        let digits = "1".repeat(1 << 20);
+        let r = read_row(&digits, &RowSpec::row_total(7));
+        assert!(r.truncated && !r.satisfied);
+        let many = "1 ".repeat(MAX_TOKENS + 1);
+        assert!(read_row(&many, &RowSpec::counts(80)).truncated);
+        let enough = "1 ".repeat(MAX_TOKENS);
+        assert!(!read_row(&enough, &RowSpec::counts(MAX_TOKENS)).truncated);
+    }
+
+    #[test]
+    fn odd_specs_do_not_panic() {
+        assert_eq!(read_row("", &RowSpec::counts(0)).settled, Settled::Unique);
+        assert!(read_row("5", &RowSpec::counts(0)).overflow);
+        let bad = RowSpec::counts(2)
+            .with_identity(vec![0, 5], 1)
+            .with_at_least(9, 0)
+            .with_hint(4, 1);
+        assert!(bad.validate().is_err());
+        assert!(RowSpec::row_total(7).validate().is_ok());
+        // Constraints naming missing columns are ignored, not fatal.
+        let r = read_row("12", &bad);
+        assert_eq!(r.hint_count, 0);
+        assert_eq!(all_ints(&r), vec![full(&[1, 2])]);
+    }
+
+    // --- tables ---------------------------------------------------------------------------------
+
+    fn t3_identities(
+        new: usize,
+        carried: usize,
+        results: std::ops::RangeInclusive<usize>,
+        total: usize,
+        carry: usize,
+    ) -> Vec<TableIdentity> {
+        let cols: Vec<usize> = (0..7).collect();
+        vec![
+            TableIdentity {
+                lhs: vec![new, carried],
+                rhs: vec![total, carry],
+                columns: cols.clone(),
+            },
+            TableIdentity {
+                lhs: vec![total],
+                rhs: results.collect(),
+                columns: cols,
+            },
+        ]
+    }
+
+    #[test]
+    fn resolve_table_breaks_a_row_tie_with_the_balance() {
+        let spec = RowSpec::row_total(7);
+        // 11|0|…|11 and 1|10|…|11 both satisfy the row; the total row says 1 and 10.
+        let mut rows = vec![
+            read_row("110000011", &spec),
+            read_row("0000000", &spec),
+            read_row("1 10 0 0 0 0 11", &spec),
+            read_row("0000000", &spec),
+        ];
+        assert_eq!(rows[0].readings.len(), 2);
+        let ids = [TableIdentity {
+            lhs: vec![0, 1],
+            rhs: vec![2, 3],
+            columns: (0..7).collect(),
+        }];
+        let res = resolve_table(&mut rows, &ids);
+        assert!(res.consistent && res.exact);
+        assert_eq!(res.dropped, 1);
+        assert_eq!(rows[0].settled, Settled::Unique);
+        assert_eq!(ints(&rows[0].readings[0]), full(&[1, 10, 0, 0, 0, 0, 11]));
+    }
+
+    #[test]
+    fn resolve_table_arithmetic_overrides_a_hint() {
+        let spec = RowSpec::row_total(7);
+        let mut rows = vec![
+            read_row("110000011", &spec.clone().with_hint(0, 11)),
+            read_row("1 10 0 0 0 0 11", &spec),
+        ];
+        assert_eq!(rows[0].settled, Settled::ByHint);
+        let ids = [TableIdentity {
+            lhs: vec![0],
+            rhs: vec![1],
+            columns: (0..7).collect(),
+        }];
+        resolve_table(&mut rows, &ids);
+        assert_eq!(rows[0].settled, Settled::Unique);
+        assert_eq!(ints(&rows[0].readings[0]), full(&[1, 10, 0, 0, 0, 0, 11]));
+        assert_eq!(rows[0].readings[0].hints_matched, 0);
+    }
+
+    #[test]
+    fn resolve_table_leaves_inconsistent_tables_alone() {
+        let spec = RowSpec::row_total(7);
+        let mut rows = vec![
+            read_row("1000001", &spec),
+            read_row("0000000", &spec),
+            read_row("2000002", &spec),
+            read_row("0000000", &spec),
+            read_row("270020130", &spec),
+        ];
+        let before = rows[4].clone();
+        let ids = [
+            TableIdentity {
+                lhs: vec![0, 1],
+                rhs: vec![2, 3],
+                columns: (0..7).collect(),
+            },
+            TableIdentity {
+                lhs: vec![4],
+                rhs: vec![4],
+                columns: vec![0],
+            },
+        ];
+        let res = resolve_table(&mut rows, &ids);
+        assert!(!res.consistent);
+        assert!((0..4).all(|i| !rows[i].satisfied));
+        // A row outside the failing identity keeps everything.
+        assert_eq!(rows[4], before);
+        assert_eq!(rows[0].readings.len(), 1);
+    }
+
+    #[test]
+    fn resolve_table_skips_untrusted_rows() {
+        let spec = RowSpec::row_total(7);
+        let mut rows = vec![
+            read_row("270020130", &spec),
+            read_row("5 0 0 0 0 0 0 5", &spec),
+        ];
+        let ids = [
+            TableIdentity {
+                lhs: vec![0],
+                rhs: vec![1],
+                columns: vec![0],
+            },
+            TableIdentity {
+                lhs: vec![0],
+                rhs: vec![9],
+                columns: vec![0],
+            },
+        ];
+        let res = resolve_table(&mut rows, &ids);
+        assert_eq!(res.skipped, vec![0, 1]);
+        assert_eq!(rows[0].readings.len(), 2);
+        // A row on both sides of an identity cancels out: nothing to narrow, nothing to fail.
+        let ids = [TableIdentity {
+            lhs: vec![0],
+            rhs: vec![0],
+            columns: vec![0],
+        }];
+        let res = resolve_table(&mut rows, &ids);
+        assert!(res.consistent);
+        assert_eq!(res.applied, vec![0]);
+        assert_eq!(rows[0].readings.len(), 2);
+        assert!(resolve_table(&mut [], &[]).consistent);
+    }
+
+    #[test]
+    fn resolve_table_settles_the_real_2022_table() {
+        // 202202 表三, each region as the caller cuts it (labels and glued item numbers removed).
+        let regions = [
+            "640020470", // 0 一、本年新收
+            "0000000",   // 1 二、上年结转
+            "270020130", // 2 （一）予以公开
+            "500000 5",  // 3 （二）部分公开
+            "0000000",   // 4 （三）1
+            "0000000",   // 5 （三）2
+            "0000000",   // 6 （三）3
+            "0000000",   // 7 （三）4
+            "1000001",   // 8 （三）5
+            "0000000",   // 9 （三）6
+            "6000006",   // 10 （三）7
+            "1000001",   // 11 （三）8
+            "220000325", // 12 （四）1
+            "0000000",   // 13 （四）2
+            "0000000",   // 14 （四）3
+            "0000000",   // 15 （五）1
+            "0000000",   // 16 （五）2
+            "0000000",   // 17 （五）3
+            "0000000",   // 18 （五）4
+            "0000000",   // 19 （五）5
+            "0000000",   // 20 （六）1
+            "0000000",   // 21 （六）2
+            "1000001",   // 22 （六）3
+            "630020469", // 23 （七）总计
+            "1000001 ",  // 24 四、结转下年度
+        ];
+        let spec = RowSpec::row_total(7);
+        let mut rows: Vec<RowResult> = regions.iter().map(|r| read_row(r, &spec)).collect();
+        assert_eq!(rows[2].settled, Settled::NotSettled);
+        assert_eq!(rows[12].settled, Settled::NotSettled);
+        let res = resolve_table(&mut rows, &t3_identities(0, 1, 2..=22, 23, 24));
+        assert!(res.consistent && res.exact);
+        assert_eq!(res.dropped, 2);
+        assert!(
+            rows.iter()
+                .all(|r| r.settled == Settled::Unique && r.satisfied)
+        );
+        assert_eq!(ints(&rows[2].readings[0]), full(&[27, 0, 0, 2, 0, 1, 30]));
+        assert_eq!(ints(&rows[12].readings[0]), full(&[22, 0, 0, 0, 0, 3, 25]));
+    }
+}
