@@ -342,6 +342,8 @@ pub struct App {
     /// Indices into entries(), filtered and sorted.
     view: Vec<usize>,
     view_dirty: bool,
+    /// All entry indices in path order; paths never change, so this is sorted once.
+    by_path: Vec<usize>,
 }
 
 impl App {
@@ -367,6 +369,7 @@ impl App {
             editor: None,
             view: Vec::new(),
             view_dirty: true,
+            by_path: Vec::new(),
         };
         if !problems.is_empty() {
             app.set_error(format!("日志有 {} 处问题已跳过：{}", problems.len(), problems.join("；")));
@@ -400,6 +403,8 @@ impl App {
         match r {
             Ok(m) => {
                 self.set_status(m);
+                // The backend may deliver the re-audited report at once or on a later poll.
+                self.backend.poll();
                 self.sync();
                 true
             }
@@ -427,8 +432,6 @@ impl App {
 
     /// Brings cached state up to date with the backend's entries.
     fn sync(&mut self) {
-        // Results finished by the backend during the action are taken in now.
-        while self.backend.poll() {}
         self.view_dirty = true;
         self.rebuild_view();
         if let Some(r) = &mut self.report
@@ -446,12 +449,17 @@ impl App {
         self.view_dirty = false;
         let keep = self.selected_entry();
         let entries = self.backend.entries();
+        if self.by_path.len() != entries.len() {
+            let mut all: Vec<usize> = (0..entries.len()).collect();
+            all.sort_by(|&a, &b| entries[a].path().cmp(entries[b].path()));
+            self.by_path = all;
+        }
         let needle = self.search.to_lowercase();
-        let mut view: Vec<usize> = (0..entries.len())
-            .filter(|&i| self.accepts(&entries[i], &needle))
-            .collect();
+        // Filtering the path-ordered indices keeps that order: the default sort is free.
+        let mut view: Vec<usize> =
+            self.by_path.iter().copied().filter(|&i| self.accepts(&entries[i], &needle)).collect();
         match self.sort {
-            SortKey::Path => view.sort_by(|&a, &b| entries[a].path().cmp(entries[b].path())),
+            SortKey::Path => {}
             SortKey::Errors => view.sort_by_key(|&i| {
                 let e = entries[i].audit().map(|a| open_counts(a).0);
                 (e.is_none(), std::cmp::Reverse(e.unwrap_or(0)), i)
@@ -479,7 +487,7 @@ impl App {
             || self.rule.is_some();
         let Some(a) = e.audit() else {
             // Pending entries have nothing to filter on yet.
-            return !filtering && (needle.is_empty() || e.path().to_string_lossy().to_lowercase().contains(needle));
+            return !filtering && (needle.is_empty() || text_matches(&e.path().to_string_lossy(), needle));
         };
         let (err, warn, info) = open_counts(a);
         let sev_ok = match self.severity {
@@ -503,11 +511,10 @@ impl App {
         if needle.is_empty() {
             return true;
         }
-        a.path.to_string_lossy().to_lowercase().contains(needle)
-            || field_text(a, "agency").to_lowercase().contains(needle)
-            || a.findings.iter().any(|f| {
-                f.rule.to_lowercase().contains(needle) || f.message.to_lowercase().contains(needle)
-            })
+        let hit = |hay: &str| text_matches(hay, needle);
+        hit(&a.path.to_string_lossy())
+            || a.field("agency").and_then(|f| f.value.as_ref()).is_some_and(|v| hit(&v.to_string()))
+            || a.findings.iter().any(|f| hit(&f.rule) || hit(&f.message))
     }
 
     fn filters_changed(&mut self) {
@@ -551,10 +558,11 @@ impl App {
         }
     }
 
-    /// Types text into the open prompt (tests and paste).
+    /// Types text into the open prompt (tests and paste). Prompts are one line: pasted
+    /// newlines become spaces and control characters are replaced.
     pub fn type_text(&mut self, s: &str) {
         if let Some(p) = &mut self.prompt {
-            p.input.insert_str(s);
+            p.input.insert_str(super::text::one_line(s));
             self.prompt_changed();
         }
     }
@@ -825,8 +833,10 @@ impl App {
         // Current position: (index in view, finding index) — on the list, "before the first
         // finding of the selected report".
         let (start_pos, cur_finding) = match (&self.screen, &self.report) {
+            // A finding counts as "current" only once the reviewer is on the findings; right
+            // after opening a report, `n` goes to its first open finding.
             (Screen::Report, Some(r)) => match self.view.iter().position(|&i| i == r.entry) {
-                Some(p) => (p, Some(r.finding_sel)),
+                Some(p) => (p, (r.span_from == Pane::Findings).then_some(r.finding_sel)),
                 None => (0, None),
             },
             _ => (self.list.sel.min(n - 1), None),
@@ -946,6 +956,7 @@ impl App {
         match self.backend.reload_rules() {
             Ok(m) => {
                 self.set_status(format!("{why}：{m}"));
+                self.backend.poll();
                 self.sync();
             }
             Err(e) => {
@@ -953,6 +964,16 @@ impl App {
                 self.popup = Some(Popup { title: "规则有误（仍使用原规则）".to_string(), body: e });
             }
         }
+    }
+}
+
+/// Case-insensitive `contains` for an already lower-cased needle. Chinese needles (the usual
+/// case) need no case folding, so the haystack is not copied.
+fn text_matches(hay: &str, needle: &str) -> bool {
+    if needle.chars().any(char::is_alphabetic) && hay.chars().any(char::is_uppercase) {
+        hay.to_lowercase().contains(needle)
+    } else {
+        hay.contains(needle)
     }
 }
 
@@ -979,8 +1000,17 @@ pub fn source_span(r: &ReportState) -> Option<(usize, usize)> {
             .or_else(field_span),
         _ => field_span(),
     }?;
-    let len = r.audit.text.len();
-    let start = span.start.min(len);
-    let end = span.end.clamp(start, len);
+    // Spans come from the engine; a wrong one must not crash the screen, so snap it onto
+    // the text's character boundaries.
+    let text: &str = &r.audit.text;
+    let floor = |mut i: usize| {
+        i = i.min(text.len());
+        while !text.is_char_boundary(i) {
+            i -= 1;
+        }
+        i
+    };
+    let start = floor(span.start);
+    let end = floor(span.end.max(start));
     Some((start, end))
 }

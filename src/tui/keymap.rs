@@ -131,8 +131,8 @@ impl Key {
             KeyCode::Right => s.push('→'),
             KeyCode::Home => s.push_str("Home"),
             KeyCode::End => s.push_str("End"),
-            KeyCode::PageUp => s.push_str("PageUp"),
-            KeyCode::PageDown => s.push_str("PageDown"),
+            KeyCode::PageUp => s.push_str("PgUp"),
+            KeyCode::PageDown => s.push_str("PgDn"),
             KeyCode::F(n) => s.push_str(&format!("F{n}")),
             _ => s.push('?'),
         }
@@ -236,7 +236,8 @@ impl KeyMap {
         let map: Vec<(String, KeySpec)> = if text.trim().is_empty() {
             Vec::new()
         } else {
-            match serde_saphyr::from_str::<ordered::OrderedMap>(text) {
+            let opts = serde_saphyr::options! { strict_booleans: true };
+            match serde_saphyr::from_str_with_options::<ordered::OrderedMap>(text, opts) {
                 Ok(m) => m.0,
                 Err(e) => {
                     let first = e.to_string().lines().next().unwrap_or("").to_string();
@@ -275,18 +276,23 @@ impl KeyMap {
 
     /// Defaults plus the user's file, if any. Problems are returned for the status line.
     pub fn load_user() -> (KeyMap, Vec<String>) {
+        let explicit = std::env::var_os("NIANBAO_KEYMAP").is_some();
+        KeyMap::load_from(user_keymap_path().as_deref(), explicit)
+    }
+
+    /// Defaults plus the file at `path`. A missing file is a problem only when the reviewer
+    /// named it (`explicit`); the default location may simply not exist.
+    pub fn load_from(path: Option<&Path>, explicit: bool) -> (KeyMap, Vec<String>) {
         let mut km = KeyMap::defaults();
-        let Some(path) = user_keymap_path() else {
+        let Some(path) = path else {
             return (km, Vec::new());
         };
-        match std::fs::read_to_string(&path) {
+        match std::fs::read_to_string(path) {
             Ok(text) => {
                 let problems = km.apply_yaml(&text, &path.display().to_string());
                 (km, problems)
             }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound && std::env::var_os("NIANBAO_KEYMAP").is_none() => {
-                (km, Vec::new())
-            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && !explicit => (km, Vec::new()),
             Err(e) => (km, vec![format!("{}: 无法读取按键文件：{e}", path.display())]),
         }
     }
@@ -303,19 +309,77 @@ pub fn user_keymap_path() -> Option<PathBuf> {
     std::env::var_os("HOME").map(|h| Path::new(&h).join(".config/nianbao/keys.yaml"))
 }
 
-#[derive(Debug, serde::Deserialize)]
-#[serde(untagged)]
-enum KeySpec {
-    One(String),
-    Many(Vec<String>),
-}
+/// One key name or a list of them. Scalars are taken as written: `1` is the key "1", and
+/// (with strict booleans) `y` is the key "y", not `true`.
+struct KeySpec(Vec<String>);
 
 impl KeySpec {
     fn into_vec(self) -> Vec<String> {
-        match self {
-            KeySpec::One(s) => vec![s],
-            KeySpec::Many(v) => v,
+        self.0
+    }
+}
+
+struct KeyName(String);
+
+macro_rules! scalar_visits {
+    () => {
+        fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Self::Value, E> {
+            Ok(self.wrap(v.to_string()))
         }
+        fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Self::Value, E> {
+            Ok(self.wrap(v.to_string()))
+        }
+        fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Self::Value, E> {
+            Ok(self.wrap(v.to_string()))
+        }
+        fn visit_bool<E: serde::de::Error>(self, v: bool) -> Result<Self::Value, E> {
+            Ok(self.wrap(v.to_string()))
+        }
+    };
+}
+
+impl<'de> serde::Deserialize<'de> for KeyName {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl V {
+            fn wrap(&self, s: String) -> KeyName {
+                KeyName(s)
+            }
+        }
+        impl serde::de::Visitor<'_> for V {
+            type Value = KeyName;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a key name")
+            }
+            scalar_visits!();
+        }
+        d.deserialize_any(V)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for KeySpec {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl V {
+            fn wrap(&self, s: String) -> KeySpec {
+                KeySpec(vec![s])
+            }
+        }
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = KeySpec;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a key name or a list of key names")
+            }
+            scalar_visits!();
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<KeySpec, A::Error> {
+                let mut v = Vec::new();
+                while let Some(KeyName(k)) = seq.next_element()? {
+                    v.push(k);
+                }
+                Ok(KeySpec(v))
+            }
+        }
+        d.deserialize_any(V)
     }
 }
 
@@ -382,7 +446,7 @@ mod tests {
     fn user_file_overrides_and_reports_unknown_names() {
         let mut km = KeyMap::defaults();
         let problems = km.apply_yaml(
-            "next_open: Space\ndown: [j, x]\nconfirm: d\nfly: z\nundo: Hyper-u\n",
+            "next_open: Space\ndown: [j, x]\nconfirm: d\nfly: z\nundo: Hyper-u\nsettle_1: 0\nhelp: [y, \"?\"]\n",
             "keys.yaml",
         );
         assert_eq!(km.action(Key::ch(' ')), Some(Action::NextOpen));
@@ -393,9 +457,27 @@ mod tests {
         assert!(km.keys(Action::Dismiss).is_empty());
         // Undo keeps its default because its only key name was bad.
         assert_eq!(km.action(Key::ch('u')), Some(Action::Undo));
+        // Scalars YAML would read as numbers or booleans are key names here.
+        assert_eq!(km.action(Key::ch('0')), Some(Action::Settle(1)));
+        assert_eq!(km.action(Key::ch('y')), Some(Action::Help));
         assert_eq!(problems.len(), 2, "{problems:?}");
         assert!(problems[0].contains("fly"));
         assert!(problems[1].contains("Hyper-u"));
+    }
+
+    #[test]
+    fn load_from_reads_a_file_and_reports_a_missing_named_one() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("keys.yaml");
+        std::fs::write(&path, "# 审核常用\nnext_open: Space\n").expect("write");
+        let (km, problems) = KeyMap::load_from(Some(&path), true);
+        assert!(problems.is_empty(), "{problems:?}");
+        assert_eq!(km.action(Key::ch(' ')), Some(Action::NextOpen));
+        let missing = dir.path().join("none.yaml");
+        assert!(KeyMap::load_from(Some(&missing), false).1.is_empty());
+        let (km, problems) = KeyMap::load_from(Some(&missing), true);
+        assert_eq!(problems.len(), 1);
+        assert_eq!(km.action(Key::ch('n')), Some(Action::NextOpen), "defaults stay");
     }
 
     #[test]

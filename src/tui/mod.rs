@@ -21,3 +21,5 @@ pub use app::App;
 pub use backend::{Entry, ReviewBackend};
 pub use keymap::KeyMap;
 pub use terminal::run;
+#[cfg(test)]
+mod tests;

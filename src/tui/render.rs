@@ -279,6 +279,11 @@ fn draw_report(frame: &mut Frame, area: Rect, app: &App, r: &ReportState, t: &Th
         pos.map(|p| p.to_string()).unwrap_or_else(|| "-".to_string()),
         app.view().len(),
     );
+    let head = if a.stale.is_empty() {
+        head
+    } else {
+        format!("{head}  过期记录 {}", a.stale.len())
+    };
     let [head_area, body] = Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(area);
     frame.render_widget(
         Paragraph::new(line(truncate(&one_line(&head), usize::from(area.width)).into_owned(), t.bold())),
@@ -725,7 +730,7 @@ fn help_lines(app: &App, t: &Theme) -> Vec<Vec<Line<'static>>> {
             }
             _ => (km.keys_label(*a), a.description()),
         };
-        let l = Line::from(vec![Span::styled(fit(&k, 12), t.key()), Span::raw(" "), Span::raw(d)]);
+        let l = Line::from(vec![Span::styled(fit(&k, 13), t.key()), Span::raw(" "), Span::raw(d)]);
         match groups.iter_mut().find(|(g, _)| *g == a.group()) {
             Some((_, v)) => v.push(l),
             None => groups.push((a.group(), vec![l])),

@@ -1,0 +1,806 @@
+//! State tests (stepping the App with actions against the FakeBackend) and screen tests
+//! (drawing on TestBackend and reading back what a reviewer sees).
+
+use std::sync::Arc;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::buffer::Buffer;
+
+use crate::model::{Status, Value, Verdict};
+use crate::pipeline::ReportAudit;
+
+use super::action::Action;
+use super::app::{App, Pane, PromptKind, Screen, SeverityFilter, SortKey, TemplateFilter};
+use super::backend::Entry;
+use super::keymap::KeyMap;
+use super::render;
+use super::testing::{CallLog, FakeBackend, sample_report};
+use super::text::width;
+
+fn three() -> Vec<ReportAudit> {
+    let mut a = sample_report("b-pingtan.txt", "平潭综合实验区管理委员会", "2023", "2021");
+    let b = sample_report("a-fuqing.txt", "福清市人民政府", "2022", "2019");
+    let mut c = sample_report("c-ok.txt", "Xiamen Port Authority", "2021", "legacy");
+    // c has no open findings at all.
+    c.findings.clear();
+    // a has one extra info finding.
+    a.findings.push(crate::model::Finding {
+        rule: "meta.fee".to_string(),
+        severity: crate::model::Severity::Info,
+        message: "未说明收费情况".to_string(),
+        span: None,
+        fields: vec![],
+        key: "meta.fee".to_string(),
+        decision: None,
+    });
+    vec![a, b, c]
+}
+
+fn app_with(fb: FakeBackend) -> (App, CallLog) {
+    let calls = fb.calls.clone();
+    (App::new(Box::new(fb), KeyMap::defaults()), calls)
+}
+
+fn app() -> (App, CallLog) {
+    app_with(FakeBackend::new(three()))
+}
+
+fn key(c: char) -> KeyEvent {
+    KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)
+}
+
+fn code(c: KeyCode) -> KeyEvent {
+    KeyEvent::new(c, KeyModifiers::NONE)
+}
+
+/// The screen as lines of text; the hidden cell behind a wide glyph is skipped.
+fn lines(buf: &Buffer) -> Vec<String> {
+    let a = buf.area;
+    (a.top()..a.bottom())
+        .map(|y| {
+            let mut s = String::new();
+            let mut skip = 0;
+            for x in a.left()..a.right() {
+                if skip > 0 {
+                    skip -= 1;
+                    continue;
+                }
+                let sym = buf[(x, y)].symbol();
+                s.push_str(sym);
+                skip = width(sym).saturating_sub(1);
+            }
+            s.trim_end().to_string()
+        })
+        .collect()
+}
+
+fn draw(app: &App, w: u16, h: u16) -> Buffer {
+    let mut term = Terminal::new(TestBackend::new(w, h)).expect("test terminal");
+    term.draw(|f| render::draw(f, app)).expect("draw");
+    term.backend().buffer().clone()
+}
+
+fn screen(app: &App, w: u16, h: u16) -> Vec<String> {
+    lines(&draw(app, w, h))
+}
+
+fn entry_path(app: &App, e: usize) -> String {
+    app.backend().entries()[e].path().display().to_string()
+}
+
+
+/// Selects the field `id` in the open report.
+fn select_field(app: &mut App, id: &str) {
+    app.step(&Action::Top);
+    for _ in 0..50 {
+        if app.report.as_ref().and_then(|r| r.field()).is_some_and(|f| f.id == id) {
+            return;
+        }
+        app.step(&Action::NextField);
+    }
+    panic!("no field {id}");
+}
+
+fn current(app: &App) -> (String, usize) {
+    let r = app.report.as_ref().expect("a report is open");
+    (entry_path(app, r.entry), r.finding_sel)
+}
+
+// ------------------------------------------------------------------ state
+
+#[test]
+fn list_navigation_open_and_back() {
+    let (mut app, _) = app();
+    let paths: Vec<String> = app.view().iter().map(|&e| entry_path(&app, e)).collect();
+    assert_eq!(paths, ["reports/a-fuqing.txt", "reports/b-pingtan.txt", "reports/c-ok.txt"]);
+    for _ in 0..5 {
+        app.handle_key(key('j'));
+    }
+    assert_eq!(app.list.sel, 2, "clamped at the last row");
+    app.handle_key(code(KeyCode::Up));
+    assert_eq!(app.list.sel, 1);
+    app.handle_key(code(KeyCode::Enter));
+    assert_eq!(app.screen, Screen::Report);
+    assert_eq!(current(&app).0, "reports/b-pingtan.txt");
+    app.handle_key(key('q'));
+    assert_eq!(app.screen, Screen::List);
+    assert_eq!(app.list.sel, 1, "back on the report's row");
+    assert!(!app.quit);
+    app.handle_key(key('q'));
+    assert!(app.quit);
+}
+
+#[test]
+fn focus_cycles_and_bracket_keys_step_fields_and_findings() {
+    let (mut app, _) = app();
+    app.step(&Action::Open);
+    let focus = |a: &App| a.report.as_ref().map(|r| r.focus);
+    assert_eq!(focus(&app), Some(Pane::Fields));
+    app.handle_key(code(KeyCode::Tab));
+    assert_eq!(focus(&app), Some(Pane::Findings));
+    app.handle_key(code(KeyCode::Tab));
+    assert_eq!(focus(&app), Some(Pane::Source));
+    app.handle_key(KeyEvent::new(KeyCode::BackTab, KeyModifiers::SHIFT));
+    assert_eq!(focus(&app), Some(Pane::Findings));
+    app.handle_key(key(']'));
+    app.handle_key(key(']'));
+    let r = app.report.as_ref().unwrap();
+    assert_eq!(r.fields[r.field_sel], "year", "identity fields come first, in order");
+    app.handle_key(key('}'));
+    assert_eq!(app.report.as_ref().unwrap().finding().unwrap().rule, "meta.late");
+    // The field pane follows the finding to the field it is about.
+    assert_eq!(app.report.as_ref().unwrap().field().unwrap().id, "published");
+    app.handle_key(key('{'));
+    app.handle_key(key('{'));
+    assert_eq!(app.report.as_ref().unwrap().finding_sel, 0);
+}
+
+#[test]
+fn next_open_walks_all_reports_and_wraps() {
+    let (mut app, _) = app();
+    let mut seen = Vec::new();
+    for _ in 0..6 {
+        app.handle_key(key('n'));
+        assert_eq!(app.screen, Screen::Report);
+        let (p, f) = current(&app);
+        seen.push(format!("{p}#{f}"));
+        assert_eq!(app.report.as_ref().unwrap().focus, Pane::Findings);
+    }
+    assert_eq!(
+        seen,
+        [
+            "reports/a-fuqing.txt#0",
+            "reports/a-fuqing.txt#1",
+            "reports/b-pingtan.txt#0",
+            "reports/b-pingtan.txt#1",
+            "reports/b-pingtan.txt#2",
+            // c-ok has no findings; wrap to the first report.
+            "reports/a-fuqing.txt#0",
+        ]
+    );
+    app.handle_key(key('N'));
+    assert_eq!(current(&app), ("reports/b-pingtan.txt".to_string(), 2), "N wraps backwards");
+    app.handle_key(key('N'));
+    assert_eq!(current(&app), ("reports/b-pingtan.txt".to_string(), 1));
+}
+
+#[test]
+fn next_open_skips_decided_findings_and_says_when_done() {
+    let (mut app, calls) = app();
+    // Clear every open finding from the keyboard alone: n, c, Enter.
+    for _ in 0..5 {
+        app.handle_key(key('n'));
+        app.handle_key(key('c'));
+        app.handle_key(code(KeyCode::Enter));
+    }
+    assert_eq!(calls.borrow().iter().filter(|c| c.starts_with("decide")).count(), 5);
+    let open: usize = app.backend().entries().iter().filter_map(Entry::audit).map(|a| a.open_findings().count()).sum();
+    assert_eq!(open, 0);
+    app.handle_key(key('n'));
+    assert_eq!(app.status.as_ref().unwrap().text, "没有未处理的问题");
+    assert!(app.backend().entries().iter().filter_map(Entry::audit).all(|a| a.findings.is_empty()
+        || a.review_state() == crate::pipeline::ReviewState::Done));
+}
+
+#[test]
+fn edit_flow_validates_requires_reason_and_saves() {
+    let (mut app, calls) = app();
+    app.step(&Action::Open);
+    select_field(&mut app, "t3.carried.total");
+    app.handle_key(key('e'));
+    let p = app.prompt.as_ref().expect("edit prompt open");
+    assert_eq!(p.text(), "1", "pre-filled with the current value");
+    assert!(p.error.is_none());
+    app.clear_prompt();
+    app.handle_key(key('x'));
+    assert_eq!(app.prompt.as_ref().unwrap().error.as_deref(), Some("应为整数（留空表示空白单元格）"));
+    // Enter on an invalid value stays on the value.
+    app.handle_key(code(KeyCode::Enter));
+    assert!(matches!(app.prompt.as_ref().unwrap().kind, PromptKind::Edit { value: None, .. }));
+    app.handle_key(code(KeyCode::Backspace));
+    app.type_text("2");
+    assert!(app.prompt.as_ref().unwrap().error.is_none());
+    app.handle_key(code(KeyCode::Enter));
+    assert!(matches!(&app.prompt.as_ref().unwrap().kind, PromptKind::Edit { value: Some(v), .. } if v == "2"));
+    // The reason is required.
+    app.handle_key(code(KeyCode::Enter));
+    assert_eq!(app.prompt.as_ref().unwrap().error.as_deref(), Some("理由不能为空"));
+    assert!(calls.borrow().is_empty());
+    app.type_text("表格串行，按原件更正");
+    app.handle_key(code(KeyCode::Enter));
+    assert!(app.prompt.is_none());
+    assert_eq!(calls.borrow().as_slice(), ["correct 1 t3.carried.total 2 表格串行，按原件更正"]);
+    let st = app.status.clone().unwrap();
+    assert!(!st.error);
+    assert_eq!(st.text, "已保存：t3.carried.total 1 → 2（写入 corrections.jsonl）");
+    // The re-audited report is on screen, with the same field still selected.
+    let f = app.report.as_ref().unwrap().field().unwrap().clone();
+    assert_eq!((f.id.as_str(), f.status, f.value), ("t3.carried.total", Status::Corrected, Some(Value::Int(2))));
+}
+
+#[test]
+fn esc_cancels_an_edit_at_any_point() {
+    let (mut app, calls) = app();
+    app.step(&Action::Open);
+    select_field(&mut app, "year");
+    app.handle_key(key('e'));
+    app.type_text("9");
+    app.handle_key(code(KeyCode::Esc));
+    assert!(app.prompt.is_none());
+    assert_eq!(app.screen, Screen::Report, "Esc closed only the prompt");
+    app.handle_key(key('e'));
+    app.handle_key(code(KeyCode::Enter));
+    app.type_text("理由");
+    app.handle_key(code(KeyCode::Esc));
+    assert!(app.prompt.is_none());
+    assert!(calls.borrow().is_empty());
+    assert_eq!(app.status.as_ref().unwrap().text, "已取消");
+    assert_eq!(app.report.as_ref().unwrap().field().unwrap().status, Status::Exact);
+}
+
+#[test]
+fn digits_settle_an_ambiguous_field() {
+    let (mut app, calls) = app();
+    app.step(&Action::Open);
+    select_field(&mut app, "title");
+    app.handle_key(key('1'));
+    assert!(app.status.as_ref().unwrap().error, "an exact field cannot be settled");
+    select_field(&mut app, "t3.new.total");
+    app.handle_key(key('4'));
+    assert_eq!(app.status.as_ref().unwrap().text, "t3.new.total 只有 3 个候选值");
+    assert!(calls.borrow().is_empty());
+    app.handle_key(key('3'));
+    assert_eq!(calls.borrow().as_slice(), ["settle 1 t3.new.total 2"]);
+    let f = app.report.as_ref().unwrap().field().unwrap().clone();
+    assert_eq!((f.status, f.value), (Status::Corrected, None), "candidate 3 is the blank cell");
+}
+
+#[test]
+fn confirm_dismiss_with_note_and_undo() {
+    let (mut app, calls) = app();
+    app.handle_key(key('n'));
+    app.handle_key(key('c'));
+    assert!(matches!(app.prompt.as_ref().unwrap().kind, PromptKind::Note { verdict: Verdict::Confirmed, .. }));
+    app.handle_key(code(KeyCode::Enter));
+    let decision = |a: &App| a.report.as_ref().unwrap().finding().unwrap().decision.clone();
+    assert_eq!(decision(&app).unwrap().verdict, Verdict::Confirmed);
+    app.handle_key(key('}'));
+    app.handle_key(key('d'));
+    app.type_text("发布日期在期限内");
+    app.handle_key(code(KeyCode::Enter));
+    let d = decision(&app).unwrap();
+    assert_eq!((d.verdict, d.note.as_str()), (Verdict::Dismissed, "发布日期在期限内"));
+    assert_eq!(
+        calls.borrow().as_slice(),
+        ["decide 1 table3.balance#total confirmed ", "decide 1 meta.late dismissed 发布日期在期限内"]
+    );
+    app.handle_key(key('u'));
+    assert!(decision(&app).is_none(), "undo reverted the dismissal");
+    assert_eq!(app.status.as_ref().unwrap().text, "已撤销上一操作（追加撤销记录）");
+    app.handle_key(key('u'));
+    app.handle_key(key('u'));
+    assert!(app.status.as_ref().unwrap().error, "nothing left to undo");
+}
+
+#[test]
+fn severity_template_search_and_rule_filters() {
+    let (mut app, _) = app();
+    let names = |a: &App| -> Vec<String> {
+        a.view().iter().map(|&e| entry_path(a, e).trim_start_matches("reports/").to_string()).collect()
+    };
+    app.handle_key(key('f'));
+    assert_eq!(app.severity, SeverityFilter::Errors);
+    assert_eq!(names(&app), ["a-fuqing.txt", "b-pingtan.txt"]);
+    app.handle_key(key('f'));
+    app.handle_key(key('f'));
+    app.handle_key(key('f'));
+    assert_eq!(app.severity, SeverityFilter::All);
+    assert_eq!(names(&app).len(), 3);
+
+    app.handle_key(key('t'));
+    assert_eq!((app.template, names(&app)), (TemplateFilter::T2021, vec!["b-pingtan.txt".to_string()]));
+    app.handle_key(key('t'));
+    assert_eq!(names(&app), ["a-fuqing.txt"]);
+    app.handle_key(key('t'));
+    assert_eq!(names(&app), ["c-ok.txt"]);
+    app.handle_key(key('t'));
+    assert!(names(&app).is_empty(), "every sample has a template");
+    app.handle_key(key('t'));
+    assert_eq!(app.template, TemplateFilter::All);
+
+    // Search narrows while typing, over agency, path and finding messages.
+    app.handle_key(key('/'));
+    app.type_text("福清");
+    assert_eq!(names(&app), ["a-fuqing.txt"]);
+    app.clear_prompt();
+    app.type_text("XIAMEN port");
+    assert_eq!(names(&app), ["c-ok.txt"], "ASCII search ignores case");
+    app.clear_prompt();
+    app.type_text("收费");
+    assert_eq!(names(&app), ["b-pingtan.txt"]);
+    app.handle_key(code(KeyCode::Enter));
+    assert_eq!(app.search, "收费");
+    app.handle_key(code(KeyCode::Esc));
+    assert_eq!(app.search, "", "Esc on the list clears the search");
+    assert_eq!(names(&app).len(), 3);
+
+    app.handle_key(key('F'));
+    app.type_text("table3");
+    app.handle_key(code(KeyCode::Enter));
+    assert_eq!(app.rule.as_deref(), Some("table3"));
+    assert_eq!(names(&app), ["a-fuqing.txt", "b-pingtan.txt"]);
+    app.handle_key(key('F'));
+    app.clear_prompt();
+    app.type_text("meta.fee");
+    app.handle_key(code(KeyCode::Enter));
+    assert_eq!(names(&app), ["b-pingtan.txt"]);
+    app.handle_key(key('F'));
+    app.clear_prompt();
+    app.handle_key(code(KeyCode::Enter));
+    assert_eq!(app.rule, None);
+}
+
+#[test]
+fn sort_cycles_and_keeps_the_selected_report() {
+    let (mut app, _) = app();
+    app.step(&Action::Down); // b-pingtan
+    let sel = |a: &App| entry_path(a, a.selected_entry().unwrap());
+    app.handle_key(key('s'));
+    assert_eq!(app.sort, SortKey::Errors);
+    let last = *app.view().last().unwrap();
+    assert_eq!(entry_path(&app, last), "reports/c-ok.txt", "no errors sorts last");
+    app.handle_key(key('s'));
+    assert_eq!(app.sort, SortKey::Agency);
+    let agencies: Vec<String> = app
+        .view()
+        .iter()
+        .map(|&e| super::app::field_text(app.backend().entries()[e].audit().unwrap(), "agency"))
+        .collect();
+    let mut sorted = agencies.clone();
+    sorted.sort();
+    assert_eq!(agencies, sorted);
+    assert_eq!(sel(&app), "reports/b-pingtan.txt");
+    app.handle_key(key('s'));
+    let years: Vec<String> = app
+        .view()
+        .iter()
+        .map(|&e| super::app::field_text(app.backend().entries()[e].audit().unwrap(), "year"))
+        .collect();
+    assert_eq!(years, ["2021", "2022", "2023"]);
+    app.handle_key(key('s'));
+    assert_eq!(app.sort, SortKey::Path);
+}
+
+#[test]
+fn rule_edit_reload_error_keeps_state_and_shows_popup() {
+    let mut fb = FakeBackend::new(three());
+    fb.reload_result = Err("rules/table3.yaml:7:12: 未知键 “asert”（可用：assert, when, each）".to_string());
+    let (mut app, calls) = app_with(fb);
+    app.handle_key(key('n'));
+    app.handle_key(key('r'));
+    let req = app.editor.clone().expect("an editor request");
+    assert_eq!((req.path.display().to_string(), req.line), ("rules/table3.yaml".to_string(), 7));
+    app.editor_finished(Ok(()));
+    assert!(app.editor.is_none());
+    let popup = app.popup.clone().expect("rule error popup");
+    assert!(popup.body.starts_with("rules/table3.yaml:7:12"));
+    assert!(app.status.as_ref().unwrap().error);
+    assert_eq!(current(&app), ("reports/a-fuqing.txt".to_string(), 0), "report and selection kept");
+    // Any key closes the popup and does nothing else.
+    app.handle_key(key('j'));
+    assert!(app.popup.is_none());
+    assert_eq!(current(&app).1, 0);
+    assert_eq!(calls.borrow().as_slice(), ["rule_file table3.balance", "reload_rules"]);
+    // From the list, `r` opens the main rules file.
+    app.step(&Action::Quit);
+    app.handle_key(key('r'));
+    assert_eq!(app.editor.as_ref().unwrap().path.display().to_string(), "rules/checks.yaml");
+}
+
+#[test]
+fn rules_changed_on_disk_reload_on_tick() {
+    let mut fb = FakeBackend::new(three());
+    fb.rules_changed = true;
+    let (mut app, calls) = app_with(fb);
+    assert!(app.tick());
+    assert_eq!(calls.borrow().as_slice(), ["reload_rules"]);
+    assert_eq!(app.status.as_ref().unwrap().text, "规则文件已改动：规则已重新加载");
+    assert!(!app.tick(), "nothing new");
+}
+
+#[test]
+fn pending_entries_fill_in_on_tick_and_cannot_be_opened_yet() {
+    let (mut app, _) = app_with(FakeBackend::pending(3));
+    assert_eq!(app.view().len(), 3);
+    app.step(&Action::Down);
+    app.step(&Action::Open);
+    assert_eq!(app.screen, Screen::List);
+    assert!(app.status.as_ref().unwrap().text.contains("仍在审计中"));
+    app.handle_key(key('n'));
+    assert_eq!(app.status.as_ref().unwrap().text, "没有未处理的问题");
+    assert!(app.tick());
+    assert!(app.tick());
+    assert_eq!(app.list.sel, 1);
+    app.step(&Action::Open);
+    assert_eq!(app.screen, Screen::Report);
+    assert_eq!(app.backend().progress(), (2, 3));
+}
+
+#[test]
+fn a_re_audit_arriving_on_tick_replaces_the_open_report() {
+    let mut fb = FakeBackend::new(three());
+    let mut newer = sample_report("a-fuqing.txt", "福清市人民政府", "2022", "2019");
+    newer.findings.remove(0);
+    fb.queued.push_back((1, newer));
+    let (mut app, _) = app_with(fb);
+    app.step(&Action::Open);
+    app.handle_key(key('}'));
+    assert_eq!(app.report.as_ref().unwrap().finding().unwrap().key, "meta.late");
+    assert!(app.tick());
+    let r = app.report.as_ref().unwrap();
+    assert_eq!(r.audit.findings.len(), 1);
+    assert_eq!(r.finding().unwrap().key, "meta.late", "selection follows the finding key");
+}
+
+#[test]
+fn log_problems_show_once_in_the_status_line() {
+    let mut fb = FakeBackend::new(three());
+    fb.problems = vec!["corrections.jsonl:14: 行不完整".to_string()];
+    let (app, _) = app_with(fb);
+    let st = app.status.clone().unwrap();
+    assert!(st.error);
+    assert!(st.text.contains("corrections.jsonl:14: 行不完整"));
+}
+
+// ------------------------------------------------------------------ screens
+
+#[test]
+fn list_screen_80x24_aligns_chinese_agencies() {
+    let (app, _) = app();
+    let s = screen(&app, 80, 24);
+    assert_eq!(s[0], "年报审核  已审计 3/3  审核人 张三  日志 corrections.jsonl");
+    assert_eq!(s[1], "排序 路径  筛选 全部  模板 全部  规则 —  搜索 —  显示 3/3");
+    assert_eq!(s[2], "文件                机关                          年度 模板    错  警  提 状态");
+    assert_eq!(s[3], "a-fuqing.txt        福清市人民政府                2022 2019     1   1   0 新");
+    assert_eq!(s[4], "b-pingtan.txt       平潭综合实验区管理委员会      2023 2021     1   1   1 新");
+    assert_eq!(s[5], "c-ok.txt            Xiamen Port Authority         2021 legacy   0   0   0 新");
+    // The year column starts at the same display column on every row.
+    let col = |l: &str, y: &str| width(&l[..l.find(y).unwrap()]);
+    assert_eq!(col(&s[3], "2022"), col(&s[4], "2023"));
+    assert_eq!(col(&s[4], "2023"), col(&s[5], "2021 legacy"));
+    assert!(s[23].starts_with("Enter 打开  n/N 下个未处理  / 搜索"), "{}", s[23]);
+}
+
+#[test]
+fn long_agency_is_cut_with_an_ellipsis() {
+    let long = "中华人民共和国福建省平潭综合实验区管理委员会办公室政务公开科";
+    let (app, _) = app_with(FakeBackend::new(vec![sample_report("x.txt", long, "2023", "2021")]));
+    let s = screen(&app, 80, 24);
+    assert_eq!(s[3], "x.txt               中华人民共和国福建省平潭综合… 2023 2021     1   1   0 新");
+}
+
+#[test]
+fn list_shows_pending_and_failed_entries() {
+    let mut fb = FakeBackend::pending(2);
+    fb.entries.push(Entry::Ready(Arc::new(ReportAudit::failed(
+        "reports/broken.pdf".into(),
+        "不是文本文件（二进制）".to_string(),
+    ))));
+    let (app, _) = app_with(fb);
+    let s = screen(&app, 80, 24);
+    assert!(s[0].contains("已审计 1/3"), "{}", s[0]);
+    assert_eq!(s[3], "00000.txt           …");
+    assert_eq!(s[5], "broken.pdf          读取失败：不是文本文件（二进制）");
+}
+
+#[test]
+fn ten_thousand_pending_entries_draw_at_once() {
+    let (mut app, _) = app_with(FakeBackend::pending(10_000));
+    let t = std::time::Instant::now();
+    let s = screen(&app, 80, 24);
+    assert_eq!(s[3], "00000.txt           …");
+    assert!(s[0].contains("已审计 0/10000"));
+    app.step(&Action::Bottom);
+    let s = screen(&app, 80, 24);
+    assert_eq!(s[21], "09999.txt           …", "bottom row visible after G");
+    // Generous bound for unoptimized test builds; the point is no O(N) layout per frame.
+    assert!(t.elapsed() < std::time::Duration::from_secs(2), "{:?}", t.elapsed());
+    // With most of them audited, stepping through: a key plus a frame stays small.
+    let mut fb = FakeBackend::pending(10_000);
+    for _ in 0..9_000 {
+        super::backend::ReviewBackend::poll(&mut fb);
+    }
+    let (mut app, _) = app_with(fb);
+    app.step(&Action::Bottom);
+    let t = std::time::Instant::now();
+    for _ in 0..100 {
+        app.handle_key(key('k'));
+        draw(&app, 80, 24);
+    }
+    eprintln!("100 keys + frames over 10,000 entries: {:?}", t.elapsed());
+    assert!(t.elapsed() < std::time::Duration::from_secs(2), "{:?}", t.elapsed());
+}
+
+#[test]
+fn report_screen_shows_fields_values_statuses_and_findings() {
+    let (mut app, _) = app();
+    app.step(&Action::Open);
+    let s = screen(&app, 120, 40);
+    assert!(s[0].starts_with("a-fuqing.txt  福清市人民政府 2022  模板 2019  新  错1 警1 提0  第 1/3 份"), "{}", s[0]);
+    let has = |needle: &str| s.iter().any(|l| l.contains(needle));
+    // The focused fields pane has a heavy border.
+    assert!(has("┃基本信息"));
+    assert!(has("┃年度           year           2022                = 精确  ┃"));
+    assert!(has("┃新收申请       t3.new.total   ? 5 | 0 | (空)      ? 待定  ┃"));
+    assert!(has("┃表三 t3."));
+    assert!(has("错误 table3.balance    表三「总计」列：新收? + 上… 未处理"));
+    assert!(has("警告 meta.late         2022年度报告发布于2024-01-… 未处理"));
+    assert!(has("│1 福清市人民政府2022年政府信息公开工作年度报告"));
+}
+
+#[test]
+fn ambiguous_field_lists_numbered_candidates_at_80x24() {
+    let (mut app, _) = app();
+    app.step(&Action::Open);
+    select_field(&mut app, "t3.new.total");
+    let s = screen(&app, 80, 24);
+    let has = |needle: &str| s.iter().any(|l| l.contains(needle));
+    assert!(has("候选值（按数字选定）"), "{s:#?}");
+    assert!(has("│1 5  叙述文字印证"));
+    assert!(has("│2 0"));
+    assert!(has("│3 (空)  空白单元格"));
+    assert!(s[23].contains("1-3 选候选"), "{}", s[23]);
+}
+
+/// Cells of row `y` whose symbol is inside `[x0, x1)` and reversed.
+fn reversed_text(buf: &Buffer, y: u16) -> String {
+    let mut out = String::new();
+    for x in 0..buf.area.width {
+        let c = &buf[(x, y)];
+        if c.modifier.contains(ratatui::style::Modifier::REVERSED) {
+            out.push_str(c.symbol());
+        }
+    }
+    out
+}
+
+#[test]
+fn source_pane_highlights_the_selected_span() {
+    let (mut app, _) = app();
+    app.handle_key(key('n'));
+    app.handle_key(key('n')); // meta.late: span "2024-01-20" on line 2
+    let buf = draw(&app, 80, 24);
+    let s = lines(&buf);
+    let y = s.iter().position(|l| l.starts_with("│2 发布日期：2024-01-20")).expect("line 2 in the source pane");
+    assert_eq!(reversed_text(&buf, y as u16), "2024-01-20");
+    assert!(s.iter().any(|l| l.contains("原文 第2行")));
+    // Moving to the field pane follows the field's span instead.
+    app.handle_key(code(KeyCode::BackTab));
+    select_field(&mut app, "t3.new.total");
+    let buf = draw(&app, 80, 24);
+    let s = lines(&buf);
+    let y = s.iter().position(|l| l.contains("6 新收政府信息公开申请数量 5 0")).unwrap();
+    assert_eq!(reversed_text(&buf, y as u16), "5 0");
+}
+
+#[test]
+fn a_megabyte_line_draws_quickly_and_scrolls_to_the_span() {
+    let mut a = sample_report("big.txt", "平潭县人民政府", "2023", "2021");
+    let mut text = "数".repeat(350_000);
+    text.push_str("目标值42");
+    text.push_str(&"尾".repeat(10));
+    a.text = Arc::from(text.as_str());
+    a.findings.clear();
+    for f in a.fields.values_mut() {
+        f.span = super::testing::span_of(&text, "目标值42");
+    }
+    let (mut app, _) = app_with(FakeBackend::new(vec![a]));
+    app.step(&Action::Open);
+    let t = std::time::Instant::now();
+    let buf = draw(&app, 80, 24);
+    assert!(t.elapsed() < std::time::Duration::from_secs(1), "{:?}", t.elapsed());
+    let s = lines(&buf);
+    let y = s.iter().position(|l| l.contains("目标值42")).expect("span scrolled into view");
+    assert_eq!(reversed_text(&buf, y as u16), "目标值42");
+}
+
+#[test]
+fn help_overlay_is_generated_from_the_live_key_map() {
+    let (mut app, _) = app();
+    app.handle_key(key('?'));
+    assert!(app.help);
+    let s = screen(&app, 80, 24);
+    let has = |needle: &str| s.iter().any(|l| l.contains(needle));
+    assert!(has("帮助（按键来自当前按键设置）"));
+    assert!(has("n             跨报告下一未处理问题"), "{s:#?}");
+    assert!(has("e             更正字段"));
+    assert!(has("1-9           选定对应候选值"));
+    assert!(has("Esc           关闭 / 清除搜索 / 返回"));
+    app.handle_key(code(KeyCode::Esc));
+    assert!(!app.help);
+
+    let mut km = KeyMap::defaults();
+    assert!(km.apply_yaml("next_open: Space\nconfirm: y\n", "keys.yaml").is_empty());
+    let fb = FakeBackend::new(three());
+    let mut app = App::new(Box::new(fb), km);
+    app.handle_key(key(' '));
+    assert_eq!(app.screen, Screen::Report, "Space now jumps to the next open finding");
+    let s = screen(&app, 120, 40);
+    assert!(s[39].contains("y 确认"), "{}", s[39]);
+    assert!(s[39].contains("Space/N 下个未处理"), "{}", s[39]);
+    app.handle_key(key('?'));
+    let s = screen(&app, 120, 40);
+    assert!(s.iter().any(|l| l.contains("Space         跨报告下一未处理问题")));
+    assert!(s.iter().any(|l| l.contains("y             确认问题")));
+}
+
+/// Every wide glyph must be followed by a blank cell, never by something the terminal would
+/// hide under the glyph's right half (a popup border, say).
+fn assert_no_half_glyphs(buf: &Buffer) {
+    for y in 0..buf.area.height {
+        for x in 0..buf.area.width.saturating_sub(1) {
+            let sym = buf[(x, y)].symbol();
+            if width(sym) == 2 {
+                let next = buf[(x + 1, y)].symbol();
+                assert_eq!(next, " ", "wide {sym:?} at ({x},{y}) hides {next:?}");
+            }
+        }
+    }
+}
+
+#[test]
+fn popups_over_wide_glyphs_leave_no_half_glyphs() {
+    // File names starting with one ASCII letter put wide glyphs on odd columns, so one of them
+    // straddles the prompt's left edge at column 4.
+    let audits: Vec<ReportAudit> =
+        (0..15).map(|i| sample_report(&format!("a平潭县{i:02}.txt"), "平潭县人民政府", "2023", "2021")).collect();
+    let (mut app, _) = app_with(FakeBackend::new(audits));
+    let buf = draw(&app, 80, 24);
+    assert_eq!(buf[(3, 10)].symbol(), "潭", "the glyph straddles column 4");
+    app.handle_key(key('/'));
+    let buf = draw(&app, 80, 24);
+    assert_no_half_glyphs(&buf);
+    for y in 9..15 {
+        assert_eq!(buf[(3, y)].symbol(), " ", "row {y}: straddling glyph blanked");
+        assert!(matches!(buf[(4, y)].symbol(), "┌" | "│" | "└"), "row {y}: border intact");
+    }
+    let s = lines(&buf);
+    assert!(s[9].contains("搜索：路径、机关、规则、问题"));
+    // Same for the help overlay and the rule error popup.
+    app.handle_key(code(KeyCode::Esc));
+    app.handle_key(key('?'));
+    assert_no_half_glyphs(&draw(&app, 81, 24));
+    app.handle_key(key('?'));
+    app.popup = Some(super::app::Popup { title: "规则有误".into(), body: "rules/x.yaml:1:1: 错误".into() });
+    assert_no_half_glyphs(&draw(&app, 81, 24));
+}
+
+#[test]
+fn edit_prompt_shows_old_value_and_live_validation() {
+    let (mut app, _) = app();
+    app.step(&Action::Open);
+    select_field(&mut app, "t3.carried.total");
+    app.handle_key(key('e'));
+    app.type_text("x");
+    let s = screen(&app, 80, 24);
+    let has = |needle: &str| s.iter().any(|l| l.contains(needle));
+    assert!(has("更正 t3.carried.total：新值（留空 = 空白单元格）"), "{s:#?}");
+    assert!(has("原值：1"));
+    assert!(has("1x"));
+    assert!(has("✗ 应为整数（留空表示空白单元格）"));
+    assert!(s[23].starts_with("Enter 下一步  Esc 取消"));
+}
+
+fn all_cells_colourless(buf: &Buffer) -> bool {
+    buf.content().iter().all(|c| c.fg == ratatui::style::Color::Reset && c.bg == ratatui::style::Color::Reset)
+}
+
+#[test]
+fn no_color_draws_without_colours() {
+    let (mut app, _) = app();
+    app.set_error("保存失败");
+    app.step(&Action::Open);
+    app.handle_key(key('n'));
+    // With colours, errors are red: the check below can fail.
+    assert!(!all_cells_colourless(&draw(&app, 80, 24)));
+    app.no_color = true;
+    assert!(all_cells_colourless(&draw(&app, 80, 24)));
+    app.handle_key(key('?'));
+    assert!(all_cells_colourless(&draw(&app, 80, 24)));
+    app.handle_key(key('?'));
+    app.handle_key(key('e'));
+    app.type_text("x");
+    assert!(all_cells_colourless(&draw(&app, 80, 24)));
+    app.handle_key(code(KeyCode::Esc));
+    app.step(&Action::Quit);
+    assert!(all_cells_colourless(&draw(&app, 80, 24)));
+}
+
+#[test]
+fn escape_sequences_in_report_text_never_reach_the_buffer() {
+    let mut a = sample_report("evil.txt", "平潭\u{1b}[2J县\u{202E}政府", "2023", "2021");
+    let text = format!("{}\n恶意\u{1b}]0;pwned\u{7}行\u{1b}[31m红\r\n", a.text);
+    a.text = Arc::from(text.as_str());
+    a.findings[0].message = "消息\u{1b}[5m闪烁\u{9b}".to_string();
+    let (mut app, _) = app_with(FakeBackend::new(vec![a]));
+    let check = |buf: &Buffer| {
+        for c in buf.content() {
+            for ch in c.symbol().chars() {
+                assert!(
+                    !ch.is_control() && !('\u{202A}'..='\u{202E}').contains(&ch) && !('\u{2066}'..='\u{2069}').contains(&ch),
+                    "{:?} reached the buffer",
+                    c.symbol()
+                );
+            }
+        }
+    };
+    let buf = draw(&app, 120, 40);
+    check(&buf);
+    assert!(lines(&buf)[3].contains("平潭␛[2J县\u{FFFD}政府"));
+    app.handle_key(key('n'));
+    let buf = draw(&app, 120, 40);
+    check(&buf);
+    let s = lines(&buf);
+    assert!(s.iter().any(|l| l.contains("恶意␛]0;pwned\u{FFFD}行␛[31m红")), "{s:#?}");
+    assert!(s.iter().any(|l| l.contains("消息␛[5m闪烁")));
+}
+
+#[test]
+fn resize_redraws_at_any_size() {
+    let (mut app, _) = app();
+    app.handle_key(key('n'));
+    for (w, h) in [(80, 24), (120, 40), (40, 12), (20, 6), (10, 3), (200, 60)] {
+        let buf = draw(&app, w, h);
+        assert_no_half_glyphs(&buf);
+    }
+    app.handle_key(key('?'));
+    for (w, h) in [(80, 24), (30, 10)] {
+        draw(&app, w, h);
+    }
+}
+
+#[test]
+fn bad_spans_from_the_engine_do_not_crash_the_screen() {
+    let mut a = sample_report("odd.txt", "平潭县人民政府", "2023", "2021");
+    let bad = [(1, 5), (4, 2), (10_000, 20_000), (2, usize::MAX)];
+    for (f, (s, e)) in a.fields.values_mut().zip(bad.iter().cycle()) {
+        f.span = Some(crate::model::Span { start: *s, end: *e, line: 0, col: 0 });
+    }
+    let (mut app, _) = app_with(FakeBackend::new(vec![a]));
+    app.step(&Action::Open);
+    for _ in 0..10 {
+        draw(&app, 80, 24);
+        app.step(&Action::NextField);
+    }
+}
+
+#[test]
+fn pasted_text_stays_on_one_line_and_is_sanitized() {
+    let (mut app, _) = app();
+    app.handle_key(key('/'));
+    app.type_text("福清\n市\u{1b}[2J");
+    assert_eq!(app.prompt.as_ref().unwrap().text(), "福清 市␛[2J");
+    assert_eq!(app.prompt.as_ref().unwrap().input.lines().len(), 1);
+}
