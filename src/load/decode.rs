@@ -42,11 +42,12 @@ pub enum Detection {
     Utf16Pattern,
     /// The bytes are valid UTF-8 (possibly cut off inside the last character).
     Utf8,
-    /// Mostly valid UTF-8; the passages that are not were decoded with a legacy encoding.
+    /// Mostly valid UTF-8: the passages that are not were decoded with the legacy encoding
+    /// chardetng picked for them, or (too few bad bytes to tell) left undecodable.
     Mixed,
     /// An HTML `<meta charset>` or `http-equiv="Content-Type"` label.
     HtmlMeta,
-    /// chardetng's guess with the Chinese (`.cn`) hint.
+    /// chardetng's guess, Chinese encodings preferred (see `guess_legacy`).
     Chardetng,
     /// chardetng's guess produced replacement characters; another encoding produced fewer.
     FewestErrors,
@@ -60,9 +61,9 @@ impl Detection {
             Detection::Bom => "byte order mark",
             Detection::Utf16Pattern => "UTF-16 NUL pattern, no BOM",
             Detection::Utf8 => "valid UTF-8",
-            Detection::Mixed => "mostly UTF-8, other passages detected by chardetng",
+            Detection::Mixed => "mostly valid UTF-8",
             Detection::HtmlMeta => "HTML meta charset",
-            Detection::Chardetng => "chardetng, Chinese hint",
+            Detection::Chardetng => "chardetng, Chinese encodings preferred",
             Detection::FewestErrors => "fewest undecodable bytes",
             Detection::Empty => "empty input",
         }
@@ -73,13 +74,19 @@ impl Detection {
 /// files whose first 8 KiB are mostly NUL or control bytes (unless they are UTF-16).
 pub fn sniff(bytes: &[u8]) -> Result<(), LoadError> {
     if bytes.starts_with(&[0xFF, 0xFE, 0, 0]) {
-        return Err(LoadError::UnsupportedEncoding { name: "UTF-32LE".into() });
+        return Err(LoadError::UnsupportedEncoding {
+            name: "UTF-32LE".into(),
+        });
     }
     if bytes.starts_with(&[0, 0, 0xFE, 0xFF]) {
-        return Err(LoadError::UnsupportedEncoding { name: "UTF-32BE".into() });
+        return Err(LoadError::UnsupportedEncoding {
+            name: "UTF-32BE".into(),
+        });
     }
     if let Some(reason) = magic(bytes) {
-        return Err(LoadError::Binary { reason: reason.to_string() });
+        return Err(LoadError::Binary {
+            reason: reason.to_string(),
+        });
     }
     if Encoding::for_bom(bytes).is_some() {
         return Ok(());
@@ -113,13 +120,34 @@ fn is_binary_control(b: u8) -> bool {
 /// Known binary formats, with what to do about them.
 fn magic(bytes: &[u8]) -> Option<&'static str> {
     const MAGIC: &[(&[u8], &str)] = &[
-        (b"%PDF-", "PDF: extract its text first, e.g. `pdftotext -layout report.pdf report.txt`"),
-        (b"\x89PNG\r\n\x1a\n", "PNG image: the report is a picture; run OCR on it first"),
-        (b"\xFF\xD8\xFF", "JPEG image: the report is a picture; run OCR on it first"),
-        (b"GIF87a", "GIF image: the report is a picture; run OCR on it first"),
-        (b"GIF89a", "GIF image: the report is a picture; run OCR on it first"),
-        (b"II*\0", "TIFF image: the report is a picture; run OCR on it first"),
-        (b"MM\0*", "TIFF image: the report is a picture; run OCR on it first"),
+        (
+            b"%PDF-",
+            "PDF: extract its text first, e.g. `pdftotext -layout report.pdf report.txt`",
+        ),
+        (
+            b"\x89PNG\r\n\x1a\n",
+            "PNG image: the report is a picture; run OCR on it first",
+        ),
+        (
+            b"\xFF\xD8\xFF",
+            "JPEG image: the report is a picture; run OCR on it first",
+        ),
+        (
+            b"GIF87a",
+            "GIF image: the report is a picture; run OCR on it first",
+        ),
+        (
+            b"GIF89a",
+            "GIF image: the report is a picture; run OCR on it first",
+        ),
+        (
+            b"II*\0",
+            "TIFF image: the report is a picture; run OCR on it first",
+        ),
+        (
+            b"MM\0*",
+            "TIFF image: the report is a picture; run OCR on it first",
+        ),
         (
             b"PK\x03\x04",
             "ZIP archive (or .docx/.xlsx/.odt, which are ZIP): unpack it, or save the document as UTF-8 text",
@@ -129,12 +157,18 @@ fn magic(bytes: &[u8]) -> Option<&'static str> {
             "Microsoft Office 97-2003 document (.doc/.xls/.wps): save it as UTF-8 text first",
         ),
         (b"{\\rtf", "RTF document: save it as plain UTF-8 text first"),
-        (b"\x1F\x8B", "gzip-compressed: decompress it first, e.g. `gunzip`"),
+        (
+            b"\x1F\x8B",
+            "gzip-compressed: decompress it first, e.g. `gunzip`",
+        ),
         (b"Rar!\x1A\x07", "RAR archive: unpack it first"),
         (b"7z\xBC\xAF\x27\x1C", "7-Zip archive: unpack it first"),
         (b"\x7FELF", "an executable program, not a report"),
     ];
-    MAGIC.iter().find(|(m, _)| bytes.starts_with(m)).map(|&(_, why)| why)
+    MAGIC
+        .iter()
+        .find(|(m, _)| bytes.starts_with(m))
+        .map(|&(_, why)| why)
 }
 
 /// UTF-16 without a BOM: text with ASCII in it (digits, newlines) has a NUL high byte in many
@@ -146,7 +180,12 @@ fn utf16_by_nul_pattern(sample: &[u8]) -> Option<&'static Encoding> {
         return None;
     }
     let even = sample.iter().step_by(2).filter(|&&b| b == 0).count();
-    let odd = sample.iter().skip(1).step_by(2).filter(|&&b| b == 0).count();
+    let odd = sample
+        .iter()
+        .skip(1)
+        .step_by(2)
+        .filter(|&&b| b == 0)
+        .count();
     // At least a fifth of the units carry a NUL high byte, and (almost) none on the other side.
     if odd * 5 >= units && even * 20 <= odd {
         Some(UTF_16LE)
@@ -184,7 +223,10 @@ pub fn decode(bytes: &[u8]) -> Decoded {
     }
     match std::str::from_utf8(bytes) {
         Ok(text) => {
-            let raw = Raw { text: text.to_string(), ..Raw::default() };
+            let raw = Raw {
+                text: text.to_string(),
+                ..Raw::default()
+            };
             return raw.finish("UTF-8".into(), Detection::Utf8);
         }
         // Valid up to a character cut off at the very end: a truncated UTF-8 file.
@@ -201,7 +243,9 @@ pub fn decode(bytes: &[u8]) -> Decoded {
         return decode_mixed(bytes, &profile);
     }
 
-    let meta = html::meta_charset(bytes).filter(|&e| e != UTF_8).map(superset);
+    let meta = html::meta_charset(bytes)
+        .filter(|&e| e != UTF_8)
+        .map(superset);
     if let Some(enc) = meta {
         let mut raw = Raw::default();
         raw.decode(enc, bytes);
@@ -210,34 +254,67 @@ pub fn decode(bytes: &[u8]) -> Decoded {
         }
     }
 
-    let guess = superset(guess_legacy(bytes));
+    let guess = guess_legacy(&[bytes]);
     let mut best = Raw::default();
     best.decode(guess, bytes);
     let mut best_enc = guess;
     let mut detection = Detection::Chardetng;
-    if best.errors.count > 0 {
+    // A wrong legacy guess shows as replacement characters or as private-use characters
+    // (unassigned GBK/Big5 codes): if there are any, the encoding with the fewest wins.
+    let mut best_score = best.doubt();
+    if best_score > 0 {
         for alt in [meta, Some(GB18030), Some(BIG5)].into_iter().flatten() {
             if alt == best_enc {
                 continue;
             }
             let mut raw = Raw::default();
             raw.decode(alt, bytes);
-            if raw.errors.count < best.errors.count {
+            let score = raw.doubt();
+            if score < best_score {
                 best = raw;
                 best_enc = alt;
-                detection =
-                    if Some(alt) == meta { Detection::HtmlMeta } else { Detection::FewestErrors };
+                best_score = score;
+                detection = if Some(alt) == meta {
+                    Detection::HtmlMeta
+                } else {
+                    Detection::FewestErrors
+                };
             }
         }
     }
     best.finish(display_name(best_enc), detection)
 }
 
-/// chardetng's guess for legacy (non-UTF-8) bytes, with the `.cn` hint.
-fn guess_legacy(bytes: &[u8]) -> &'static Encoding {
+/// How much text chardetng sees: plenty to tell the encodings apart, and it bounds the time
+/// spent on very large files.
+const DETECT_BYTES: usize = 64 * 1024;
+
+/// chardetng's guess for legacy (non-UTF-8) bytes given as parts of one stream.
+///
+/// The `.cn` hint alone would never say Big5: it favours GBK so strongly that traditional text
+/// in Big5 came out as GBK mojibake. So the generic guess is taken when it names a Chinese
+/// encoding, and the `.cn`-hinted one otherwise (short GBK snippets look like EUC-KR or
+/// windows-1252 to the generic guess).
+fn guess_legacy(parts: &[&[u8]]) -> &'static Encoding {
     let mut det = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Deny);
-    det.feed(bytes, true);
-    det.guess(Some(b"cn"), chardetng::Utf8Detection::Deny)
+    let mut budget = DETECT_BYTES;
+    for part in parts {
+        if budget == 0 {
+            break;
+        }
+        let part = &part[..part.len().min(budget)];
+        budget -= part.len();
+        det.feed(part, false);
+        // Keeps separate passages from reading as one character sequence.
+        det.feed(b"\n", false);
+    }
+    let generic = det.guess(None, chardetng::Utf8Detection::Deny);
+    let chosen = if generic == BIG5 || generic == GBK || generic == GB18030 {
+        generic
+    } else {
+        det.guess(Some(b"cn"), chardetng::Utf8Detection::Deny)
+    };
+    superset(chosen)
 }
 
 /// GBK (and gb2312, which encoding_rs maps to GBK) is decoded with GB18030, its superset.
@@ -245,145 +322,142 @@ fn superset(enc: &'static Encoding) -> &'static Encoding {
     if enc == GBK { GB18030 } else { enc }
 }
 
+/// encoding_rs names GB18030 in lower case; everything else already reads well.
 fn display_name(enc: &'static Encoding) -> String {
-    enc.name().to_string()
+    if enc == GB18030 {
+        "GB18030".to_string()
+    } else {
+        enc.name().to_string()
+    }
 }
 
-/// How the non-ASCII runs of a file split into valid and invalid UTF-8.
+/// How much of a file is valid UTF-8 beyond ASCII, and how much is not.
 struct Utf8Profile {
-    /// Bytes in runs of non-ASCII bytes that are valid UTF-8 on their own.
+    /// Non-ASCII bytes in valid UTF-8 sequences.
     valid_bytes: usize,
-    /// Bytes in runs that are not.
+    /// Bytes that are not valid UTF-8.
     invalid_bytes: usize,
 }
 
 impl Utf8Profile {
     fn of(bytes: &[u8]) -> Utf8Profile {
-        let mut p = Utf8Profile { valid_bytes: 0, invalid_bytes: 0 };
-        for run in NonAsciiRuns::new(bytes) {
-            if std::str::from_utf8(&bytes[run.clone()]).is_ok() {
-                p.valid_bytes += run.len();
-            } else {
-                p.invalid_bytes += run.len();
-            }
+        let mut p = Utf8Profile {
+            valid_bytes: 0,
+            invalid_bytes: 0,
+        };
+        for chunk in bytes.utf8_chunks() {
+            p.valid_bytes += chunk.valid().bytes().filter(|&b| b >= 0x80).count();
+            p.invalid_bytes += chunk.invalid().len();
         }
         p
     }
 }
 
-/// Maximal runs of bytes >= 0x80. A UTF-8 character never straddles a run boundary, and in GBK
-/// and Big5 text the lead byte of a character always starts inside one.
-struct NonAsciiRuns<'a> {
+/// A file that is mostly UTF-8. Each place where UTF-8 breaks starts a passage that is decoded
+/// with the legacy encoding chardetng picks for all such passages together, unless there are
+/// too few bad bytes to tell an encoding from noise: then they are just undecodable.
+fn decode_mixed(bytes: &[u8], profile: &Utf8Profile) -> Decoded {
+    let legacy: Option<&'static Encoding> = (profile.invalid_bytes >= 4).then(|| {
+        let passages: Vec<&[u8]> = Passages::new(bytes)
+            .map(|start| &bytes[start..legacy_extent(bytes, start)])
+            .collect();
+        guess_legacy(&passages)
+    });
+
+    let mut raw = Raw::default();
+    let mut count = 0usize;
+    let mut passage_bytes = 0usize;
+    let mut first: Option<(usize, usize)> = None;
+    let mut pos = 0;
+    for start in Passages::new(bytes) {
+        // Without a legacy encoding, bad bytes stay in the UTF-8 stream and become U+FFFD.
+        raw.decode(UTF_8, &bytes[pos..start]);
+        match legacy {
+            Some(enc) => {
+                let end = legacy_extent(bytes, start);
+                let at = raw.text.len();
+                raw.decode(enc, &bytes[start..end]);
+                first.get_or_insert((at, raw.text.len()));
+                count += 1;
+                passage_bytes += end - start;
+                pos = end;
+            }
+            None => pos = start,
+        }
+    }
+    raw.decode(UTF_8, &bytes[pos..]);
+
+    let Some(enc) = legacy else {
+        return raw.finish("UTF-8".into(), Detection::Mixed);
+    };
+    let mut marks: Vec<usize> = first.map(|(s, e)| vec![s, e]).unwrap_or_default();
+    let mut decoded = raw.finish_with_marks(
+        format!("UTF-8 + {}", display_name(enc)),
+        Detection::Mixed,
+        &mut marks,
+    );
+    let span = match marks[..] {
+        [s, e] => Some(span_at(&decoded.text, &line_starts(&decoded.text), s, e)),
+        _ => None,
+    };
+    decoded.issues.insert(
+        0,
+        LoadIssue {
+            kind: LoadIssueKind::MixedEncoding,
+            message: format!(
+                "mostly UTF-8, but {passage_bytes} bytes in {count} passage{} are not; \
+                 those were decoded as {}: check them against the source",
+                plural(count),
+                display_name(enc)
+            ),
+            span,
+        },
+    );
+    decoded
+}
+
+/// Where the passages that are not UTF-8 begin. A start is moved back over two-byte UTF-8 characters (U+0080–U+07FF) right before the break: in Chinese
+/// text those are more likely GBK bytes that happen to form valid UTF-8 than real characters.
+struct Passages<'a> {
     bytes: &'a [u8],
     pos: usize,
 }
 
-impl<'a> NonAsciiRuns<'a> {
+impl<'a> Passages<'a> {
     fn new(bytes: &'a [u8]) -> Self {
-        NonAsciiRuns { bytes, pos: 0 }
+        Passages { bytes, pos: 0 }
     }
 }
 
-impl Iterator for NonAsciiRuns<'_> {
-    type Item = std::ops::Range<usize>;
-    fn next(&mut self) -> Option<Self::Item> {
-        let rest = &self.bytes[self.pos..];
-        let start = self.pos + rest.iter().position(|&b| b >= 0x80)?;
-        let len = self.bytes[start..].iter().position(|&b| b < 0x80).unwrap_or(self.bytes.len() - start);
-        self.pos = start + len;
-        Some(start..start + len)
-    }
-}
-
-/// A file that is mostly UTF-8: valid runs stay UTF-8, each invalid passage is decoded with the
-/// legacy encoding chardetng picks for all invalid passages together.
-fn decode_mixed(bytes: &[u8], profile: &Utf8Profile) -> Decoded {
-    // Too few foreign bytes to say which encoding they are in: leave them undecodable.
-    let legacy: Option<&'static Encoding> = if profile.invalid_bytes >= 4 {
-        let mut det = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Deny);
-        for run in NonAsciiRuns::new(bytes) {
-            if std::str::from_utf8(&bytes[run.clone()]).is_err() {
-                det.feed(&bytes[run], false);
-                det.feed(b" ", false);
-            }
+impl Iterator for Passages<'_> {
+    type Item = usize;
+    fn next(&mut self) -> Option<usize> {
+        let rest = self.bytes.get(self.pos..)?;
+        let err = std::str::from_utf8(rest).err()?;
+        let bad = self.pos + err.valid_up_to();
+        let mut start = bad;
+        while start >= self.pos + 2
+            && (0xC2..=0xDF).contains(&self.bytes[start - 2])
+            && (0x80..=0xBF).contains(&self.bytes[start - 1])
+        {
+            start -= 2;
         }
-        det.feed(b"", true);
-        Some(superset(det.guess(Some(b"cn"), chardetng::Utf8Detection::Deny)))
-    } else {
-        None
-    };
-
-    let mut raw = Raw::default();
-    let mut passages = 0usize;
-    let mut passage_bytes = 0usize;
-    let mut first_passage: Option<(usize, usize)> = None;
-    let mut pos = 0;
-    while pos < bytes.len() {
-        let Some(run) = NonAsciiRuns { bytes, pos }.next() else {
-            raw.decode(UTF_8, &bytes[pos..]);
-            break;
-        };
-        raw.decode(UTF_8, &bytes[pos..run.start]);
-        if std::str::from_utf8(&bytes[run.clone()]).is_ok() {
-            raw.decode(UTF_8, &bytes[run.clone()]);
-            pos = run.end;
-            continue;
-        }
-        match legacy {
-            Some(enc) => {
-                let end = legacy_extent(bytes, run.start);
-                let at = raw.text.len();
-                raw.decode(enc, &bytes[run.start..end]);
-                passages += 1;
-                passage_bytes += end - run.start;
-                first_passage.get_or_insert((at, raw.text.len()));
-                pos = end;
-            }
-            None => {
-                raw.decode(UTF_8, &bytes[run.clone()]);
-                pos = run.end;
-            }
-        }
+        // Continue after this passage (or at least after the bad byte).
+        self.pos = legacy_extent(self.bytes, start).max(bad + 1);
+        Some(start)
     }
-
-    let encoding = match legacy {
-        Some(enc) => format!("UTF-8 + {}", enc.name()),
-        None => "UTF-8".to_string(),
-    };
-    let legacy_note = legacy.map(|enc| (enc, passages, passage_bytes, first_passage));
-    let mut marks = Vec::new();
-    if let Some((_, _, _, Some((s, e)))) = legacy_note {
-        marks.push(s);
-        marks.push(e);
-    }
-    let mut decoded = raw.finish_with_marks(encoding, Detection::Mixed, &mut marks);
-    if let Some((enc, passages, nbytes, first)) = legacy_note {
-        let span = first.map(|_| {
-            let starts = line_starts(&decoded.text);
-            span_at(&decoded.text, &starts, marks[0], marks[1])
-        });
-        decoded.issues.insert(
-            0,
-            LoadIssue {
-                kind: LoadIssueKind::MixedEncoding,
-                message: format!(
-                    "mostly UTF-8, but {nbytes} bytes in {passages} passage(s) are not; \
-                     those were decoded as {}: check them against the source",
-                    enc.name()
-                ),
-                span,
-            },
-        );
-    }
-    decoded
 }
 
 /// The end of a legacy-encoded passage starting at `start`: whole two-byte characters (whose
 /// trail byte may be ASCII, e.g. GBK 0x81 0x40) and GB18030 four-byte ones, up to the first
-/// ASCII byte in lead position.
+/// ASCII byte in lead position or the first place where UTF-8 text plainly resumes (two
+/// three-byte UTF-8 characters in a row, which GBK bytes almost never form by chance).
 fn legacy_extent(bytes: &[u8], start: usize) -> usize {
     let mut i = start;
     while i < bytes.len() && bytes[i] >= 0x80 {
+        if i > start && utf8_resumes(&bytes[i..]) {
+            break;
+        }
         let b = bytes[i];
         let next = bytes.get(i + 1).copied();
         i += match next {
@@ -399,6 +473,14 @@ fn legacy_extent(bytes: &[u8], start: usize) -> usize {
         };
     }
     i.min(bytes.len())
+}
+
+/// Two valid three-byte UTF-8 characters at the start of `b`.
+fn utf8_resumes(b: &[u8]) -> bool {
+    b.len() >= 6
+        && (0xE0..=0xEF).contains(&b[0])
+        && (0xE0..=0xEF).contains(&b[3])
+        && std::str::from_utf8(&b[..6]).is_ok()
 }
 
 /// Count and first position of something in the text being built.
@@ -422,7 +504,7 @@ struct Raw {
     /// Replacement characters the decoder produced (not ones already in the input).
     errors: Tally,
     /// Encodings that produced errors, for the message.
-    error_encodings: Vec<&'static str>,
+    error_encodings: Vec<&'static Encoding>,
 }
 
 impl Raw {
@@ -442,9 +524,12 @@ impl Raw {
         let mut decoder = enc.new_decoder_without_bom_handling();
         let mut input = bytes;
         loop {
-            let need = decoder.max_utf8_buffer_length_without_replacement(input.len()).unwrap_or(input.len() * 3 + 16);
+            let need = decoder
+                .max_utf8_buffer_length_without_replacement(input.len())
+                .unwrap_or(input.len() * 3 + 16);
             self.text.reserve(need.max(4));
-            let (result, read) = decoder.decode_to_string_without_replacement(input, &mut self.text, true);
+            let (result, read) =
+                decoder.decode_to_string_without_replacement(input, &mut self.text, true);
             input = &input[read..];
             match result {
                 DecoderResult::InputEmpty => break,
@@ -456,9 +541,20 @@ impl Raw {
                 }
             }
         }
-        if self.errors.count > before && !self.error_encodings.contains(&enc.name()) {
-            self.error_encodings.push(enc.name());
+        if self.errors.count > before && !self.error_encodings.contains(&enc) {
+            self.error_encodings.push(enc);
         }
+    }
+
+    /// Signs of a wrong encoding: replacement characters plus private-use characters (what GBK
+    /// and Big5 decoders make of codes no real text uses).
+    fn doubt(&self) -> usize {
+        let private = self
+            .text
+            .chars()
+            .filter(|c| ('\u{E000}'..='\u{F8FF}').contains(c))
+            .count();
+        self.errors.count + private
     }
 
     fn finish(self, encoding: String, detection: Detection) -> Decoded {
@@ -467,7 +563,12 @@ impl Raw {
 
     /// Normalizes the text and builds the issues; `marks` (byte offsets in the raw text) are
     /// moved to where the same characters are in the final text.
-    fn finish_with_marks(self, encoding: String, detection: Detection, marks: &mut [usize]) -> Decoded {
+    fn finish_with_marks(
+        self,
+        encoding: String,
+        detection: Detection,
+        marks: &mut [usize],
+    ) -> Decoded {
         let mut all: Vec<usize> = marks.to_vec();
         all.extend(self.errors.first);
         let (text, nuls) = normalize(self.text, &mut all);
@@ -483,7 +584,11 @@ impl Raw {
                 message: format!(
                     "{n} byte sequence{} could not be decoded as {} and became U+FFFD",
                     plural(n),
-                    self.error_encodings.join(" / ")
+                    self.error_encodings
+                        .iter()
+                        .map(|&e| display_name(e))
+                        .collect::<Vec<_>>()
+                        .join(" / ")
                 ),
                 span: Some(span_at(&text, &starts, at, at + '\u{FFFD}'.len_utf8())),
             });
@@ -492,12 +597,20 @@ impl Raw {
             let n = nuls.count;
             issues.push(LoadIssue {
                 kind: LoadIssueKind::NulBytes,
-                message: format!("{n} NUL character{} in the text, each replaced by U+FFFD", plural(n)),
+                message: format!(
+                    "{n} NUL character{} in the text, each replaced by U+FFFD",
+                    plural(n)
+                ),
                 span: Some(span_at(&text, &starts, at, at + '\u{FFFD}'.len_utf8())),
             });
         }
         issues.extend(scan_controls(&text, &starts));
-        Decoded { text, encoding, detection, issues }
+        Decoded {
+            text,
+            encoding,
+            detection,
+            issues,
+        }
     }
 }
 
@@ -557,7 +670,8 @@ pub fn scan_controls(text: &str, line_starts: &[usize]) -> Option<LoadIssue> {
     let mut tally = Tally::default();
     let mut esc = 0;
     for (i, c) in text.char_indices() {
-        let control = matches!(c, '\u{0}'..='\u{8}' | '\u{b}' | '\u{d}'..='\u{1f}' | '\u{7f}'..='\u{9f}');
+        let control =
+            matches!(c, '\u{0}'..='\u{8}' | '\u{b}' | '\u{d}'..='\u{1f}' | '\u{7f}'..='\u{9f}');
         if control {
             tally.add(i);
             if c == '\u{1b}' {
@@ -567,11 +681,18 @@ pub fn scan_controls(text: &str, line_starts: &[usize]) -> Option<LoadIssue> {
     }
     let at = tally.first?;
     let n = tally.count;
-    let esc_note = if esc > 0 { format!(", {esc} of them ESC (terminal escape sequences?)") } else { String::new() };
+    let esc_note = if esc > 0 {
+        format!(", {esc} of them ESC (terminal escape sequences?)")
+    } else {
+        String::new()
+    };
     let len = text[at..].chars().next().map_or(1, char::len_utf8);
     Some(LoadIssue {
         kind: LoadIssueKind::ControlChars,
-        message: format!("{n} control character{}{esc_note}; kept in the text as they are", plural(n)),
+        message: format!(
+            "{n} control character{}{esc_note}; kept in the text as they are",
+            plural(n)
+        ),
         span: Some(span_at(text, line_starts, at, at + len)),
     })
 }
@@ -647,10 +768,19 @@ mod tests {
             be.extend_from_slice(&u.to_be_bytes());
         }
         let d = decode(&le);
-        assert_eq!((d.text.as_str(), d.encoding.as_str()), (REPORT, "UTF-16LE BOM"));
+        assert_eq!(
+            (d.text.as_str(), d.encoding.as_str()),
+            (REPORT, "UTF-16LE BOM")
+        );
         let d = decode(&be);
-        assert_eq!((d.text.as_str(), d.encoding.as_str()), (REPORT, "UTF-16BE BOM"));
-        assert!(sniff(&le).is_ok() && sniff(&be).is_ok(), "UTF-16 NULs are not binary");
+        assert_eq!(
+            (d.text.as_str(), d.encoding.as_str()),
+            (REPORT, "UTF-16BE BOM")
+        );
+        assert!(
+            sniff(&le).is_ok() && sniff(&be).is_ok(),
+            "UTF-16 NULs are not binary"
+        );
     }
 
     #[test]
@@ -660,7 +790,10 @@ mod tests {
         assert!(sniff(&le).is_ok());
         let d = decode(&le);
         assert_eq!(d.text, text.replace("\r\n", "\n"));
-        assert_eq!((d.encoding.as_str(), d.detection), ("UTF-16LE", Detection::Utf16Pattern));
+        assert_eq!(
+            (d.encoding.as_str(), d.detection),
+            ("UTF-16LE", Detection::Utf16Pattern)
+        );
         let be: Vec<u8> = text.encode_utf16().flat_map(u16::to_be_bytes).collect();
         assert_eq!(decode(&be).encoding, "UTF-16BE");
     }
@@ -673,8 +806,16 @@ mod tests {
         bytes.extend_from_slice("好\n".as_bytes());
         bytes.push(0x80);
         let d = decode(&bytes);
-        let issue = d.issues.iter().find(|i| i.kind == LoadIssueKind::Undecodable).expect("undecodable");
-        assert!(issue.message.starts_with("2 byte sequences"), "{}", issue.message);
+        let issue = d
+            .issues
+            .iter()
+            .find(|i| i.kind == LoadIssueKind::Undecodable)
+            .expect("undecodable");
+        assert!(
+            issue.message.starts_with("2 byte sequences"),
+            "{}",
+            issue.message
+        );
         let span = issue.span.expect("span");
         assert_eq!((span.line, span.col), (2, 4));
         assert_eq!(&d.text[span.start..span.end], "\u{FFFD}");
@@ -702,7 +843,10 @@ mod tests {
         let d = decode(&bytes);
         assert_eq!(d.detection, Detection::Mixed);
         assert_eq!(d.encoding, "UTF-8 + GB18030");
-        assert_eq!(d.text, format!("{head}{gbk_part}\n三、收到和处理政府信息公开申请情况\n"));
+        assert_eq!(
+            d.text,
+            format!("{head}{gbk_part}\n三、收到和处理政府信息公开申请情况\n")
+        );
         let issue = &d.issues[0];
         assert_eq!(issue.kind, LoadIssueKind::MixedEncoding);
         let span = issue.span.expect("span");
@@ -711,12 +855,62 @@ mod tests {
     }
 
     #[test]
+    fn mixed_passage_starting_with_accidental_utf8() {
+        // GBK 全 is C8 AB, which is also valid UTF-8 ("ȫ"): it must still join the GBK passage.
+        let head = REPORT.repeat(3);
+        let mut bytes = head.as_bytes().to_vec();
+        bytes.extend_from_slice(&GBK.encode("全年受理").0);
+        // UTF-8 resumes right after, with no ASCII in between.
+        bytes.extend_from_slice("政府信息公开申请12件\n".as_bytes());
+        let d = decode(&bytes);
+        assert_eq!(d.text, format!("{head}全年受理政府信息公开申请12件\n"));
+        let span = d.issues[0].span.expect("span");
+        assert_eq!(&d.text[span.start..span.end], "全年受理");
+        assert!(
+            d.issues[0].message.contains("8 bytes in 1 passage "),
+            "{}",
+            d.issues[0].message
+        );
+    }
+
+    #[test]
+    fn a_stray_byte_in_utf8_is_only_undecodable() {
+        let mut bytes = REPORT.as_bytes().to_vec();
+        bytes.insert(6, 0xA1);
+        let d = decode(&bytes);
+        assert_eq!(d.encoding, "UTF-8");
+        assert_eq!(d.detection, Detection::Mixed);
+        assert_eq!(kinds(&d), [LoadIssueKind::Undecodable]);
+        assert!(d.text.starts_with("平潭\u{FFFD}综合"));
+    }
+
+    #[test]
     fn mostly_gbk_with_stray_bytes_does_not_panic() {
-        let (mut bytes, _, _) = GBK.encode(REPORT);
+        let mut bytes = GBK.encode(REPORT).0.into_owned();
         bytes.extend_from_slice(&[0xFF, 0x80, 0xFE]);
         let d = decode(&bytes);
         assert!(d.text.starts_with("平潭综合实验区"));
-        assert!(d.issues.iter().any(|i| i.kind == LoadIssueKind::Undecodable));
+        let issue = d
+            .issues
+            .iter()
+            .find(|i| i.kind == LoadIssueKind::Undecodable)
+            .expect("undecodable");
+        assert!(issue.message.contains("as GB18030"), "{}", issue.message);
+    }
+
+    #[test]
+    fn private_use_characters_count_against_a_wrong_guess() {
+        let (big5, _, _) = BIG5.encode(TRAD);
+        let mut as_gb = Raw::default();
+        as_gb.decode(GB18030, &big5);
+        let mut as_big5 = Raw::default();
+        as_big5.decode(BIG5, &big5);
+        assert_eq!(
+            as_gb.errors.count, 0,
+            "GB18030 reads Big5 bytes without a single error"
+        );
+        assert!(as_gb.doubt() > 0, "but into private-use characters");
+        assert_eq!(as_big5.doubt(), 0);
     }
 
     #[test]
@@ -725,7 +919,10 @@ mod tests {
         let (bytes, _, _) = GBK.encode(body);
         let d = decode(&bytes);
         assert_eq!(d.text, body);
-        assert_eq!((d.encoding.as_str(), d.detection), ("GB18030", Detection::HtmlMeta));
+        assert_eq!(
+            (d.encoding.as_str(), d.detection),
+            ("GB18030", Detection::HtmlMeta)
+        );
 
         // A meta label that contradicts valid UTF-8 bytes is ignored: the bytes are the evidence.
         let d = decode(body.as_bytes());
@@ -765,8 +962,12 @@ mod tests {
         assert_eq!(d.text, text, "control characters stay, so spans stay true");
         assert_eq!(kinds(&d), [LoadIssueKind::ControlChars]);
         let issue = &d.issues[0];
-        assert!(issue.message.contains("5 control characters"), "{}", issue.message);
-        assert!(issue.message.contains("4 of them ESC"), "{}", issue.message);
+        assert!(
+            issue.message.contains("3 control characters"),
+            "{}",
+            issue.message
+        );
+        assert!(issue.message.contains("2 of them ESC"), "{}", issue.message);
         assert_eq!(issue.span.map(|s| (s.line, s.col)), Some((1, 3)));
         // Tab and form feed are ordinary in text dumps.
         assert!(decode("a\tb\x0cc".as_bytes()).issues.is_empty());
@@ -779,8 +980,14 @@ mod tests {
         let png = sniff(b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR").unwrap_err();
         assert!(matches!(png, LoadError::Binary { .. }));
         assert!(png.to_string().contains("PNG"));
-        assert!(matches!(sniff(b"PK\x03\x04\x14\0\x06\0"), Err(LoadError::Binary { .. })));
-        assert!(matches!(sniff(&[0xFF, 0xFE, 0, 0, b'a', 0, 0, 0]), Err(LoadError::UnsupportedEncoding { .. })));
+        assert!(matches!(
+            sniff(b"PK\x03\x04\x14\0\x06\0"),
+            Err(LoadError::Binary { .. })
+        ));
+        assert!(matches!(
+            sniff(&[0xFF, 0xFE, 0, 0, b'a', 0, 0, 0]),
+            Err(LoadError::UnsupportedEncoding { .. })
+        ));
     }
 
     #[test]
@@ -839,7 +1046,8 @@ mod tests {
         let start = std::time::Instant::now();
         let d = decode(line.as_bytes());
         assert_eq!(d.text.len(), line.len());
-        let (gbk, _, _) = GBK.encode(&line);
+        // Encoding 1 MB is slow in debug builds; one character repeated is the same bytes.
+        let gbk = GBK.encode("数").0.repeat(350_000);
         let d = decode(&gbk);
         assert_eq!(d.text, line);
         assert!(start.elapsed() < std::time::Duration::from_secs(5));

@@ -56,7 +56,8 @@ impl Walk {
         let entries = match fs::read_dir(dir) {
             Ok(entries) => entries,
             Err(e) => {
-                self.errors.push((dir.to_path_buf(), LoadError::from_io(&e)));
+                self.errors
+                    .push((dir.to_path_buf(), LoadError::from_io(&e)));
                 return;
             }
         };
@@ -64,7 +65,9 @@ impl Walk {
         for entry in entries {
             match entry {
                 Ok(entry) => names.push(entry.file_name()),
-                Err(e) => self.errors.push((dir.to_path_buf(), LoadError::from_io(&e))),
+                Err(e) => self
+                    .errors
+                    .push((dir.to_path_buf(), LoadError::from_io(&e))),
             }
         }
         names.sort();

@@ -12,14 +12,54 @@ const SKIPPED: &[&str] = &["script", "style", "noscript", "template"];
 
 /// Elements that start and end a line.
 const BLOCK: &[&str] = &[
-    "address", "article", "aside", "body", "caption", "dd", "div", "dl", "dt", "fieldset",
-    "figcaption", "figure", "footer", "form", "head", "header", "hr", "html", "li", "main", "nav",
-    "ol", "option", "section", "select", "tbody", "td", "tfoot", "th", "thead", "tr", "ul",
+    "address",
+    "article",
+    "aside",
+    "body",
+    "caption",
+    "dd",
+    "div",
+    "dl",
+    "dt",
+    "fieldset",
+    "figcaption",
+    "figure",
+    "footer",
+    "form",
+    "head",
+    "header",
+    "hr",
+    "html",
+    "li",
+    "main",
+    "nav",
+    "ol",
+    "option",
+    "section",
+    "select",
+    "tbody",
+    "td",
+    "tfoot",
+    "th",
+    "thead",
+    "tr",
+    "ul",
 ];
 
 /// Block elements that also leave a blank line around them.
-const PARAGRAPH: &[&str] =
-    &["blockquote", "h1", "h2", "h3", "h4", "h5", "h6", "p", "pre", "table", "title"];
+const PARAGRAPH: &[&str] = &[
+    "blockquote",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "p",
+    "pre",
+    "table",
+    "title",
+];
 
 /// Whether decoded text is clearly an HTML document: it starts (after whitespace, a BOM, an XML
 /// declaration or comments) with `<!DOCTYPE html` or `<html`.
@@ -35,13 +75,15 @@ pub fn looks_like_html(text: &str) -> bool {
         }
     }
     let tag_follows = |s: &str| s.starts_with(|c: char| c.is_ascii_whitespace() || c == '>');
-    strip_prefix_ci(rest, "<!doctype").is_some_and(|r| strip_prefix_ci(r.trim_start(), "html").is_some())
+    strip_prefix_ci(rest, "<!doctype")
+        .is_some_and(|r| strip_prefix_ci(r.trim_start(), "html").is_some())
         || strip_prefix_ci(rest, "<html").is_some_and(tag_follows)
 }
 
 fn strip_prefix_ci<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
     let head = s.get(..prefix.len())?;
-    head.eq_ignore_ascii_case(prefix).then(|| &s[prefix.len()..])
+    head.eq_ignore_ascii_case(prefix)
+        .then(|| &s[prefix.len()..])
 }
 
 /// The encoding an HTML document declares in its first 8 KiB: `<meta charset="…">` or
@@ -52,19 +94,31 @@ pub fn meta_charset(bytes: &[u8]) -> Option<&'static Encoding> {
     let mut pos = 0;
     while let Some(off) = find_ci(&head[pos..], b"<meta") {
         let start = pos + off + 5;
-        if !head.get(start).is_some_and(|b| b.is_ascii_whitespace() || *b == b'/') {
+        if !head
+            .get(start)
+            .is_some_and(|b| b.is_ascii_whitespace() || *b == b'/')
+        {
             pos = start;
             continue;
         }
         let (attrs, end) = parse_attributes(head, start);
         pos = end;
-        let label = attrs.iter().find(|(k, _)| k.eq_ignore_ascii_case("charset")).map(|(_, v)| v.clone()).or_else(|| {
-            let is_content_type = attrs.iter().any(|(k, v)| {
-                k.eq_ignore_ascii_case("http-equiv") && v.trim().eq_ignore_ascii_case("content-type")
+        let label = attrs
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case("charset"))
+            .map(|(_, v)| v.clone())
+            .or_else(|| {
+                let is_content_type = attrs.iter().any(|(k, v)| {
+                    k.eq_ignore_ascii_case("http-equiv")
+                        && v.trim().eq_ignore_ascii_case("content-type")
+                });
+                let content = attrs
+                    .iter()
+                    .find(|(k, _)| k.eq_ignore_ascii_case("content"))?;
+                is_content_type
+                    .then(|| charset_from_content(&content.1))
+                    .flatten()
             });
-            let content = attrs.iter().find(|(k, _)| k.eq_ignore_ascii_case("content"))?;
-            is_content_type.then(|| charset_from_content(&content.1)).flatten()
-        });
         if let Some(enc) = label.and_then(|l| Encoding::for_label(l.trim().as_bytes())) {
             // A UTF-16 label in a byte-oriented head cannot be true (HTML spec: read as UTF-8).
             if enc == encoding_rs::UTF_16LE || enc == encoding_rs::UTF_16BE {
@@ -80,14 +134,20 @@ pub fn meta_charset(bytes: &[u8]) -> Option<&'static Encoding> {
 fn charset_from_content(content: &str) -> Option<String> {
     let lower = content.to_ascii_lowercase();
     let at = lower.find("charset")?;
-    let rest = content[at + 7..].trim_start().strip_prefix('=')?.trim_start();
+    let rest = content[at + 7..]
+        .trim_start()
+        .strip_prefix('=')?
+        .trim_start();
     let rest = rest.trim_start_matches(['"', '\'']);
-    let end = rest.find(|c: char| c == ';' || c == '"' || c == '\'' || c.is_whitespace()).unwrap_or(rest.len());
+    let end = rest
+        .find(|c: char| c == ';' || c == '"' || c == '\'' || c.is_whitespace())
+        .unwrap_or(rest.len());
     (end > 0).then(|| rest[..end].to_string())
 }
 
 fn find_ci(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    hay.windows(needle.len()).position(|w| w.eq_ignore_ascii_case(needle))
+    hay.windows(needle.len())
+        .position(|w| w.eq_ignore_ascii_case(needle))
 }
 
 /// Attributes of a tag whose name ends at `start`, up to the closing `>`; returns them and the
@@ -124,7 +184,10 @@ fn parse_attributes(b: &[u8], start: usize) -> (Vec<(String, String)>, usize) {
             match b.get(i) {
                 Some(&q @ (b'"' | b'\'')) => {
                     let v_start = i + 1;
-                    let v_end = b[v_start..].iter().position(|&c| c == q).map_or(b.len(), |p| v_start + p);
+                    let v_end = b[v_start..]
+                        .iter()
+                        .position(|&c| c == q)
+                        .map_or(b.len(), |p| v_start + p);
                     value = String::from_utf8_lossy(&b[v_start..v_end]).into_owned();
                     i = (v_end + 1).min(b.len());
                 }
@@ -155,7 +218,10 @@ fn tag_end(b: &[u8], start: usize) -> usize {
                     i += 1;
                 }
                 if let Some(&q @ (b'"' | b'\'')) = b.get(i) {
-                    i = b[i + 1..].iter().position(|&c| c == q).map_or(b.len(), |p| i + 1 + p + 1);
+                    i = b[i + 1..]
+                        .iter()
+                        .position(|&c| c == q)
+                        .map_or(b.len(), |p| i + 1 + p + 1);
                 }
             }
             _ => i += 1,
@@ -176,7 +242,6 @@ pub fn html_to_text(html: &str) -> String {
         };
         let lt = i + off;
         w.text(&html[i..lt]);
-        i = lt;
         let rest = &b[lt..];
         if rest.starts_with(b"<!--") {
             i = find(b, lt + 4, b"-->").map_or(b.len(), |p| p + 3);
@@ -184,7 +249,10 @@ pub fn html_to_text(html: &str) -> String {
         }
         if matches!(rest.get(1), Some(b'!' | b'?')) {
             // Doctype, CDATA, processing instruction: up to the next '>'.
-            i = b[lt..].iter().position(|&c| c == b'>').map_or(b.len(), |p| lt + p + 1);
+            i = b[lt..]
+                .iter()
+                .position(|&c| c == b'>')
+                .map_or(b.len(), |p| lt + p + 1);
             continue;
         }
         let closing = rest.get(1) == Some(&b'/');
@@ -196,7 +264,9 @@ pub fn html_to_text(html: &str) -> String {
             continue;
         }
         let mut name_end = name_start;
-        while name_end < b.len() && (b[name_end].is_ascii_alphanumeric() || matches!(b[name_end], b'-' | b':')) {
+        while name_end < b.len()
+            && (b[name_end].is_ascii_alphanumeric() || matches!(b[name_end], b'-' | b':'))
+        {
             name_end += 1;
         }
         let name = html[name_start..name_end].to_ascii_lowercase();
@@ -212,7 +282,10 @@ pub fn html_to_text(html: &str) -> String {
 }
 
 fn find(b: &[u8], from: usize, needle: &[u8]) -> Option<usize> {
-    b.get(from..)?.windows(needle.len()).position(|w| w == needle).map(|p| from + p)
+    b.get(from..)?
+        .windows(needle.len())
+        .position(|w| w == needle)
+        .map(|p| from + p)
 }
 
 /// Skips the content of a raw-text element up to and including `</name>` (any case).
@@ -221,8 +294,12 @@ fn skip_raw_text(b: &[u8], from: usize, name: &str) -> usize {
     while let Some(off) = b.get(pos..).and_then(|r| find_ci(r, b"</")) {
         let at = pos + off + 2;
         let after = at + name.len();
-        let name_matches = b.get(at..after).is_some_and(|n| n.eq_ignore_ascii_case(name.as_bytes()));
-        let boundary = b.get(after).is_none_or(|c| c.is_ascii_whitespace() || matches!(c, b'>' | b'/'));
+        let name_matches = b
+            .get(at..after)
+            .is_some_and(|n| n.eq_ignore_ascii_case(name.as_bytes()));
+        let boundary = b
+            .get(after)
+            .is_none_or(|c| c.is_ascii_whitespace() || matches!(c, b'>' | b'/'));
         if name_matches && boundary {
             return tag_end(b, after);
         }
@@ -249,7 +326,11 @@ impl Writer {
             "br" => self.newline(),
             "pre" => {
                 self.paragraph_break();
-                self.pre_depth = if closing { self.pre_depth.saturating_sub(1) } else { self.pre_depth + 1 };
+                self.pre_depth = if closing {
+                    self.pre_depth.saturating_sub(1)
+                } else {
+                    self.pre_depth + 1
+                };
             }
             _ if PARAGRAPH.contains(&name) => self.paragraph_break(),
             _ if BLOCK.contains(&name) => self.line_break(),
@@ -359,18 +440,31 @@ fn char_reference(s: &str) -> (Option<char>, usize) {
         };
         let digits = b[digits_start..]
             .iter()
-            .take_while(|c| if hex { c.is_ascii_hexdigit() } else { c.is_ascii_digit() })
+            .take_while(|c| {
+                if hex {
+                    c.is_ascii_hexdigit()
+                } else {
+                    c.is_ascii_digit()
+                }
+            })
             .count();
         if digits == 0 {
             return (None, 1);
         }
         let end = digits_start + digits;
-        let used = if b.get(end) == Some(&b';') { end + 1 } else { end };
+        let used = if b.get(end) == Some(&b';') {
+            end + 1
+        } else {
+            end
+        };
         let text = &s[digits_start..end];
         let value = u32::from_str_radix(text, if hex { 16 } else { 10 }).unwrap_or(u32::MAX);
         return (Some(numeric_reference(value)), used);
     }
-    let name_len = b[1..].iter().take_while(|c| c.is_ascii_alphanumeric()).count();
+    let name_len = b[1..]
+        .iter()
+        .take_while(|c| c.is_ascii_alphanumeric())
+        .count();
     if name_len == 0 {
         return (None, 1);
     }
@@ -480,33 +574,51 @@ mod tests {
     fn table_cells_one_per_line() {
         let html = "<table><tr><th>信息内容</th><th>本年新制作数量</th></tr>\
             <tr><td>规章</td><td>0</td><td></td><td>&nbsp;</td></tr>\n<tr><td> 规范性\n 文件 </td><td>10</td></tr></table>";
-        assert_eq!(html_to_text(html), "信息内容\n本年新制作数量\n规章\n0\n\u{A0}\n规范性 文件\n10\n");
+        assert_eq!(
+            html_to_text(html),
+            "信息内容\n本年新制作数量\n规章\n0\n\u{A0}\n规范性 文件\n10\n"
+        );
     }
 
     #[test]
     fn entities_are_decoded() {
         let html = "<p>a&nbsp;b &lt;c&gt; &amp; &quot;d&quot; &#20013;&#x6587; &#150; &hellip; &unknown; AT&T &amp</p>";
-        assert_eq!(html_to_text(html), "a\u{A0}b <c> & \"d\" 中文 – … &unknown; AT&T &\n");
-        assert_eq!(html_to_text("&#0;&#xD800;&#99999999999;"), "\u{FFFD}\u{FFFD}\u{FFFD}\n");
+        assert_eq!(
+            html_to_text(html),
+            "a\u{A0}b <c> & \"d\" 中文 – … &unknown; AT&T &\n"
+        );
+        assert_eq!(
+            html_to_text("&#0;&#xD800;&#99999999999;"),
+            "\u{FFFD}\u{FFFD}\u{FFFD}\n"
+        );
     }
 
     #[test]
     fn blocks_breaks_and_blank_lines() {
         let html = "<div>一</div><div>二<br>三<br><br><br><br>四</div><p></p><p></p><p>五</p>\
             <ul><li>甲</li><li>乙</li></ul><span>丙</span><b>丁</b>";
-        assert_eq!(html_to_text(html), "一\n二\n三\n\n四\n\n五\n\n甲\n乙\n丙丁\n");
+        assert_eq!(
+            html_to_text(html),
+            "一\n二\n三\n\n四\n\n五\n\n甲\n乙\n丙丁\n"
+        );
     }
 
     #[test]
     fn pre_keeps_its_whitespace() {
         let html = "<p>x</p><pre>  统 计 指 标 |\n  条 |   2848 |\n</pre>";
-        assert_eq!(html_to_text(html), "x\n\n  统 计 指 标 |\n  条 |   2848 |\n");
+        assert_eq!(
+            html_to_text(html),
+            "x\n\n  统 计 指 标 |\n  条 |   2848 |\n"
+        );
     }
 
     #[test]
     fn literal_angle_brackets_and_quoted_gt() {
         assert_eq!(html_to_text("<p>a < b, 1<2件</p>"), "a < b, 1<2件\n");
-        assert_eq!(html_to_text("<a title=\"x > y\" href='>'>链接</a>"), "链接\n");
+        assert_eq!(
+            html_to_text("<a title=\"x > y\" href='>'>链接</a>"),
+            "链接\n"
+        );
         // An unclosed tag or comment at the end consumes the rest without panicking.
         assert_eq!(html_to_text("正文<!-- 未结束"), "正文\n");
         assert_eq!(html_to_text("正文<div class=\"x"), "正文\n");
@@ -516,8 +628,12 @@ mod tests {
     #[test]
     fn recognises_html_documents() {
         assert!(looks_like_html("<!DOCTYPE html>\n<html>"));
-        assert!(looks_like_html("\u{FEFF}  <!doctype HTML PUBLIC \"-//W3C//DTD XHTML 1.0\">"));
-        assert!(looks_like_html("<?xml version=\"1.0\"?>\n<!-- saved --><html lang=\"zh\">"));
+        assert!(looks_like_html(
+            "\u{FEFF}  <!doctype HTML PUBLIC \"-//W3C//DTD XHTML 1.0\">"
+        ));
+        assert!(looks_like_html(
+            "<?xml version=\"1.0\"?>\n<!-- saved --><html lang=\"zh\">"
+        ));
         assert!(looks_like_html("<HTML>"));
         assert!(!looks_like_html("<htmlx>"));
         assert!(!looks_like_html("政府信息公开 <html>"));
@@ -533,8 +649,15 @@ mod tests {
             enc("<meta http-equiv='Content-Type' content='text/html; charset=GB18030' />"),
             Some("gb18030")
         );
-        assert_eq!(enc("<meta content=\"text/html;charset=utf-8\" http-equiv=\"content-type\">"), Some("UTF-8"));
-        assert_eq!(enc("<meta name=\"keywords\" content=\"charset=gbk\">"), None, "not a content-type");
+        assert_eq!(
+            enc("<meta content=\"text/html;charset=utf-8\" http-equiv=\"content-type\">"),
+            Some("UTF-8")
+        );
+        assert_eq!(
+            enc("<meta name=\"keywords\" content=\"charset=gbk\">"),
+            None,
+            "not a content-type"
+        );
         assert_eq!(enc("<meta charset=\"no-such-label\">"), None);
         assert_eq!(enc("<metadata charset=gbk>"), None);
     }

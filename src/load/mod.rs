@@ -52,7 +52,10 @@ impl Document {
     pub fn from_bytes(path: PathBuf, bytes: &[u8]) -> Result<Document, LoadError> {
         let size = bytes.len() as u64;
         if size > MAX_FILE_BYTES {
-            return Err(LoadError::TooLarge { size, limit: MAX_FILE_BYTES });
+            return Err(LoadError::TooLarge {
+                size,
+                limit: MAX_FILE_BYTES,
+            });
         }
         if bytes.is_empty() {
             return Err(LoadError::Empty);
@@ -104,22 +107,18 @@ impl Document {
 
     /// Line `n` (1-based) without its newline; "" when out of range.
     pub fn line(&self, n: usize) -> &str {
-        if n == 0 || n > self.line_starts.len() {
-            return "";
-        }
-        let start = self.line_starts[n - 1];
-        let end = self.line_starts.get(n).map_or(self.text.len(), |&next| next - 1);
-        &self.text[start..end]
+        self.line_range(n).map_or("", |r| &self.text[r])
     }
 
     /// The byte range of line `n` (1-based) in `text`, without its newline.
     pub fn line_range(&self, n: usize) -> Option<std::ops::Range<usize>> {
-        if n == 0 || n > self.line_starts.len() {
-            return None;
-        }
-        let start = self.line_starts[n - 1];
-        let end = self.line_starts.get(n).map_or(self.text.len(), |&next| next - 1);
-        Some(start..end)
+        let start = *self.line_starts.get(n.checked_sub(1)?)?;
+        let end = match self.line_starts.get(n) {
+            Some(&next) => next - 1,
+            None if self.text.ends_with('\n') => self.text.len() - 1,
+            None => self.text.len(),
+        };
+        Some(start..end.max(start))
     }
 
     /// "GB18030 (chardetng, Chinese hint)" style: the encoding and how it was chosen.
@@ -135,11 +134,14 @@ pub fn load_file(path: &Path) -> Result<Document, LoadError> {
         return Err(LoadError::NotAFile);
     }
     if meta.len() > MAX_FILE_BYTES {
-        return Err(LoadError::TooLarge { size: meta.len(), limit: MAX_FILE_BYTES });
+        return Err(LoadError::TooLarge {
+            size: meta.len(),
+            limit: MAX_FILE_BYTES,
+        });
     }
     let file = std::fs::File::open(path).map_err(|e| LoadError::from_io(&e))?;
     // The file may grow between stat and read: never read more than the limit allows.
-    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
     file.take(MAX_FILE_BYTES + 1)
         .read_to_end(&mut bytes)
         .map_err(|e| LoadError::from_io(&e))?;
@@ -164,7 +166,14 @@ pub struct LoadIssue {
 impl fmt::Display for LoadIssue {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.span {
-            Some(s) => write!(f, "{}:{}: {}: {}", s.line, s.col, self.kind.as_str(), self.message),
+            Some(s) => write!(
+                f,
+                "{}:{}: {}: {}",
+                s.line,
+                s.col,
+                self.kind.as_str(),
+                self.message
+            ),
             None => write!(f, "{}: {}", self.kind.as_str(), self.message),
         }
     }
@@ -197,25 +206,36 @@ impl LoadIssueKind {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LoadError {
     /// Reading failed (permissions, I/O error).
-    Io { message: String },
+    Io {
+        message: String,
+    },
     /// The path does not exist.
     NotFound,
     /// The path exists but is not a regular file (device, socket, pipe).
     NotAFile,
     /// Nothing but whitespace (or HTML markup without text).
     Empty,
-    TooLarge { size: u64, limit: u64 },
+    TooLarge {
+        size: u64,
+        limit: u64,
+    },
     /// Not text: an image, PDF, archive, office document, or mostly control bytes.
-    Binary { reason: String },
+    Binary {
+        reason: String,
+    },
     /// Text in an encoding the decoder does not read (UTF-32).
-    UnsupportedEncoding { name: String },
+    UnsupportedEncoding {
+        name: String,
+    },
 }
 
 impl LoadError {
     fn from_io(e: &std::io::Error) -> LoadError {
         match e.kind() {
             std::io::ErrorKind::NotFound => LoadError::NotFound,
-            _ => LoadError::Io { message: e.to_string() },
+            _ => LoadError::Io {
+                message: e.to_string(),
+            },
         }
     }
 }
@@ -224,7 +244,10 @@ impl fmt::Display for LoadError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             LoadError::Io { message } => {
-                write!(f, "cannot read it: {message}; check that it exists and that you may read it")
+                write!(
+                    f,
+                    "cannot read it: {message}; check that it exists and that you may read it"
+                )
             }
             LoadError::NotFound => write!(f, "no such file or folder: check the path"),
             LoadError::NotAFile => write!(
@@ -281,7 +304,11 @@ pub fn line_col_in(text: &str, line_starts: &[usize], byte: usize) -> (usize, us
     let line = line_starts.partition_point(|&s| s <= byte).max(1);
     let start = line_starts.get(line - 1).copied().unwrap_or(0).min(byte);
     // Counting lead bytes is the char count, and vectorizes well on very long lines.
-    let col = text.as_bytes()[start..byte].iter().filter(|&&b| (b & 0xC0) != 0x80).count() + 1;
+    let col = text.as_bytes()[start..byte]
+        .iter()
+        .filter(|&&b| (b & 0xC0) != 0x80)
+        .count()
+        + 1;
     (line, col)
 }
 
@@ -297,7 +324,12 @@ pub fn span_at(text: &str, line_starts: &[usize], start: usize, end: usize) -> S
     let start = floor(start);
     let end = floor(end.max(start));
     let (line, col) = line_col_in(text, line_starts, start);
-    Span { start, end, line, col }
+    Span {
+        start,
+        end,
+        line,
+        col,
+    }
 }
 
 /// Refuses text that is mostly replacement characters: no encoding read it, so it is not text.
@@ -336,7 +368,11 @@ fn reanchor_issues(decoded: &Decoded, reduced: &str) -> Vec<LoadIssue> {
             if span.is_none() && issue.span.is_some() {
                 message.push_str(" (in HTML markup that is not part of the text)");
             }
-            LoadIssue { kind: issue.kind, message, span }
+            LoadIssue {
+                kind: issue.kind,
+                message,
+                span,
+            }
         })
         .collect();
     issues.extend(decode::scan_controls(reduced, &starts));
