@@ -9,6 +9,7 @@ pub mod cli;
 pub mod expr;
 pub mod extract;
 pub mod journal;
+pub mod link;
 pub mod load;
 pub mod model;
 pub mod output;

@@ -24,6 +24,10 @@ pub struct ReportAudit {
     pub error: Option<String>,
     /// Log records kept for this path but recorded against other content: shown, never applied.
     pub stale: Vec<StaleNote>,
+    /// The agency group this report belongs to (normalised agency name), when known.
+    pub group: Option<String>,
+    /// Last year's report of the same agency, with the fields the cross-year checks read.
+    pub prev: Option<PrevReport>,
 }
 
 /// A correction or decision that was recorded against an earlier version of the report.
@@ -67,6 +71,8 @@ impl ReportAudit {
             findings: Vec::new(),
             error: Some(error),
             stale: Vec::new(),
+            group: None,
+            prev: None,
         }
     }
 
@@ -125,37 +131,46 @@ use rayon::prelude::*;
 
 use crate::journal::{Action, Replay};
 use crate::load::{Document, LoadIssueKind};
+use crate::extract::{Correction, Corrections};
+pub use crate::link::{BatchContext, LinkInfo, Links, PrevReport};
 use crate::model::{Decision, Status};
 use crate::rules::RuleSet;
 
-/// Audit one loaded document: extract, replay corrections, check, attach decisions.
-pub fn audit_document(doc: &Document, rules: &RuleSet, replay: Option<&Replay>, prev: Option<&Fields>) -> ReportAudit {
-    let mut fields = crate::extract::extract(doc, rules);
+/// Audit one loaded document: extract (with the log's corrections), check, attach decisions.
+/// `batch` carries what other loaded reports tell about this one: last year's report of the same
+/// agency, and other versions of the same report.
+pub fn audit_document(doc: &Document, rules: &RuleSet, replay: Option<&Replay>, batch: Option<&BatchContext>) -> ReportAudit {
     let path = doc.path.display().to_string();
+    let mut corrections = Corrections::new();
     let mut stale = Vec::new();
     if let Some(replay) = replay {
-        apply_corrections(doc, rules, replay, &mut fields);
+        corrections = corrections_from(rules, replay, &doc.id, &mut stale);
+    }
+    let mut fields = crate::extract::extract_with(doc, rules, &corrections);
+    if let Some(replay) = replay {
         for r in replay.stale_for_path(&path, &doc.id) {
             let target = r.field.clone().or_else(|| r.finding.clone()).unwrap_or_default();
             if let Some(f) = r.field.as_ref().and_then(|id| fields.get_mut(id)) {
                 if f.status == Status::Exact {
                     f.status = Status::Stale;
                 }
-                f.note = Some(format!("有一条针对旧版本的更正未应用：{} → {}", r.old.clone().unwrap_or_default(), r.new.clone().unwrap_or_default()));
+                f.note = Some(format!(
+                    "有一条针对旧版本的更正未应用：{} → {}",
+                    r.old.clone().unwrap_or_default(),
+                    r.new.clone().unwrap_or_default()
+                ));
             }
             stale.push(StaleNote {
                 target,
-                message: format!(
-                    "{} {} 于 {} 针对旧版本（{}）记录，报告内容已变，未应用",
-                    r.reviewer,
-                    r.action.as_str(),
-                    r.ts,
-                    r.report
-                ),
+                message: format!("{} {} 于 {} 针对旧版本（{}）记录，报告内容已变，未应用", r.reviewer, r.action.as_str(), r.ts, r.report),
             });
         }
     }
-    let mut findings = crate::check::run_checks(doc, &fields, prev, rules);
+    if let Some(b) = batch {
+        b.add_fields(&mut fields);
+    }
+    let prev = batch.and_then(|b| b.prev.as_ref());
+    let mut findings = crate::check::run_checks(doc, &fields, prev.map(|p| &p.fields), rules);
     findings.extend(load_findings(doc));
     if let Some(replay) = replay {
         for f in &mut findings {
@@ -183,34 +198,30 @@ pub fn audit_document(doc: &Document, rules: &RuleSet, replay: Option<&Replay>, 
         findings,
         error: None,
         stale,
+        group: batch.and_then(|b| b.group.clone()),
+        prev: batch.and_then(|b| b.prev.clone()),
     }
 }
 
-/// Live corrections from the log replace extracted values; checks then run on them.
-fn apply_corrections(doc: &Document, rules: &RuleSet, replay: &Replay, fields: &mut Fields) {
-    for r in replay.corrections_for(&doc.id) {
+/// The log's live corrections for one report, typed by the rules.
+fn corrections_from(rules: &RuleSet, replay: &Replay, report: &str, stale: &mut Vec<StaleNote>) -> Corrections {
+    let mut out = Corrections::new();
+    for r in replay.corrections_for(report) {
         let Some(id) = r.field.as_deref() else { continue };
         let input = r.new.as_deref().unwrap_or("");
         let ty = rules.field_type(id).unwrap_or(crate::rules::FieldType::Text);
-        let note = format!("{} 更正于 {}：{}", r.reviewer, r.ts, r.reason.as_deref().unwrap_or(""));
-        let value = match ty.parse_input(input) {
-            Ok(v) => v,
-            Err(e) => {
-                if let Some(f) = fields.get_mut(id) {
-                    f.note = Some(format!("更正值「{input}」无法按{}读取（{e}），未应用", ty.name()));
-                    f.status = Status::Stale;
-                }
-                continue;
+        match ty.parse_input(input) {
+            Ok(value) => {
+                let note = format!("{} 更正于 {}：{}", r.reviewer, r.ts, r.reason.as_deref().unwrap_or(""));
+                out.insert(id.to_string(), Correction { value, note });
             }
-        };
-        let label = rules.label(id).unwrap_or(id).to_string();
-        let f = fields.entry(id.to_string()).or_insert_with(|| Field::exact(id, &label, None, "", None));
-        f.extracted = Some(f.value.clone());
-        f.value = value;
-        f.status = Status::Corrected;
-        f.candidates.clear();
-        f.note = Some(note);
+            Err(e) => stale.push(StaleNote {
+                target: id.to_string(),
+                message: format!("更正值「{input}」无法按{}读取（{e}），未应用", ty.name()),
+            }),
+        }
     }
+    out
 }
 
 /// Problems found while decoding become findings: never a crash, never silence.
@@ -237,22 +248,59 @@ fn load_findings(doc: &Document) -> Vec<Finding> {
         .collect()
 }
 
-/// Load and audit one file; a file that cannot be loaded becomes a failed report.
+/// Load and audit one file on its own (no other reports to link with).
 pub fn audit_path(path: &Path, rules: &RuleSet, replay: Option<&Replay>) -> ReportAudit {
+    audit_path_in(path, rules, replay, None)
+}
+
+fn audit_path_in(path: &Path, rules: &RuleSet, replay: Option<&Replay>, batch: Option<&BatchContext>) -> ReportAudit {
     match crate::load::load_file(path) {
-        Ok(doc) => audit_document(&doc, rules, replay, None),
+        Ok(doc) => audit_document(&doc, rules, replay, batch),
         Err(e) => ReportAudit::failed(path.to_path_buf(), e.to_string()),
     }
 }
 
-/// Audit many files in parallel, handing each finished chunk to `sink` in input order, so that
-/// memory stays bounded by the chunk, not by the corpus.
+/// Phase one of a batch: what each report contributes to linking (its agency, year and the
+/// fields other reports' cross-year checks read). Corrections are applied, so a reviewer's
+/// fix of the agency moves the report to its right group.
+pub fn link_info(doc: &Document, rules: &RuleSet, replay: Option<&Replay>, wanted: &[String]) -> LinkInfo {
+    let mut stale = Vec::new();
+    let corrections = replay.map(|r| corrections_from(rules, r, &doc.id, &mut stale)).unwrap_or_default();
+    let fields = crate::extract::extract_with(doc, rules, &corrections);
+    LinkInfo::new(doc.path.clone(), doc.id.clone(), &fields, wanted)
+}
+
+/// Link every report of a batch (phase one, in parallel).
+pub fn link_batch(paths: &[PathBuf], rules: &RuleSet, replay: Option<&Replay>) -> Links {
+    let wanted = crate::link::prev_refs(rules);
+    let infos: Vec<Option<LinkInfo>> = paths
+        .par_iter()
+        .map(|p| crate::load::load_file(p).ok().map(|doc| link_info(&doc, rules, replay, &wanted)))
+        .collect();
+    Links::new(infos)
+}
+
+/// Audit a batch: link the reports (phase one), then audit each with its batch context in
+/// parallel, handing each finished chunk to `sink` in input order, so that memory stays bounded
+/// by the chunk, not by the corpus.
 pub fn audit_stream(paths: &[PathBuf], rules: &RuleSet, replay: Option<&Replay>, mut sink: impl FnMut(ReportAudit)) {
     const CHUNK: usize = 256;
-    for chunk in paths.chunks(CHUNK) {
-        let audits: Vec<ReportAudit> = chunk.par_iter().map(|p| audit_path(p, rules, replay)).collect();
+    let links = link_batch(paths, rules, replay);
+    for (n, chunk) in paths.chunks(CHUNK).enumerate() {
+        let audits: Vec<ReportAudit> = chunk
+            .par_iter()
+            .enumerate()
+            .map(|(k, p)| audit_path_in(p, rules, replay, Some(&links.context(n * CHUNK + k))))
+            .collect();
         for a in audits {
             sink(a);
         }
     }
+}
+
+/// Audit a batch and keep every result (for exports and small batches).
+pub fn audit_batch(paths: &[PathBuf], rules: &RuleSet, replay: Option<&Replay>) -> Vec<ReportAudit> {
+    let mut out = Vec::with_capacity(paths.len());
+    audit_stream(paths, rules, replay, |a| out.push(a));
+    out
 }

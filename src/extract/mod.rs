@@ -24,23 +24,60 @@ const MAX_TRIES: usize = 50;
 /// Candidates kept for one ambiguous cell.
 const MAX_CANDIDATES: usize = 9;
 
+/// A reviewer's correction of one field, applied the moment the field is extracted so that
+/// fields read from it (the agency's kind, the grouping key) follow the corrected value.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Correction {
+    pub value: Option<Value>,
+    pub note: String,
+}
+
+pub type Corrections = BTreeMap<String, Correction>;
+
 pub fn extract(doc: &Document, rules: &RuleSet) -> Fields {
+    extract_with(doc, rules, &Corrections::new())
+}
+
+pub fn extract_with(doc: &Document, rules: &RuleSet, corrections: &Corrections) -> Fields {
     let mut fields = Fields::new();
     extract_sections(doc, rules, &mut fields);
     for f in rules.fields.iter().filter(|f| !f.after_tables) {
-        if let Some(field) = extract_field(doc, f, &fields) {
-            fields.insert(field.id.clone(), field);
-        }
+        let found = extract_field(doc, f, &fields);
+        put(&mut fields, &f.id, &f.label, found, corrections);
     }
     for t in &rules.tables {
         extract_table(doc, t, rules, &mut fields);
     }
-    for f in rules.fields.iter().filter(|f| f.after_tables) {
-        if let Some(field) = extract_field(doc, f, &fields) {
-            fields.insert(field.id.clone(), field);
+    // Table cells (and anything else) corrected by the reviewer, before the fields that read them.
+    for (id, c) in corrections {
+        if !rules.fields.iter().any(|f| &f.id == id) {
+            let label = rules.label(id).unwrap_or(id).to_string();
+            let found = fields.remove(id);
+            put(&mut fields, id, &label, found, &Corrections::from([(id.clone(), c.clone())]));
         }
     }
+    for f in rules.fields.iter().filter(|f| f.after_tables) {
+        let found = extract_field(doc, f, &fields);
+        put(&mut fields, &f.id, &f.label, found, corrections);
+    }
     fields
+}
+
+/// Insert an extracted field, replaced by the reviewer's correction when there is one.
+fn put(fields: &mut Fields, id: &str, label: &str, found: Option<Field>, corrections: &Corrections) {
+    let Some(c) = corrections.get(id) else {
+        if let Some(f) = found {
+            fields.insert(id.to_string(), f);
+        }
+        return;
+    };
+    let mut f = found.unwrap_or_else(|| Field::exact(id, label, None, "", None));
+    f.extracted = Some(if f.status == Status::Ambiguous { None } else { f.value.clone() });
+    f.value = c.value.clone();
+    f.status = Status::Corrected;
+    f.candidates.clear();
+    f.note = Some(c.note.clone());
+    fields.insert(id.to_string(), f);
 }
 
 /// Largest index ≤ `i` on a char boundary.
@@ -284,7 +321,19 @@ fn extract_table(doc: &Document, t: &TableRule, rules: &RuleSet, fields: &mut Fi
         };
         let next = labels[i + 1..].iter().flatten().next().map_or(region_end, |r| r.start);
         let cells = label.end..next.max(label.end);
-        results.push(split::read_row(&text[cells.clone()], &spec));
+        let row = &t.rows[i];
+        let result = if row.hints.is_empty() {
+            split::read_row(&text[cells.clone()], &spec)
+        } else {
+            let mut spec = spec.clone();
+            for (col, field) in &row.hints {
+                if let Some(Value::Int(v)) = fields.get(field).filter(|f| f.status != Status::Ambiguous).and_then(|f| f.value.clone()) {
+                    spec.hints.push((*col, v));
+                }
+            }
+            split::read_row(&text[cells.clone()], &spec)
+        };
+        results.push(result);
         cell_ranges.push(Some(cells));
     }
     // Identities between rows can only use rows the report has.
@@ -295,6 +344,19 @@ fn extract_table(doc: &Document, t: &TableRule, rules: &RuleSet, fields: &mut Fi
         .cloned()
         .collect();
     split::resolve_table(&mut results, &usable);
+    // A row the narrative settled is then taken as read, so the identities can carry its
+    // figures to the rows that add up to it (网站公开数 = 主动公开信息数 when 公报 is 0).
+    let mut narrowed_by_hint = vec![false; results.len()];
+    if results.iter().any(|r| r.settled == Settled::ByHint && !r.set_aside.is_empty()) {
+        let before: Vec<usize> = results.iter().map(|r| r.readings.len()).collect();
+        for r in results.iter_mut().filter(|r| r.settled == Settled::ByHint) {
+            r.set_aside.clear();
+        }
+        split::resolve_table(&mut results, &usable);
+        for (i, r) in results.iter().enumerate() {
+            narrowed_by_hint[i] = r.readings.len() < before[i];
+        }
+    }
     for (i, row) in t.rows.iter().enumerate() {
         let (Some(cells), res) = (&cell_ranges[i], &results[i]) else { continue };
         if res.readings.is_empty() || res.readings.iter().all(|r| r.cells.iter().all(|c| c.is_none())) && res.explicit_blanks == 0 {
@@ -304,7 +366,11 @@ fn extract_table(doc: &Document, t: &TableRule, rules: &RuleSet, fields: &mut Fi
         for (c, col) in t.columns.iter().enumerate() {
             let id = t.field_id(&row.id, &col.id);
             let label = format!("{}·{}", row.label, col.label);
-            fields.insert(id.clone(), cell_field(doc, &id, &label, cells.start, res, c));
+            let mut f = cell_field(doc, &id, &label, cells.start, res, c);
+            if narrowed_by_hint[i] && f.status == Status::Exact {
+                f.note = Some("依叙述文字中的数字与表内勾稽关系选定拆分".to_string());
+            }
+            fields.insert(id.clone(), f);
         }
     }
 }

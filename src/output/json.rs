@@ -72,7 +72,7 @@ impl Writer for JsonWriter {
     fn report(&mut self, out: &mut dyn Write, a: &ReportAudit) -> std::io::Result<()> {
         out.write_all(if self.started { b",\n" } else { b"{\"reports\":[\n" })?;
         self.started = true;
-        let hidden = |id: &str| id.ends_with(".body");
+        let hidden = |id: &str| id.ends_with(".body") || id.starts_with("batch.");
         serde_json::to_writer(&mut *out, &audit_to_json(a, &hidden))?;
         Ok(())
     }

@@ -14,4 +14,5 @@ pub const FILES: &[(&str, &str)] = &[
     ("checks/legacy.yaml", include_str!("../../rules/checks/legacy.yaml")),
     ("checks/text.yaml", include_str!("../../rules/checks/text.yaml")),
     ("checks/extract.yaml", include_str!("../../rules/checks/extract.yaml")),
+    ("checks/cross.yaml", include_str!("../../rules/checks/cross.yaml")),
 ];

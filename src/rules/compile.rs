@@ -252,12 +252,29 @@ pub fn compile(dir: Option<std::path::PathBuf>, files: &[(String, String)]) -> R
         }
         errors.append(&mut ctx.errors);
     }
+    // Facts about the batch a report was loaded with (see link.rs).
+    set.known.insert("batch.duplicates".into(), ("同年度其他版本数".into(), FieldType::Integer));
+    set.known.insert("batch.duplicate_paths".into(), ("同年度其他版本".into(), FieldType::Text));
     for (path, src, file) in &parsed {
         let mut ctx = Ctx { path, src, errors: Vec::new() };
         for f in &file.fields {
             compile_field(&mut ctx, f, &mut set);
         }
         errors.append(&mut ctx.errors);
+    }
+    for t in &set.tables {
+        for r in &t.rows {
+            for (_, f) in &r.hints {
+                if !set.known.contains_key(f) {
+                    errors.push(RuleError {
+                        path: t.origin.file.to_string(),
+                        line: t.origin.line,
+                        col: t.origin.col,
+                        message: format!("row `{}` of table `{}` takes a hint from unknown field `{f}`", r.id, t.id),
+                    });
+                }
+            }
+        }
     }
     // Fields that read table fields are extracted after the tables.
     let table_ids: BTreeSet<String> = set
@@ -394,8 +411,14 @@ fn compile_table(ctx: &mut Ctx, s: &Spanned<TableDef>, set: &mut RuleSet) {
                 compile_regex(&src).map_err(|e| ctx.err_at(&r.referenced, e)).ok()
             }
         };
+        let mut hints = Vec::new();
+        for (col, field) in &rd.hints {
+            if let Some(c) = col_index(ctx, col, &r.referenced) {
+                hints.push((c, field.clone()));
+            }
+        }
         if let Some(regex) = regex {
-            rows.push(Row { id: rd.id.clone(), label: rd.label.clone(), regex });
+            rows.push(Row { id: rd.id.clone(), label: rd.label.clone(), regex, hints });
         }
     }
     let mut balances = Vec::new();

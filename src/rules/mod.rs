@@ -188,6 +188,8 @@ pub struct Row {
     pub id: String,
     pub label: String,
     pub regex: Regex,
+    /// (column index, field id) whose value settles an open split.
+    pub hints: Vec<(usize, String)>,
 }
 
 #[derive(Debug, Clone)]
@@ -377,7 +379,7 @@ impl RuleSet {
     }
 
     pub fn is_hidden(&self, id: &str) -> bool {
-        self.fields.iter().any(|f| f.id == id && f.hidden) || id.ends_with(".body")
+        self.fields.iter().any(|f| f.id == id && f.hidden) || id.ends_with(".body") || id.starts_with("batch.")
     }
 
     /// The deadline for a report of `year` by an agency of `kind` ("government" / "department").

@@ -131,6 +131,10 @@ pub struct RowDef {
     /// A regex instead of `match`, for labels that need one.
     #[serde(default)]
     pub pattern: Option<S>,
+    /// Figures stated elsewhere that settle a split the identities leave open: column id →
+    /// field id (e.g. `'': narr.active.total`). A split settled this way says so.
+    #[serde(default)]
+    pub hints: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Deserialize)]

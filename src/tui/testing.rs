@@ -281,5 +281,7 @@ pub fn sample_report(file: &str, agency: &str, year: &str, template: &str) -> Re
         findings,
         error: None,
         stale: Vec::new(),
+        group: None,
+        prev: None,
     }
 }

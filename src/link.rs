@@ -1,0 +1,242 @@
+//! Linking reports across a batch: the same agency's reports ordered by year, so a check can
+//! compare a report with last year's (`prev.` fields), and two versions of one report (same
+//! agency and year, different content) can be told apart.
+//!
+//! The grouping key is the field `agency.key`, which the rule pack derives from the agency's name
+//! (so "平潭综合实验区" and "平潭综合实验区管委会" are one agency, and a department is never its
+//! government). A reviewer who corrects `agency` moves the report to another group.
+
+use std::collections::{BTreeSet, HashMap};
+use std::path::PathBuf;
+
+use crate::model::{Field, Fields, Status, Value};
+use crate::rules::{CheckBody, RuleSet, glob_match};
+
+/// Field holding the normalised agency name that groups reports.
+pub const GROUP_FIELD: &str = "agency.key";
+
+/// Last year's report of the same agency, as cross-year checks see it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PrevReport {
+    pub path: PathBuf,
+    pub id: String,
+    pub year: i64,
+    /// Only the fields that `prev.` references in the rules read (plus year and template).
+    pub fields: Fields,
+}
+
+/// What the rest of the batch says about one report.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct BatchContext {
+    pub group: Option<String>,
+    pub prev: Option<PrevReport>,
+    /// Other loaded reports of the same agency and year with different content.
+    pub duplicates: Vec<PathBuf>,
+}
+
+impl BatchContext {
+    /// The batch's facts as fields the rules can read: `batch.duplicates`, `batch.duplicate_paths`,
+    /// `prev.year` is read through `prev.` itself.
+    pub fn add_fields(&self, fields: &mut Fields) {
+        let n = self.duplicates.len() as i64;
+        let mut f = Field::exact("batch.duplicates", "同年度其他版本数", Some(Value::Int(n)), "", None);
+        f.note = Some("同一机关同一年度、内容不同的其他已载入报告".into());
+        fields.insert(f.id.clone(), f);
+        if !self.duplicates.is_empty() {
+            let list: Vec<String> = self.duplicates.iter().map(|p| p.display().to_string()).collect();
+            let f = Field::exact("batch.duplicate_paths", "同年度其他版本", Some(Value::Text(list.join("、"))), "", None);
+            fields.insert(f.id.clone(), f);
+        }
+    }
+}
+
+/// What phase one of a batch audit keeps of each report: its link key and the fields other
+/// reports' cross-year checks may read.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LinkInfo {
+    pub path: PathBuf,
+    pub id: String,
+    pub key: Option<(String, i64)>,
+    pub fields: Fields,
+}
+
+/// The field ids (and globs) that `prev.` references read, over every check of the pack.
+pub fn prev_refs(rules: &RuleSet) -> Vec<String> {
+    let mut out: BTreeSet<String> = ["year", "template"].iter().map(|s| s.to_string()).collect();
+    for c in &rules.checks {
+        for i in &c.instances {
+            let mut refs = i.message.refs();
+            if let Some(w) = &i.when {
+                refs.extend(w.refs());
+            }
+            match &i.body {
+                CheckBody::Assert(e) => refs.extend(e.refs()),
+                CheckBody::Pattern { assert: Some(e), .. } => refs.extend(e.refs()),
+                _ => {}
+            }
+            for (r, _) in refs {
+                if let Some(rest) = r.strip_prefix("prev.") {
+                    out.insert(rest.to_string());
+                }
+            }
+        }
+    }
+    out.into_iter().collect()
+}
+
+fn exact_value(fields: &Fields, id: &str) -> Option<Value> {
+    let f = fields.get(id)?;
+    (f.status != Status::Ambiguous).then(|| f.value.clone()).flatten()
+}
+
+impl LinkInfo {
+    pub fn new(path: PathBuf, id: String, fields: &Fields, wanted: &[String]) -> LinkInfo {
+        let key = match (exact_value(fields, GROUP_FIELD), exact_value(fields, "year")) {
+            (Some(Value::Text(a)), Some(Value::Int(y))) if !a.is_empty() => Some((a, y)),
+            _ => None,
+        };
+        let kept = fields
+            .iter()
+            .filter(|(k, _)| wanted.iter().any(|w| if w.contains('*') { glob_match(w, k) } else { w == *k }))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        LinkInfo { path, id, key, fields: kept }
+    }
+}
+
+/// The batch's reports indexed by (agency, year).
+#[derive(Debug, Default)]
+pub struct Links {
+    infos: Vec<Option<LinkInfo>>,
+    index: HashMap<(String, i64), Vec<usize>>,
+}
+
+impl Links {
+    pub fn new(infos: Vec<Option<LinkInfo>>) -> Links {
+        let mut l = Links { infos, index: HashMap::new() };
+        l.reindex();
+        l
+    }
+
+    fn reindex(&mut self) {
+        self.index.clear();
+        for (i, info) in self.infos.iter().enumerate() {
+            if let Some(k) = info.as_ref().and_then(|x| x.key.clone()) {
+                self.index.entry(k).or_default().push(i);
+            }
+        }
+    }
+
+    /// Replace one report's link info (after a correction); returns the reports whose context
+    /// may have changed (its old and new neighbours, itself included).
+    pub fn update(&mut self, i: usize, info: LinkInfo) -> Vec<usize> {
+        let mut touched = self.neighbours(i);
+        if i < self.infos.len() {
+            self.infos[i] = Some(info);
+        }
+        self.reindex();
+        touched.extend(self.neighbours(i));
+        touched.sort_unstable();
+        touched.dedup();
+        touched
+    }
+
+    /// Reports of the same agency in this year and the next (whose `prev` this one may be).
+    fn neighbours(&self, i: usize) -> Vec<usize> {
+        let mut out = vec![i];
+        if let Some((a, y)) = self.infos.get(i).and_then(|x| x.as_ref()).and_then(|x| x.key.clone()) {
+            for year in [y, y + 1] {
+                if let Some(v) = self.index.get(&(a.clone(), year)) {
+                    out.extend(v);
+                }
+            }
+        }
+        out
+    }
+
+    pub fn context(&self, i: usize) -> BatchContext {
+        let Some(Some(me)) = self.infos.get(i) else { return BatchContext::default() };
+        let Some((agency, year)) = me.key.clone() else { return BatchContext::default() };
+        let duplicates = self.index.get(&(agency.clone(), year)).map_or(Vec::new(), |v| {
+            v.iter()
+                .filter(|j| **j != i)
+                .filter_map(|j| self.infos[*j].as_ref())
+                .filter(|o| o.id != me.id)
+                .map(|o| o.path.clone())
+                .collect()
+        });
+        // Last year's report: when several versions were loaded, the first by path is used and
+        // the duplicate check flags them on their own side.
+        let prev = self.index.get(&(agency.clone(), year - 1)).and_then(|v| {
+            v.iter()
+                .filter_map(|j| self.infos[*j].as_ref())
+                .min_by(|a, b| a.path.cmp(&b.path))
+                .map(|o| PrevReport { path: o.path.clone(), id: o.id.clone(), year: year - 1, fields: o.fields.clone() })
+        });
+        BatchContext { group: Some(agency), prev, duplicates }
+    }
+
+    /// Every report index of the batch grouped by agency, each group ordered by year.
+    pub fn groups(&self) -> Vec<(String, Vec<(i64, usize)>)> {
+        let mut by: HashMap<String, Vec<(i64, usize)>> = HashMap::new();
+        for ((a, y), v) in &self.index {
+            for i in v {
+                by.entry(a.clone()).or_default().push((*y, *i));
+            }
+        }
+        let mut out: Vec<_> = by.into_iter().collect();
+        for (_, v) in &mut out {
+            v.sort();
+        }
+        out.sort_by(|a, b| a.0.cmp(&b.0));
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn info(path: &str, id: &str, agency: &str, year: i64) -> Option<LinkInfo> {
+        let mut f = Fields::new();
+        f.insert(GROUP_FIELD.into(), Field::exact(GROUP_FIELD, "机关", Some(Value::Text(agency.into())), "", None));
+        f.insert("year".into(), Field::exact("year", "年度", Some(Value::Int(year)), "", None));
+        f.insert("t3.carry_next.total".into(), Field::exact("t3.carry_next.total", "结转", Some(Value::Int(1)), "", None));
+        Some(LinkInfo::new(PathBuf::from(path), id.into(), &f, &["year".into(), "t3.carry_next.*".into()]))
+    }
+
+    #[test]
+    fn previous_year_and_duplicates_are_found_by_agency_and_year() {
+        let links = Links::new(vec![
+            info("a2021.txt", "1", "平潭综合实验区", 2021),
+            info("a2022.txt", "2", "平潭综合实验区", 2022),
+            info("a2022-copy.txt", "3", "平潭综合实验区", 2022),
+            info("b2021.txt", "4", "平潭综合实验区管委会办公室", 2021),
+            None,
+        ]);
+        let c = links.context(1);
+        let prev = c.prev.expect("2021 is 2022's previous year");
+        assert_eq!(prev.path, PathBuf::from("a2021.txt"));
+        assert!(prev.fields.contains_key("t3.carry_next.total"));
+        assert_eq!(c.duplicates, vec![PathBuf::from("a2022-copy.txt")]);
+        assert!(links.context(0).prev.is_none(), "a missing previous year is not an error");
+        assert!(links.context(3).prev.is_none(), "a department is not its government");
+        assert_eq!(links.context(4), BatchContext::default());
+        assert_eq!(links.groups().len(), 2);
+    }
+
+    #[test]
+    fn the_same_content_twice_is_not_a_duplicate() {
+        let links = Links::new(vec![info("a.txt", "1", "x", 2021), info("b.txt", "1", "x", 2021)]);
+        assert!(links.context(0).duplicates.is_empty());
+    }
+
+    #[test]
+    fn update_moves_a_report_between_groups() {
+        let mut links = Links::new(vec![info("a.txt", "1", "x", 2021), info("b.txt", "2", "y", 2022)]);
+        assert!(links.context(1).prev.is_none());
+        let touched = links.update(1, info("b.txt", "2", "x", 2022).unwrap());
+        assert!(touched.contains(&1));
+        assert_eq!(links.context(1).prev.map(|p| p.path), Some(PathBuf::from("a.txt")));
+    }
+}
