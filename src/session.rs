@@ -15,6 +15,7 @@ use rayon::prelude::*;
 use crate::journal::{Journal, Record, Replay};
 use crate::load::Document;
 use crate::model::{Status, Verdict, display_opt};
+use crate::link::{BatchContext, LinkInfo, Links};
 use crate::pipeline::{ReportAudit, audit_document};
 use crate::rules::RuleSet;
 use crate::tui::backend::{Entry, ReviewBackend};
@@ -39,7 +40,15 @@ pub struct Session {
     tx: Sender<Done>,
     rx: Receiver<Done>,
     log_problems: Vec<String>,
+    /// Cross-year linking: built once every report has been audited on its own, then kept up
+    /// to date as corrections move reports between agencies.
+    prev_wanted: Vec<String>,
+    link_infos: Vec<Option<LinkInfo>>,
+    links: Option<Links>,
+    contexts: Vec<Option<BatchContext>>,
 }
+
+type Work = Vec<(usize, PathBuf, Option<Arc<Document>>, Option<BatchContext>)>;
 
 impl Session {
     pub fn open(paths: &[PathBuf], rules: RuleSet, rules_dir: Option<PathBuf>, log: &Path, reviewer: String) -> anyhow::Result<Session> {
@@ -70,27 +79,32 @@ impl Session {
             tx,
             rx,
             log_problems,
+            prev_wanted: Vec::new(),
+            link_infos: vec![None; n],
+            links: None,
+            contexts: vec![None; n],
         };
-        s.start_audit(files.into_iter().enumerate().map(|(i, p)| (i, p, None)).collect());
+        s.prev_wanted = crate::link::prev_refs(&s.rules);
+        s.start_audit(files.into_iter().enumerate().map(|(i, p)| (i, p, None, None)).collect());
         Ok(s)
     }
 
     /// Audit these entries on a background thread; results older than the current generation
     /// (rules reloaded since) are dropped when they arrive.
-    fn start_audit(&mut self, work: Vec<(usize, PathBuf, Option<Arc<Document>>)>) {
+    fn start_audit(&mut self, work: Work) {
         let (rules, replay, tx, generation) = (self.rules.clone(), self.replay.clone(), self.tx.clone(), self.generation);
         std::thread::spawn(move || {
             for chunk in work.chunks(64) {
                 let done: Vec<Done> = chunk
                     .par_iter()
-                    .map(|(i, path, doc)| {
+                    .map(|(i, path, doc, ctx)| {
                         let doc = match doc {
                             Some(d) => Ok(d.clone()),
                             None => crate::load::load_file(path).map(Arc::new),
                         };
                         match doc {
                             Ok(d) => {
-                                let a = audit_document(&d, &rules, Some(&replay), None);
+                                let a = audit_document(&d, &rules, Some(&replay), ctx.as_ref());
                                 (generation, *i, Some(d), a)
                             }
                             Err(e) => (generation, *i, None, ReportAudit::failed(path.clone(), e.to_string())),
@@ -124,9 +138,54 @@ impl Session {
                 Err(_) => return,
             },
         };
-        let audit = audit_document(&doc, &self.rules, Some(&self.replay), None);
+        let audit = audit_document(&doc, &self.rules, Some(&self.replay), self.contexts[report].as_ref());
+        let info = LinkInfo::new(audit.path.clone(), audit.id.clone(), &audit.fields, &self.prev_wanted);
         self.docs[report] = Some(doc);
         self.entries[report] = Entry::Ready(Arc::new(audit));
+        // A corrected agency or year moves the report: its old and new neighbours see it change.
+        let moved = self.link_infos[report].as_ref().map(|o| &o.key) != Some(&info.key) || self.link_infos[report].as_ref().map(|o| &o.fields) != Some(&info.fields);
+        self.link_infos[report] = Some(info.clone());
+        if moved {
+            let mut touched = Vec::new();
+            if let Some(links) = &mut self.links {
+                touched = links.update(report, info);
+                for &i in &touched {
+                    self.contexts[i] = Some(links.context(i));
+                }
+            }
+            for i in touched {
+                self.reaudit_one(i);
+            }
+        }
+    }
+
+    /// Re-audit without relinking (used after linking changed a report's context).
+    fn reaudit_one(&mut self, i: usize) {
+        let Some(doc) = self.docs[i].clone() else { return };
+        let audit = audit_document(&doc, &self.rules, Some(&self.replay), self.contexts[i].as_ref());
+        self.entries[i] = Entry::Ready(Arc::new(audit));
+    }
+
+    /// Once every report has been audited on its own, link them by agency and year and
+    /// re-audit (in the background) the ones that have last year's report or another version.
+    fn link_when_complete(&mut self) {
+        if self.links.is_some() || self.audited < self.entries.len() {
+            return;
+        }
+        let links = Links::new(self.link_infos.clone());
+        let mut work: Work = Vec::new();
+        for i in 0..self.entries.len() {
+            let ctx = links.context(i);
+            let linked = ctx.prev.is_some() || !ctx.duplicates.is_empty();
+            self.contexts[i] = Some(ctx.clone());
+            if linked {
+                work.push((i, self.entries[i].path().to_path_buf(), self.docs[i].clone(), Some(ctx)));
+            }
+        }
+        self.links = Some(links);
+        if !work.is_empty() {
+            self.start_audit(work);
+        }
     }
 
     fn append(&mut self, record: Record) -> Result<(), String> {
@@ -152,9 +211,15 @@ impl ReviewBackend for Session {
             if matches!(self.entries[i], Entry::Pending { .. }) {
                 self.audited += 1;
             }
+            if self.links.is_none() {
+                self.link_infos[i] = Some(LinkInfo::new(audit.path.clone(), audit.id.clone(), &audit.fields, &self.prev_wanted));
+            }
             self.docs[i] = doc;
             self.entries[i] = Entry::Ready(Arc::new(audit));
             changed = true;
+        }
+        if changed {
+            self.link_when_complete();
         }
         changed
     }
@@ -246,13 +311,14 @@ impl ReviewBackend for Session {
         match RuleSet::load_dir(&dir) {
             Ok(set) => {
                 self.rules = Arc::new(set);
+                self.prev_wanted = crate::link::prev_refs(&self.rules);
                 self.generation += 1;
-                let work: Vec<_> = self
+                let work: Work = self
                     .entries
                     .iter()
                     .enumerate()
                     .filter(|(_, e)| e.audit().is_some_and(|a| a.error.is_none()) || matches!(e, Entry::Pending { .. }))
-                    .map(|(i, e)| (i, e.path().to_path_buf(), self.docs[i].clone()))
+                    .map(|(i, e)| (i, e.path().to_path_buf(), self.docs[i].clone(), self.contexts[i].clone()))
                     .collect();
                 // Reports already shown stay on screen until their new audit arrives.
                 self.audited = self.entries.iter().filter(|e| e.audit().is_some()).count();
