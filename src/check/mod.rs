@@ -355,3 +355,89 @@ pub fn count_by_rule(findings: &[Finding]) -> BTreeMap<String, usize> {
     }
     m
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Candidate, Field};
+    use std::path::PathBuf;
+
+    fn rules(yaml: &str) -> RuleSet {
+        let base = "fields:\n  - { id: a, label: A, type: integer }\n  - { id: b, label: B, type: integer }\n  - { id: t, label: T, type: text }\n";
+        crate::rules::compile::compile(None, &[("r.yaml".into(), format!("{base}{yaml}"))]).unwrap_or_else(|e| panic!("{}", e[0]))
+    }
+
+    fn doc(text: &str) -> Document {
+        Document::from_bytes(PathBuf::from("x.txt"), text.as_bytes()).unwrap()
+    }
+
+    fn int(id: &str, v: i64) -> (String, Field) {
+        (id.to_string(), Field::exact(id, id, Some(Value::Int(v)), "", None))
+    }
+
+    fn ambiguous(id: &str, values: &[i64]) -> (String, Field) {
+        let mut f = Field::exact(id, id, None, "", None);
+        f.status = Status::Ambiguous;
+        f.candidates = values.iter().map(|v| Candidate { value: Some(Value::Int(*v)), note: None }).collect();
+        (id.to_string(), f)
+    }
+
+    const SUM: &str = "checks:\n  - { id: s, severity: error, assert: 'a == b', message: '{a} ≠ {b}' }\n";
+
+    #[test]
+    fn an_exact_failure_is_raised_at_the_rule_severity() {
+        let f: Fields = [int("a", 1), int("b", 2)].into_iter().collect();
+        let out = run_checks(&doc("x"), &f, None, &rules(SUM));
+        assert_eq!(out.len(), 1);
+        assert_eq!(out[0].severity, Severity::Error);
+        assert_eq!(out[0].message, "1 ≠ 2");
+        assert_eq!(out[0].key, "s");
+    }
+
+    #[test]
+    fn ambiguity_that_always_holds_raises_nothing_and_otherwise_only_a_warning() {
+        let f: Fields = [ambiguous("a", &[2, 2]), int("b", 2)].into_iter().collect();
+        assert!(run_checks(&doc("x"), &f, None, &rules(SUM)).is_empty());
+        let f: Fields = [ambiguous("a", &[2, 3]), int("b", 2)].into_iter().collect();
+        let out = run_checks(&doc("x"), &f, None, &rules(SUM));
+        assert_eq!(out.len(), 1);
+        assert_eq!(out[0].severity, Severity::Warning, "never an error on a guess");
+        assert!(out[0].message.contains("待定字段 a"), "{}", out[0].message);
+        // Even when every candidate fails, the finding stays a warning naming the uncertainty.
+        let f: Fields = [ambiguous("a", &[3, 4]), int("b", 2)].into_iter().collect();
+        assert_eq!(run_checks(&doc("x"), &f, None, &rules(SUM))[0].severity, Severity::Warning);
+    }
+
+    #[test]
+    fn a_missing_field_makes_the_check_not_apply() {
+        let f: Fields = [int("a", 1)].into_iter().collect();
+        assert!(run_checks(&doc("x"), &f, None, &rules(SUM)).is_empty());
+    }
+
+    #[test]
+    fn pattern_checks_key_findings_by_matched_text_not_by_line() {
+        let r = rules("checks:\n  - { id: p, severity: warning, pattern: 'xx[年区]', message: '“{match}”' }\n");
+        let out = run_checks(&doc("xx年\nxx区\nxx年"), &Fields::new(), None, &r);
+        let keys: Vec<&str> = out.iter().map(|f| f.key.as_str()).collect();
+        assert_eq!(keys, ["p@xx年#1", "p@xx区#1", "p@xx年#2"]);
+        let shifted = run_checks(&doc("新增一行\nxx年\nxx区\nxx年"), &Fields::new(), None, &r);
+        assert_eq!(shifted.iter().map(|f| f.key.as_str()).collect::<Vec<_>>(), keys);
+        assert_eq!(shifted[0].span.unwrap().line, 2);
+    }
+
+    #[test]
+    fn absent_fires_once_when_nothing_matches() {
+        let r = rules("checks:\n  - { id: p, severity: warning, pattern: '信息处理费', absent: true, message: 未说明 }\n");
+        assert_eq!(run_checks(&doc("六、其他需要报告的事项 无"), &Fields::new(), None, &r).len(), 1);
+        assert!(run_checks(&doc("无收取信息处理费情况"), &Fields::new(), None, &r).is_empty());
+    }
+
+    #[test]
+    fn prev_fields_come_from_last_years_report() {
+        let r = rules("checks:\n  - { id: c, severity: error, assert: 'a == prev.b', message: '{a} vs {prev.b}' }\n");
+        let this: Fields = [int("a", 1)].into_iter().collect();
+        let prev: Fields = [int("b", 2)].into_iter().collect();
+        assert_eq!(run_checks(&doc("x"), &this, Some(&prev), &r)[0].message, "1 vs 2");
+        assert!(run_checks(&doc("x"), &this, None, &r).is_empty(), "no previous year: not applicable");
+    }
+}

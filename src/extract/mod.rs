@@ -107,6 +107,10 @@ pub fn scope_range(doc: &Document, scope: &Scope, fields: &Fields) -> Option<Ran
         Scope::Part(id) => fields.get(&format!("{id}.body")).and_then(|f| f.span).map(|s| s.start..s.end),
         Scope::Field(id) => {
             let f = fields.get(id)?;
+            // A corrected value is not in the report's text: finders read the value itself.
+            if f.status == Status::Corrected {
+                return None;
+            }
             let s = f.span?;
             // Only when the field's text is a slice of the report can positions be mapped back.
             (text.get(s.start..s.end).is_some()).then_some(s.start..s.end)
@@ -430,4 +434,88 @@ pub fn display_order(fields: &Fields, identity: &[&str]) -> Vec<String> {
     let rest: BTreeMap<_, _> = fields.iter().filter(|(k, _)| !identity.contains(&k.as_str())).collect();
     out.extend(rest.keys().map(|k| k.to_string()));
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::PathBuf;
+
+    fn doc(text: &str) -> Document {
+        Document::from_bytes(PathBuf::from("x.txt"), text.as_bytes()).unwrap()
+    }
+
+    fn pack(yaml: &str) -> RuleSet {
+        crate::rules::compile::compile(None, &[("r.yaml".into(), yaml.to_string())]).unwrap_or_else(|e| panic!("{}", e[0]))
+    }
+
+    const TABLE: &str = r#"
+tables:
+  - id: t
+    label: T
+    start: '表'
+    columns: [{ id: a, label: A }, { id: b, label: B }, { id: total, label: 合计 }]
+    row_sums: [{ parts: [a, b], total: total }]
+    balances: [{ lhs: [x], rhs: [y, z] }]
+    rows:
+      - { id: x, label: 甲 }
+      - { id: y, label: 乙 }
+      - { id: z, label: 丙 }
+"#;
+
+    #[test]
+    fn glued_runs_split_by_the_identities_and_ties_stay_ambiguous() {
+        let rules = pack(TABLE);
+        let d = doc("表 甲12012 乙 110 11 丙 1 0 1");
+        let f = extract(&d, &rules);
+        // "12012": 12|0|12 or 1|20|12? only 12+0=12 fits the row sum with total 12.
+        assert_eq!(f["t.x.a"].value, Some(Value::Int(12)));
+        assert_eq!(f["t.x.total"].value, Some(Value::Int(12)));
+        assert_eq!(f["t.y.total"].value, Some(Value::Int(11)));
+        assert_eq!(f["t.x.total"].span.map(|s| &d.text[s.start..s.end]), Some("12"));
+        // A run with two valid splits and no other constraint is never guessed.
+        let rules = pack(&TABLE.replace("    balances: [{ lhs: [x], rhs: [y, z] }]\n", ""));
+        let f = extract(&doc("表 甲11112 乙 0 0 0"), &rules);
+        // 1|11|12 and 11|1|12 both add up: the total is certain, the parts are not.
+        let a = &f["t.x.a"];
+        assert_eq!(a.status, Status::Ambiguous, "{a:?}");
+        assert_eq!(a.value, None);
+        let c: Vec<_> = a.candidates.iter().map(|c| c.value.clone()).collect();
+        assert_eq!(c, [Some(Value::Int(1)), Some(Value::Int(11))]);
+        assert_eq!(f["t.x.total"].status, Status::Exact);
+    }
+
+    #[test]
+    fn a_corrected_field_flows_into_the_fields_read_from_it() {
+        let rules = pack(
+            "fields:\n  - { id: agency, label: 机关, type: text, find: [{ pattern: '^(?P<value>\\S+)' }] }\n  - { id: kind, label: 类别, type: text, find: [{ in: 'field:agency', pattern: '局$', value: department }, { in: 'field:agency', pattern: '.', value: government }] }\n",
+        );
+        let d = doc("某市财政局 报告");
+        assert_eq!(extract(&d, &rules)["kind"].value, Some(Value::Text("department".into())));
+        let c = Corrections::from([("agency".to_string(), Correction { value: Some(Value::Text("某市人民政府".into())), note: "更正".into() })]);
+        let f = extract_with(&d, &rules, &c);
+        assert_eq!(f["agency"].status, Status::Corrected);
+        assert_eq!(f["agency"].extracted, Some(Some(Value::Text("某市财政局".into()))));
+        assert_eq!(f["kind"].value, Some(Value::Text("government".into())));
+    }
+
+    #[test]
+    fn sections_out_of_order_are_recorded() {
+        let rules = pack("sections:\n  - { id: part.1, label: 一, heading: '一、' }\n  - { id: part.2, label: 二, heading: '二、' }\n");
+        let f = extract(&doc("二、乙\n一、甲"), &rules);
+        assert_eq!(f["sections.out_of_order"].value, Some(Value::Text("part.2 → part.1".into())));
+        assert_eq!(f["part.1.body"].value, Some(Value::Text("甲".into())));
+        let f = extract(&doc("一、甲\n二、乙"), &rules);
+        assert!(!f.contains_key("sections.out_of_order"));
+        assert_eq!(f["part.1.body"].value, Some(Value::Text("甲".into())));
+    }
+
+    #[test]
+    fn finder_templates_and_defaults() {
+        let rules = pack("fields:\n  - { id: t, label: T, type: text, find: [{ pattern: '(?P<a>甲)\\s*(?P<b>乙)', value: '{a}{b}' }], default: 无 }\n");
+        assert_eq!(extract(&doc("甲 乙"), &rules)["t"].value, Some(Value::Text("甲乙".into())));
+        let f = extract(&doc("丙"), &rules);
+        assert_eq!(f["t"].value, Some(Value::Text("无".into())));
+        assert!(f["t"].note.as_deref().unwrap_or("").contains("默认"));
+    }
 }

@@ -804,3 +804,48 @@ mod tests {
         assert!(!glob_match("t3.*", "t3.new.total"));
     }
 }
+
+#[cfg(test)]
+mod compile_tests {
+    use super::*;
+
+    fn errors(yaml: &str) -> Vec<String> {
+        match compile(None, &[("r.yaml".into(), yaml.to_string())]) {
+            Ok(_) => Vec::new(),
+            Err(e) => e.iter().map(|e| e.to_string()).collect(),
+        }
+    }
+
+    #[test]
+    fn each_expands_one_instance_per_binding_with_keys() {
+        let set = compile(
+            None,
+            &[("r.yaml".into(), "fields:\n  - { id: x.a, label: A, type: integer }\n  - { id: x.b, label: B, type: integer }\nchecks:\n  - id: c\n    severity: info\n    each: { v: [a, b] }\n    assert: 'x.{v} > 0'\n    message: '{v.label}'\n".into())],
+        )
+        .unwrap();
+        let keys: Vec<&str> = set.checks[0].instances.iter().map(|i| i.key_suffix.as_str()).collect();
+        assert_eq!(keys, ["[v=a]", "[v=b]"]);
+    }
+
+    #[test]
+    fn mistakes_are_located_in_the_file() {
+        let e = errors("checks:\n  - id: c\n    severity: error\n    assert: 'nope > 1'\n    message: m\n");
+        assert_eq!(e, ["r.yaml:4:14: unknown field `nope`"]);
+        let e = errors("checks:\n  - { id: c, severity: loud, assert: 'true', message: m }\n");
+        assert!(e[0].starts_with("r.yaml:2:") && e[0].contains("severity `loud`"), "{e:?}");
+        let e = errors("checks:\n  - { id: c, severity: error, assert: 'true', message: m }\n  - { id: c, severity: error, assert: 'true', message: m }\n");
+        assert!(e[0].contains("defined twice"), "{e:?}");
+        let e = errors("fields:\n  - { id: f, label: F, type: integer, find: [{ pattern: '(' }] }\n");
+        assert!(e[0].starts_with("r.yaml:2:") && e[0].contains("bad regex"), "{e:?}");
+        let e = errors("checks:\n  - { id: c, severity: error, message: m }\n");
+        assert!(e[0].contains("needs `assert`"), "{e:?}");
+        let e = errors("tables:\n  - { id: t, label: T, start: x, columns: [{ id: a, label: A }], rows: [{ id: r, label: R }], row_sums: [{ parts: [a], total: z }] }\n");
+        assert!(e[0].contains("no column `z`"), "{e:?}");
+    }
+
+    #[test]
+    fn a_check_with_no_bindings_is_refused() {
+        let e = errors("checks:\n  - { id: c, severity: error, each: { v: [] }, assert: 'true', message: m }\n");
+        assert!(e[0].contains("would never run"), "{e:?}");
+    }
+}
