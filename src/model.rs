@@ -177,6 +177,20 @@ pub struct Field {
     pub note: Option<String>,
     /// For corrected fields: the value the extractor had read.
     pub extracted: Option<Option<Value>>,
+    /// For an ambiguous table cell: the readings of its whole row, so that checks try whole
+    /// readings (which satisfy the row's identities) rather than every mix of cell candidates.
+    pub joint: Option<Joint>,
+}
+
+/// The readings of one table row, shared by its cells.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Joint {
+    /// Identifies the row, e.g. "t3.new".
+    pub group: std::sync::Arc<str>,
+    /// Field id of each column.
+    pub fields: std::sync::Arc<Vec<String>>,
+    /// Each reading: one value per column (None = blank).
+    pub readings: std::sync::Arc<Vec<Vec<Option<Value>>>>,
 }
 
 impl Field {
@@ -191,6 +205,7 @@ impl Field {
             candidates: Vec::new(),
             note: None,
             extracted: None,
+            joint: None,
         }
     }
 

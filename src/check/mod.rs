@@ -223,13 +223,15 @@ fn run_instance(
                 out.push(finding(rule, severity, message, span, Vec::new(), key));
             }
         }
-        CheckBody::Status { ambiguous, globs } => {
+        CheckBody::Status { ambiguous, globs, per_row } => {
             let mut env = CheckEnv::new(fields, prev, rules);
             if let Some(w) = &inst.when {
                 if !is_true(&w.eval(&env)) {
                     return;
                 }
             }
+            // Fields in the state, grouped one per finding (a field, or a table row).
+            let mut groups: Vec<(String, Vec<&Field>)> = Vec::new();
             for f in fields.values() {
                 let wanted = if *ambiguous {
                     f.status == Status::Ambiguous
@@ -239,15 +241,49 @@ fn run_instance(
                 if !wanted || (!globs.is_empty() && !globs.iter().any(|g| glob_match(g, &f.id))) {
                     continue;
                 }
-                let cands: Vec<String> = f.candidates.iter().map(|c| display_opt(&c.value)).collect();
+                let group = if *per_row {
+                    f.joint.as_ref().map(|j| j.group.to_string()).unwrap_or_else(|| f.id.rsplit_once('.').map_or(f.id.clone(), |(a, _)| a.to_string()))
+                } else {
+                    f.id.clone()
+                };
+                match groups.iter_mut().find(|(g, _)| *g == group) {
+                    Some((_, v)) => v.push(f),
+                    None => groups.push((group, vec![f])),
+                }
+            }
+            for (group, mut members) in groups {
+                // Cells in the table's column order, not id order.
+                if let Some(j) = members[0].joint.clone() {
+                    members.sort_by_key(|f| j.fields.iter().position(|id| *id == f.id).unwrap_or(usize::MAX));
+                }
+                let first = members[0];
+                let describe = |f: &Field| -> String {
+                    let c: Vec<String> = f.candidates.iter().map(|c| display_opt(&c.value)).collect();
+                    c.join(" | ")
+                };
+                let (label, candidates) = if *per_row {
+                    let row = first.label.rsplit_once('·').map_or(first.label.clone(), |(a, _)| a.to_string());
+                    let cells: Vec<String> = members
+                        .iter()
+                        .map(|f| {
+                            let col = f.label.rsplit_once('·').map_or(f.label.as_str(), |(_, b)| b);
+                            if *ambiguous { format!("{col} {}", describe(f)) } else { col.to_string() }
+                        })
+                        .collect();
+                    (row, cells.join("；"))
+                } else {
+                    (first.label.clone(), describe(first))
+                };
                 env.locals = HashMap::from([
-                    ("field".to_string(), Value::Text(f.id.clone())),
-                    ("label".to_string(), Value::Text(f.label.clone())),
-                    ("candidates".to_string(), Value::Text(cands.join(" | "))),
-                    ("raw".to_string(), Value::Text(f.raw.clone())),
+                    ("field".to_string(), Value::Text(group.clone())),
+                    ("label".to_string(), Value::Text(label)),
+                    ("candidates".to_string(), Value::Text(candidates)),
+                    ("raw".to_string(), Value::Text(first.raw.clone())),
+                    ("count".to_string(), Value::Int(members.len() as i64)),
                 ]);
                 let message = inst.message.render(&env);
-                out.push(finding(rule, severity, message, f.span, vec![f.id.clone()], format!("{key}@{}", f.id)));
+                let ids = members.iter().map(|f| f.id.clone()).collect();
+                out.push(finding(rule, severity, message, first.span, ids, format!("{key}@{group}")));
             }
         }
     }
@@ -317,23 +353,20 @@ fn evaluate_over_candidates(env: &mut CheckEnv, inst: &CheckInstance, assert: &c
             Err(e) => Verdict::Error(e),
         };
     }
-    let total: usize = ambiguous.iter().map(|f| f.candidates.len().max(1)).try_fold(1usize, |a, n| a.checked_mul(n)).unwrap_or(usize::MAX);
+    let dims = dimensions(env.fields, ambiguous);
+    let total: usize = dims.iter().map(|d| d.len().max(1)).try_fold(1usize, |a, n| a.checked_mul(n)).unwrap_or(usize::MAX);
     let mut failed: Option<HashMap<String, Option<Value>>> = None;
-    let mut index = vec![0usize; ambiguous.len()];
+    let mut index = vec![0usize; dims.len()];
     for _ in 0..total.min(MAX_COMBOS) {
-        env.trying = ambiguous
-            .iter()
-            .zip(&index)
-            .map(|(f, i)| (f.id.clone(), f.candidates[*i].value.clone()))
-            .collect();
+        env.trying = dims.iter().zip(&index).flat_map(|(d, i)| d[*i].iter().cloned()).collect();
         if let Ok(Some(false)) = one(env) {
             failed = Some(env.trying.clone());
             break;
         }
         // Next combination (odometer).
-        for (slot, f) in index.iter_mut().zip(ambiguous) {
+        for (slot, d) in index.iter_mut().zip(&dims) {
             *slot += 1;
-            if *slot < f.candidates.len() {
+            if *slot < d.len() {
                 break;
             }
             *slot = 0;
@@ -345,6 +378,52 @@ fn evaluate_over_candidates(env: &mut CheckEnv, inst: &CheckInstance, assert: &c
         None if total > MAX_COMBOS => Verdict::Uncertain(HashMap::new()),
         None => Verdict::Holds,
     }
+}
+
+/// The independent choices behind a set of ambiguous fields. Cells of one table row vary
+/// together: their choices are the row's readings (each satisfies the row's identities), keeping
+/// only readings that agree with the row's cells that are settled (exact or corrected). Other
+/// ambiguous fields vary on their own, over their candidates.
+fn dimensions(fields: &Fields, ambiguous: &[&Field]) -> Vec<Vec<Vec<(String, Option<Value>)>>> {
+    let mut dims = Vec::new();
+    let mut seen_groups: Vec<&str> = Vec::new();
+    for f in ambiguous {
+        match &f.joint {
+            Some(j) => {
+                if seen_groups.contains(&j.group.as_ref()) {
+                    continue;
+                }
+                seen_groups.push(&j.group);
+                let wanted: Vec<(usize, &String)> = j
+                    .fields
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, id)| ambiguous.iter().any(|a| &a.id == *id))
+                    .collect();
+                let settled: Vec<(usize, &Option<Value>)> = j
+                    .fields
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(c, id)| fields.get(id).filter(|g| g.status != Status::Ambiguous).map(|g| (c, &g.value)))
+                    .collect();
+                let agree = |r: &&Vec<Option<Value>>| settled.iter().all(|(c, v)| r.get(*c) == Some(*v));
+                let mut readings: Vec<&Vec<Option<Value>>> = j.readings.iter().filter(agree).collect();
+                if readings.is_empty() {
+                    readings = j.readings.iter().collect();
+                }
+                let mut alts: Vec<Vec<(String, Option<Value>)>> = Vec::new();
+                for r in readings {
+                    let alt: Vec<(String, Option<Value>)> = wanted.iter().map(|(c, id)| ((*id).clone(), r.get(*c).cloned().flatten())).collect();
+                    if !alts.contains(&alt) {
+                        alts.push(alt);
+                    }
+                }
+                dims.push(alts);
+            }
+            None => dims.push(f.candidates.iter().map(|c| vec![(f.id.clone(), c.value.clone())]).collect()),
+        }
+    }
+    dims
 }
 
 /// Findings grouped by rule id, for summaries.

@@ -76,6 +76,7 @@ fn put(fields: &mut Fields, id: &str, label: &str, found: Option<Field>, correct
     f.value = c.value.clone();
     f.status = Status::Corrected;
     f.candidates.clear();
+    f.joint = None;
     f.note = Some(c.note.clone());
     fields.insert(id.to_string(), f);
 }
@@ -367,10 +368,21 @@ fn extract_table(doc: &Document, t: &TableRule, rules: &RuleSet, fields: &mut Fi
             // A heading row with no cells of its own (e.g. （六）其他处理 in the 2021 format).
             continue;
         }
+        let ids: Vec<String> = t.columns.iter().map(|col| t.field_id(&row.id, &col.id)).collect();
+        let joint = (res.readings.len() > 1).then(|| crate::model::Joint {
+            group: std::sync::Arc::from(t.field_id(&row.id, "").as_str()),
+            fields: std::sync::Arc::new(ids.clone()),
+            readings: std::sync::Arc::new(
+                res.readings.iter().map(|r| r.cells.iter().map(|c| c.as_ref().map(|c| c.value.clone())).collect()).collect(),
+            ),
+        });
         for (c, col) in t.columns.iter().enumerate() {
-            let id = t.field_id(&row.id, &col.id);
+            let id = ids[c].clone();
             let label = format!("{}·{}", row.label, col.label);
             let mut f = cell_field(doc, &id, &label, cells.start, res, c);
+            if f.status == Status::Ambiguous {
+                f.joint = joint.clone();
+            }
             if narrowed_by_hint[i] && f.status == Status::Exact {
                 f.note = Some("依叙述文字中的数字与表内勾稽关系选定拆分".to_string());
             }

@@ -669,10 +669,18 @@ fn compile_check(ctx: &mut Ctx, s: &Spanned<CheckDef>, set: &mut RuleSet) {
         };
         let mut locals: BTreeSet<String> = BTreeSet::new();
         let body = if let Some(ambiguous) = status {
-            for n in ["field", "label", "candidates", "raw"] {
+            for n in ["field", "label", "candidates", "raw", "count"] {
                 locals.insert(n.into());
             }
-            CheckBody::Status { ambiguous, globs: c.fields.clone() }
+            let per_row = match c.per.as_ref().map(|p| p.value.as_str()) {
+                None | Some("field") => false,
+                Some("row") => true,
+                Some(other) => {
+                    ctx.err_in(c.per.as_ref().unwrap_or(&c.id), 0, format!("per `{other}`: use field or row"));
+                    continue;
+                }
+            };
+            CheckBody::Status { ambiguous, globs: c.fields.clone(), per_row }
         } else if let Some(p) = &c.pattern {
             let p = substituted(p, &b);
             let scope = match &c.scope {

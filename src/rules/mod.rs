@@ -235,7 +235,7 @@ pub enum CheckBody {
     Assert(Expr),
     Pattern { scope: Scope, regex: Regex, assert: Option<Expr>, absent: bool, max: usize },
     /// One finding per field in a state; `globs` narrow which fields (empty = all).
-    Status { ambiguous: bool, globs: Vec<String> },
+    Status { ambiguous: bool, globs: Vec<String>, per_row: bool },
 }
 
 /// One run of a check: a check with `each` has one instance per binding.

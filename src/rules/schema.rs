@@ -194,6 +194,9 @@ pub struct CheckDef {
     pub status: Option<S>,
     #[serde(default)]
     pub fields: Vec<String>,
+    /// With `status`: one finding per `field` (default) or per table `row`.
+    #[serde(default)]
+    pub per: Option<S>,
     /// At most this many findings per report from one pattern (default 20).
     #[serde(default)]
     pub max: Option<usize>,
