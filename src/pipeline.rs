@@ -85,7 +85,7 @@ impl ReportAudit {
         self.fields.get(id).map(|f| f.display_value()).unwrap_or_default()
     }
 
-    /// Open findings (not decided) per severity: (errors, warnings, infos).
+    /// All findings per severity, decided or not: (errors, warnings, infos).
     pub fn counts(&self) -> (usize, usize, usize) {
         let mut c = (0, 0, 0);
         for f in &self.findings {

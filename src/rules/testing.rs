@@ -99,19 +99,17 @@ fn example_fields(set: &RuleSet, map: &std::collections::BTreeMap<String, Option
                     f.candidates.push(Candidate { value, note: None });
                 }
             }
-            Some(other) => {
-                let s = match other {
-                    ExampleValue::Int(i) => ExampleScalar::Int(*i),
-                    ExampleValue::Float(x) => ExampleScalar::Float(*x),
-                    ExampleValue::Text(t) => ExampleScalar::Text(t.clone()),
-                    ExampleValue::Candidates(_) => unreachable!("handled above"),
-                };
-                f.value = Some(scalar(ty, &s).ok_or_else(|| format!("`{id}`: value is not a {}", ty.name()))?);
-            }
+            Some(ExampleValue::Int(i)) => f.value = Some(example_scalar(id, ty, &ExampleScalar::Int(*i))?),
+            Some(ExampleValue::Float(x)) => f.value = Some(example_scalar(id, ty, &ExampleScalar::Float(*x))?),
+            Some(ExampleValue::Text(t)) => f.value = Some(example_scalar(id, ty, &ExampleScalar::Text(t.clone()))?),
         }
         out.insert(id.clone(), f);
     }
     Ok(out)
+}
+
+fn example_scalar(id: &str, ty: FieldType, s: &ExampleScalar) -> Result<Value, String> {
+    scalar(ty, s).ok_or_else(|| format!("`{id}`: value is not a {}", ty.name()))
 }
 
 fn scalar(ty: FieldType, s: &ExampleScalar) -> Option<Value> {
