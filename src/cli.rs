@@ -178,11 +178,10 @@ fn check(a: CheckArgs) -> anyhow::Result<ExitCode> {
     let mut io_error = None;
     crate::pipeline::audit_stream(&paths, &rules, replay.as_ref(), |audit| {
         summary.add(&audit);
-        if io_error.is_none() {
-            if let Err(e) = writer.report(&mut out, &audit) {
+        if io_error.is_none()
+            && let Err(e) = writer.report(&mut out, &audit) {
                 io_error = Some(e);
             }
-        }
         if progress && summary.reports % 256 == 0 {
             eprint!("\r已审计 {}/{total}", summary.reports);
         }

@@ -363,13 +363,11 @@ fn newest_mtime(dir: &Path) -> Option<SystemTime> {
             let p = e.path();
             if p.is_dir() {
                 walk(&p, best);
-            } else if p.extension().is_some_and(|x| x == "yaml" || x == "yml") {
-                if let Ok(t) = e.metadata().and_then(|m| m.modified()) {
-                    if best.is_none_or(|b| t > b) {
+            } else if p.extension().is_some_and(|x| x == "yaml" || x == "yml")
+                && let Ok(t) = e.metadata().and_then(|m| m.modified())
+                    && best.is_none_or(|b| t > b) {
                         *best = Some(t);
                     }
-                }
-            }
         }
     }
     let mut best = None;

@@ -89,7 +89,7 @@ fn rules_test_runs_every_example_and_fails_on_a_miss() {
     let d = tmp();
     bin().args(["rules", "init"]).arg(d.path()).assert().success();
     let f = d.path().join("checks/text.yaml");
-    let t = std::fs::read_to_string(&f).unwrap().replace("锟斤拷|烫烫烫", "锟斤拷|烫烫烫").replace(r"\p{Han}\((?:[a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü]{1,6})\)|", "");
+    let t = std::fs::read_to_string(&f).unwrap().replace(r"\p{Han}\((?:[a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü]{1,6})\)|", "");
     std::fs::write(&f, t).unwrap();
     let out = bin().args(["rules", "test"]).arg(d.path()).output().unwrap();
     assert_eq!(out.status.code(), Some(1));

@@ -171,11 +171,10 @@ fn run_instance(
         }
         CheckBody::Pattern { scope, regex, assert, absent, max } => {
             let mut env = CheckEnv::new(fields, prev, rules);
-            if let Some(w) = &inst.when {
-                if !is_true(&w.eval(&env)) {
+            if let Some(w) = &inst.when
+                && !is_true(&w.eval(&env)) {
                     return;
                 }
-            }
             let Some(range) = scope_range(doc, scope, fields) else { return };
             let hay = &doc.text[range.clone()];
             let mut seen: HashMap<String, usize> = HashMap::new();
@@ -199,11 +198,10 @@ fn run_instance(
                 if *absent {
                     break;
                 }
-                if let Some(a) = assert {
-                    if !matches!(a.eval(&env), Outcome::Value(Value::Bool(false))) {
+                if let Some(a) = assert
+                    && !matches!(a.eval(&env), Outcome::Value(Value::Bool(false))) {
                         continue;
                     }
-                }
                 if fired >= *max {
                     continue;
                 }
@@ -225,11 +223,10 @@ fn run_instance(
         }
         CheckBody::Status { ambiguous, globs, per_row } => {
             let mut env = CheckEnv::new(fields, prev, rules);
-            if let Some(w) = &inst.when {
-                if !is_true(&w.eval(&env)) {
+            if let Some(w) = &inst.when
+                && !is_true(&w.eval(&env)) {
                     return;
                 }
-            }
             // Fields in the state, grouped one per finding (a field, or a table row).
             let mut groups: Vec<(String, Vec<&Field>)> = Vec::new();
             for f in fields.values() {
@@ -380,11 +377,14 @@ fn evaluate_over_candidates(env: &mut CheckEnv, inst: &CheckInstance, assert: &c
     }
 }
 
+/// Values tried together for some ambiguous fields.
+type Assignment = Vec<(String, Option<Value>)>;
+
 /// The independent choices behind a set of ambiguous fields. Cells of one table row vary
 /// together: their choices are the row's readings (each satisfies the row's identities), keeping
 /// only readings that agree with the row's cells that are settled (exact or corrected). Other
 /// ambiguous fields vary on their own, over their candidates.
-fn dimensions(fields: &Fields, ambiguous: &[&Field]) -> Vec<Vec<Vec<(String, Option<Value>)>>> {
+fn dimensions(fields: &Fields, ambiguous: &[&Field]) -> Vec<Vec<Assignment>> {
     let mut dims = Vec::new();
     let mut seen_groups: Vec<&str> = Vec::new();
     for f in ambiguous {
@@ -411,9 +411,9 @@ fn dimensions(fields: &Fields, ambiguous: &[&Field]) -> Vec<Vec<Vec<(String, Opt
                 if readings.is_empty() {
                     readings = j.readings.iter().collect();
                 }
-                let mut alts: Vec<Vec<(String, Option<Value>)>> = Vec::new();
+                let mut alts: Vec<Assignment> = Vec::new();
                 for r in readings {
-                    let alt: Vec<(String, Option<Value>)> = wanted.iter().map(|(c, id)| ((*id).clone(), r.get(*c).cloned().flatten())).collect();
+                    let alt: Assignment = wanted.iter().map(|(c, id)| ((*id).clone(), r.get(*c).cloned().flatten())).collect();
                     if !alts.contains(&alt) {
                         alts.push(alt);
                     }

@@ -185,20 +185,17 @@ fn extract_field(doc: &Document, rule: &FieldRule, fields: &Fields) -> Option<Fi
     for finder in &rule.finders {
         let Some(range) = scope_range(doc, &finder.scope, fields) else {
             // A field scope whose text is not a slice of the report: read the value itself.
-            if let Scope::Field(id) = &finder.scope {
-                if let Some(f) = fields.get(id) {
-                    if let Some(v) = &f.value {
+            if let Scope::Field(id) = &finder.scope
+                && let Some(f) = fields.get(id)
+                    && let Some(v) = &f.value {
                         let t = v.to_string();
-                        if let Some(caps) = finder.regex.captures(&t) {
-                            if let Some(value) = finder_value(rule, finder, &caps) {
+                        if let Some(caps) = finder.regex.captures(&t)
+                            && let Some(value) = finder_value(rule, finder, &caps) {
                                 let mut out = Field::exact(&rule.id, &rule.label, Some(value), caps.get(0).map_or("", |m| m.as_str()), f.span);
                                 out.note = Some(format!("取自 {id}"));
                                 return Some(out);
                             }
-                        }
                     }
-                }
-            }
             continue;
         };
         let hay = &doc.text[range.clone()];
@@ -278,11 +275,10 @@ impl Env for FieldsEnv<'_> {
 
 fn extract_table(doc: &Document, t: &TableRule, rules: &RuleSet, fields: &mut Fields) {
     let _ = rules;
-    if let Some(when) = &t.when {
-        if !matches!(when.eval(&FieldsEnv(fields)), Outcome::Value(Value::Bool(true))) {
+    if let Some(when) = &t.when
+        && !matches!(when.eval(&FieldsEnv(fields)), Outcome::Value(Value::Bool(true))) {
             return;
         }
-    }
     let text = &doc.text;
     let Some(start) = t.start.find(text) else { return };
     let region_end = t

@@ -67,11 +67,10 @@ impl Writer for SarifWriter {
                 "locations": [{"physicalLocation": {"artifactLocation": {"uri": uri(&a.path)}, "region": region}}],
                 "partialFingerprints": {"nianbaoKey/v1": format!("{}:{}", a.id, f.key)},
             });
-            if let Some(d) = &f.decision {
-                if d.verdict == crate::model::Verdict::Dismissed {
+            if let Some(d) = &f.decision
+                && d.verdict == crate::model::Verdict::Dismissed {
                     r["suppressions"] = json!([{"kind": "external", "justification": d.note}]);
                 }
-            }
             self.results.push(r);
         }
         Ok(())

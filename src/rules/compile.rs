@@ -495,11 +495,10 @@ fn compile_field(ctx: &mut Ctx, s: &Spanned<FieldDef>, set: &mut RuleSet) {
                 ctx.err_in(fd.scope.as_ref().unwrap_or(&fd.pattern), 0, format!("field:{id} is not a field defined before `{}`", d.id.value));
             }
         }
-        if let Some(Scope::Part(p)) = &scope {
-            if !set.sections.iter().any(|x| &x.id == p) {
+        if let Some(Scope::Part(p)) = &scope
+            && !set.sections.iter().any(|x| &x.id == p) {
                 ctx.err_in(fd.scope.as_ref().unwrap_or(&fd.pattern), 0, format!("no section `{p}` is defined"));
             }
-        }
         let regex = ctx.regex(&fd.pattern);
         if let (Some(re), Some(v)) = (&regex, &fd.value) {
             for name in template_names(&v.value) {
