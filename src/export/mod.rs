@@ -461,7 +461,6 @@ pub(crate) fn log_table(records: &[Record]) -> Table {
 pub(crate) mod tests {
     use super::*;
     use crate::model::{Candidate, Decision, Span};
-    use std::sync::Arc;
 
     pub(crate) fn field(id: &str, value: Option<Value>, status: Status) -> Field {
         let mut f = Field::exact(id, "", value, "", None);
@@ -474,11 +473,10 @@ pub(crate) mod tests {
             path: PathBuf::from(path),
             id: "c0ffee".into(),
             encoding: "UTF-8".into(),
-            text: Arc::from(""),
             fields: fields.into_iter().map(|f| (f.id.clone(), f)).collect(),
             findings,
             error: None,
-            stale: Vec::new(),
+            ..ReportAudit::failed(PathBuf::new(), String::new())
         }
     }
 
