@@ -6,6 +6,7 @@
 
 pub mod check;
 pub mod cli;
+pub mod export;
 pub mod expr;
 pub mod extract;
 pub mod journal;
