@@ -37,6 +37,26 @@ pub enum Command {
     /// Read the correction log.
     #[command(subcommand)]
     Log(LogCommand),
+    /// Export fields, findings (with decisions) and the correction log as spreadsheets or JSON.
+    Export(ExportArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct ExportArgs {
+    /// Report files or folders (.txt, .html, .htm, searched recursively).
+    #[arg(required = true)]
+    pub paths: Vec<PathBuf>,
+    #[arg(long, value_enum, default_value = "xlsx")]
+    pub format: crate::export::ExportFormat,
+    /// Rule folder to use instead of the built-in rules.
+    #[arg(long, value_name = "DIR")]
+    pub rules: Option<PathBuf>,
+    /// Correction log to apply and include.
+    #[arg(long, value_name = "FILE", default_value = "corrections.jsonl")]
+    pub log: PathBuf,
+    /// Output file (xlsx needs one; csv writes FILE, FILE's .findings.csv and .log.csv).
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
 }
 
 #[derive(Args, Debug, Default)]
@@ -125,6 +145,7 @@ pub fn main() -> ExitCode {
         Some(Command::Rules(r)) => rules(r),
         Some(Command::Log(l)) => log(l),
         Some(Command::Review(a)) => review(a),
+        Some(Command::Export(a)) => export(a),
         None => review(cli.review),
     };
     match result {
@@ -278,6 +299,27 @@ fn log(cmd: LogCommand) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+fn export(a: ExportArgs) -> anyhow::Result<ExitCode> {
+    let rules = match load_rules(a.rules.as_deref()) {
+        Ok(r) => r,
+        Err(code) => return Ok(code),
+    };
+    let journal = crate::journal::Journal::open(&a.log).map_err(|e| anyhow::anyhow!("cannot read log {}: {e}", a.log.display()))?;
+    for p in journal.problems() {
+        eprintln!("{}: {}", a.log.display(), p.message);
+    }
+    let replay = crate::journal::replay(journal.records());
+    let (paths, missing) = crate::load::discover(&a.paths);
+    let mut audits: Vec<crate::pipeline::ReportAudit> =
+        missing.into_iter().map(|(p, e)| crate::pipeline::ReportAudit::failed(p, e.to_string())).collect();
+    audits.extend(crate::pipeline::audit_batch(&paths, &rules, Some(&replay)));
+    let written = crate::export::export(a.format, &audits, &rules, journal.records(), a.output.as_deref())?;
+    for p in written {
+        eprintln!("wrote {}", p.display());
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn review(a: ReviewArgs) -> anyhow::Result<ExitCode> {

@@ -169,3 +169,17 @@ fn review_without_paths_or_samples_explains_how_to_start() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8(out.stderr).unwrap().contains("nianbao check PATH"));
 }
+
+#[test]
+fn export_runs_the_batch_and_writes_every_table() {
+    let d = tmp();
+    let out = d.path().join("年报.xlsx");
+    bin().current_dir(root()).args(["export", "samples", "--log"]).arg(d.path().join("none.jsonl")).arg("-o").arg(&out).assert().success();
+    use calamine::Reader;
+    let mut book: calamine::Xlsx<_> = calamine::open_workbook(&out).unwrap();
+    assert_eq!(book.sheet_names(), ["报告", "问题", "更正记录"]);
+    let o = bin().current_dir(root()).args(["export", "samples", "--format", "json", "--log"]).arg(d.path().join("none.jsonl")).output().unwrap();
+    let j: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(j["reports"].as_array().unwrap().len(), 6);
+    bin().current_dir(root()).args(["export", "samples", "--format", "xlsx", "--log"]).arg(d.path().join("none.jsonl")).assert().failure();
+}
