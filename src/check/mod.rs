@@ -22,16 +22,18 @@ pub struct CheckEnv<'a> {
     pub prev: Option<&'a Fields>,
     pub rules: &'a RuleSet,
     pub locals: HashMap<String, Value>,
-    pub trying: HashMap<String, Option<Value>>,
+    /// Values being tried for ambiguous fields (a few dozen at most: a linear scan beats hashing).
+    pub trying: Vec<(String, Option<Value>)>,
+    globs: std::cell::RefCell<HashMap<String, std::rc::Rc<Vec<String>>>>,
 }
 
 impl<'a> CheckEnv<'a> {
     pub fn new(fields: &'a Fields, prev: Option<&'a Fields>, rules: &'a RuleSet) -> Self {
-        CheckEnv { fields, prev, rules, locals: HashMap::new(), trying: HashMap::new() }
+        CheckEnv { fields, prev, rules, locals: HashMap::new(), trying: Vec::new(), globs: Default::default() }
     }
 
     fn field_lookup(&self, id: &str, f: Option<&Field>) -> Lookup {
-        if let Some(v) = self.trying.get(id) {
+        if let Some((_, v)) = self.trying.iter().find(|(k, _)| k == id) {
             return match v {
                 Some(v) => Lookup::Value(v.clone()),
                 None => Lookup::Blank,
@@ -68,25 +70,19 @@ impl Env for CheckEnv<'_> {
     }
 
     fn glob(&self, pattern: &str) -> Vec<(String, Lookup)> {
-        let (fields, strip) = match pattern.strip_prefix("prev.") {
-            Some(rest) => match self.prev {
-                Some(p) => (p, Some(rest)),
-                None => return Vec::new(),
-            },
-            None => (self.fields, None),
+        // Which fields a glob names does not change while candidates are tried: expand once.
+        let ids = {
+            let mut cache = self.globs.borrow_mut();
+            match cache.get(pattern) {
+                Some(ids) => ids.clone(),
+                None => {
+                    let ids = std::rc::Rc::new(glob_ids(pattern, self.fields, self.prev));
+                    cache.insert(pattern.to_string(), ids.clone());
+                    ids
+                }
+            }
         };
-        let pat = strip.unwrap_or(pattern);
-        let stem = pat.split('*').next().unwrap_or("");
-        fields
-            .range(stem.to_string()..)
-            .take_while(|(k, _)| k.starts_with(stem))
-            .filter(|(k, _)| glob_match(pat, k))
-            .map(|(k, _)| {
-                let full = if strip.is_some() { format!("prev.{k}") } else { k.clone() };
-                let l = self.lookup(&full);
-                (full, l)
-            })
-            .collect()
+        ids.iter().map(|id| (id.clone(), self.lookup(id))).collect()
     }
 
     fn call(&self, name: &str, args: &[Value]) -> Result<Value, String> {
@@ -296,32 +292,39 @@ fn is_true(o: &Outcome) -> bool {
 
 /// Globs expand to the fields present; plain references are kept as written.
 fn expand_ref(r: &str, fields: &Fields, prev: Option<&Fields>, out: &mut Vec<String>) {
-    if r.contains('*') {
-        let (src, pat, pre) = match r.strip_prefix("prev.") {
-            Some(rest) => match prev {
-                Some(p) => (p, rest, "prev."),
-                None => return,
-            },
-            None => (fields, r, ""),
-        };
-        for k in src.keys().filter(|k| glob_match(pat, k)) {
-            let id = format!("{pre}{k}");
-            if !out.contains(&id) {
-                out.push(id);
-            }
+    let ids = if r.contains('*') { glob_ids(r, fields, prev) } else { vec![r.to_string()] };
+    for id in ids {
+        if !out.contains(&id) {
+            out.push(id);
         }
-    } else if !out.iter().any(|x| x == r) {
-        out.push(r.to_string());
     }
+}
+
+/// The ids a glob names, in id order; `prev.` globs name last year's fields (with the prefix).
+fn glob_ids(pattern: &str, fields: &Fields, prev: Option<&Fields>) -> Vec<String> {
+    let (src, pat, pre) = match pattern.strip_prefix("prev.") {
+        Some(rest) => match prev {
+            Some(p) => (p, rest, "prev."),
+            None => return Vec::new(),
+        },
+        None => (fields, pattern, ""),
+    };
+    // Only ids sharing the glob's literal stem can match: walk that range, not every field.
+    let stem = pat.split('*').next().unwrap_or("");
+    src.range::<str, _>((std::ops::Bound::Included(stem), std::ops::Bound::Unbounded))
+        .take_while(|(k, _)| k.starts_with(stem))
+        .filter(|(k, _)| glob_match(pat, k))
+        .map(|(k, _)| format!("{pre}{k}"))
+        .collect()
 }
 
 enum Verdict {
     Holds,
     NotApplicable,
     /// Fails with every field exact: the readings it failed under (empty).
-    Fails(HashMap<String, Option<Value>>),
+    Fails(Vec<(String, Option<Value>)>),
     /// Fails under at least one candidate reading of an ambiguous field.
-    Uncertain(HashMap<String, Option<Value>>),
+    Uncertain(Vec<(String, Option<Value>)>),
     Error(String),
 }
 
@@ -346,16 +349,24 @@ fn evaluate_over_candidates(env: &mut CheckEnv, inst: &CheckInstance, assert: &c
         return match one(env) {
             Ok(Some(true)) => Verdict::Holds,
             Ok(None) => Verdict::NotApplicable,
-            Ok(Some(false)) => Verdict::Fails(HashMap::new()),
+            Ok(Some(false)) => Verdict::Fails(Vec::new()),
             Err(e) => Verdict::Error(e),
         };
     }
     let dims = dimensions(env.fields, ambiguous);
     let total: usize = dims.iter().map(|d| d.len().max(1)).try_fold(1usize, |a, n| a.checked_mul(n)).unwrap_or(usize::MAX);
-    let mut failed: Option<HashMap<String, Option<Value>>> = None;
+    let mut failed: Option<Vec<(String, Option<Value>)>> = None;
     let mut index = vec![0usize; dims.len()];
+    env.trying = dims.iter().flat_map(|d| d[0].iter().cloned()).collect();
     for _ in 0..total.min(MAX_COMBOS) {
-        env.trying = dims.iter().zip(&index).flat_map(|(d, i)| d[*i].iter().cloned()).collect();
+        // Overwrite the values in place: the ids stay in the same slots for every combination.
+        let mut slot = 0;
+        for (d, i) in dims.iter().zip(&index) {
+            for (_, v) in &d[*i] {
+                env.trying[slot].1 = v.clone();
+                slot += 1;
+            }
+        }
         if let Ok(Some(false)) = one(env) {
             failed = Some(env.trying.clone());
             break;
@@ -372,7 +383,7 @@ fn evaluate_over_candidates(env: &mut CheckEnv, inst: &CheckInstance, assert: &c
     env.trying.clear();
     match failed {
         Some(t) => Verdict::Uncertain(t),
-        None if total > MAX_COMBOS => Verdict::Uncertain(HashMap::new()),
+        None if total > MAX_COMBOS => Verdict::Uncertain(Vec::new()),
         None => Verdict::Holds,
     }
 }
