@@ -95,10 +95,18 @@ impl LinkInfo {
             (Some(Value::Text(a)), Some(Value::Int(y))) if !a.is_empty() => Some((a, y)),
             _ => None,
         };
+        // Kept for the whole batch: only what a check can read (value, status), not the text.
         let kept = fields
             .iter()
             .filter(|(k, _)| wanted.iter().any(|w| if w.contains('*') { glob_match(w, k) } else { w == *k }))
-            .map(|(k, v)| (k.clone(), v.clone()))
+            .map(|(k, v)| {
+                let mut f = Field::exact(k, "", v.value.clone(), "", None);
+                f.status = v.status;
+                if v.status == Status::Ambiguous {
+                    f.candidates = v.candidates.clone();
+                }
+                (k.clone(), f)
+            })
             .collect();
         LinkInfo { path, id, key, fields: kept }
     }
