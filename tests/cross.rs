@@ -146,3 +146,29 @@ fn the_2016_fujian_table_is_settled_by_the_narrative() {
     assert!(r["fields"]["legacy.active.total"]["note"].as_str().unwrap().contains("叙述"));
     assert_eq!(value(r, "legacy.active.channel.website.cumulative"), &serde_json::json!(85376));
 }
+
+#[test]
+fn items_of_the_2019_format_chain_across_years() {
+    // Seed 004 is 开远市's 2020 report: 行政许可 上一年项目数量 256. A 2019 report of the same
+    // agency (made from it) with 239 and +17 continues into it; with +18 it does not.
+    let seed = std::fs::read_to_string(root().join("samples/004_c05028ffedb1b406.txt")).unwrap();
+    let year_before = |change: &str| {
+        seed.replacen("开远市人民政府2020年", "开远市人民政府2019年", 1)
+            .replacen("发布时间: 2021-02-22", "发布时间: 2020-01-20", 1)
+            .replacen("行政许可\n\n256\n\n+17", &format!("行政许可\n\n239\n\n{change}"), 1)
+    };
+    for (change, fires) in [("+17", false), ("+18", true)] {
+        let d = tempfile::tempdir().unwrap();
+        std::fs::copy(root().join("samples/004_c05028ffedb1b406.txt"), d.path().join("2020.txt")).unwrap();
+        let y2019 = year_before(change);
+        assert!(y2019.contains("239"), "the edit must apply");
+        write(d.path(), "2019.txt", &y2019);
+        let (_, j) = check_json(&[&path_str(d.path())]);
+        let r = report(&j, "2020.txt");
+        assert_eq!(value(report(&j, "2019.txt"), "t2.license.prev_items"), &serde_json::json!(239));
+        // The other rows were copied unchanged from 2020, so only 行政许可 is a real chain here.
+        let license = r["findings"].as_array().unwrap().iter().any(|f| f["key"] == "cross.items-chain[r=license]");
+        assert_eq!(license, fires, "{change}: {:?}", rules_fired(r));
+        assert!(fired(r, "cross.items-chain"), "the copied rows (106 + 44 ≠ 106) do not chain");
+    }
+}
