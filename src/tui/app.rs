@@ -18,6 +18,7 @@ use crate::pipeline::ReportAudit;
 use super::action::Action;
 use super::backend::{Entry, ReviewBackend};
 use super::keymap::{Key, KeyMap};
+use super::overview::{GroupKey, Overview, StateFilter, report_group, report_year};
 
 /// Identity fields, shown first in this order.
 pub const IDENTITY: [&str; 6] = ["title", "agency", "agency_kind", "year", "published", "template"];
@@ -26,6 +27,44 @@ pub const IDENTITY: [&str; 6] = ["title", "agency", "agency_kind", "year", "publ
 pub enum Screen {
     List,
     Report,
+    /// Batch aggregates; Enter narrows the list to a row.
+    Overview,
+}
+
+/// The three tables of the overview screen, in Tab order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OverviewTable {
+    Rules,
+    Groups,
+    Progress,
+}
+
+impl OverviewTable {
+    pub fn index(self) -> usize {
+        match self {
+            OverviewTable::Rules => 0,
+            OverviewTable::Groups => 1,
+            OverviewTable::Progress => 2,
+        }
+    }
+    fn next(self, forward: bool) -> OverviewTable {
+        const ORDER: [OverviewTable; 3] = [OverviewTable::Rules, OverviewTable::Groups, OverviewTable::Progress];
+        ORDER[(self.index() + if forward { 1 } else { 2 }) % 3]
+    }
+}
+
+/// The overview screen's cursor: the focused table and a selection and scroll per table.
+#[derive(Debug)]
+pub struct OverviewState {
+    pub table: OverviewTable,
+    pub sel: [usize; 3],
+    pub offset: [Cell<usize>; 3],
+}
+
+impl Default for OverviewState {
+    fn default() -> Self {
+        OverviewState { table: OverviewTable::Rules, sel: [0; 3], offset: Default::default() }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -41,6 +80,8 @@ pub enum SortKey {
     Errors,
     Agency,
     Year,
+    /// Agency group, then year: an agency's reports together, oldest first.
+    Group,
 }
 
 impl SortKey {
@@ -50,6 +91,7 @@ impl SortKey {
             SortKey::Errors => "错误数↓",
             SortKey::Agency => "机关",
             SortKey::Year => "年度",
+            SortKey::Group => "分组+年度",
         }
     }
     fn next(self) -> SortKey {
@@ -57,7 +99,8 @@ impl SortKey {
             SortKey::Path => SortKey::Errors,
             SortKey::Errors => SortKey::Agency,
             SortKey::Agency => SortKey::Year,
-            SortKey::Year => SortKey::Path,
+            SortKey::Year => SortKey::Group,
+            SortKey::Group => SortKey::Path,
         }
     }
 }
@@ -266,6 +309,8 @@ pub enum PromptKind {
     Note { report: usize, key: String, verdict: Verdict },
     Search,
     RuleFilter,
+    /// Finding a field of the open report by id or label; Esc returns to `origin`.
+    FieldSearch { origin: usize },
 }
 
 #[derive(Debug)]
@@ -296,6 +341,7 @@ impl Prompt {
             PromptKind::Note { key, verdict: Verdict::Dismissed, .. } => format!("驳回 {key}：备注（可空）"),
             PromptKind::Search => "搜索：路径、机关、规则、问题".to_string(),
             PromptKind::RuleFilter => "按规则筛选：规则 id 或前缀（空 = 全部）".to_string(),
+            PromptKind::FieldSearch { .. } => "查找字段：字段 id 或名称".to_string(),
         }
     }
 }
@@ -335,6 +381,11 @@ pub struct App {
     pub severity: SeverityFilter,
     pub template: TemplateFilter,
     pub rule: Option<String>,
+    /// Narrowed from the overview: one agency group and year.
+    pub group: Option<GroupKey>,
+    /// Narrowed from the overview: one review state.
+    pub state: Option<StateFilter>,
+    pub overview: OverviewState,
     pub search: String,
     pub no_color: bool,
     pub quit: bool,
@@ -344,6 +395,9 @@ pub struct App {
     view_dirty: bool,
     /// All entry indices in path order; paths never change, so this is sorted once.
     by_path: Vec<usize>,
+    /// Bumped whenever the backend's entries change; keys the overview cache.
+    generation: u64,
+    overview_cache: Option<(u64, Arc<Overview>)>,
 }
 
 impl App {
@@ -363,6 +417,9 @@ impl App {
             severity: SeverityFilter::All,
             template: TemplateFilter::All,
             rule: None,
+            group: None,
+            state: None,
+            overview: OverviewState::default(),
             search: String::new(),
             no_color: false,
             quit: false,
@@ -370,6 +427,8 @@ impl App {
             view: Vec::new(),
             view_dirty: true,
             by_path: Vec::new(),
+            generation: 0,
+            overview_cache: None,
         };
         if !problems.is_empty() {
             app.set_error(format!("日志有 {} 处问题已跳过：{}", problems.len(), problems.join("；")));
@@ -432,6 +491,10 @@ impl App {
 
     /// Brings cached state up to date with the backend's entries.
     fn sync(&mut self) {
+        self.generation += 1;
+        if self.screen == Screen::Overview {
+            self.refresh_overview();
+        }
         self.view_dirty = true;
         self.rebuild_view();
         if let Some(r) = &mut self.report
@@ -473,6 +536,18 @@ impl App {
                 keyed.sort_by(|a, b| (a.0.is_none(), &a.0, a.1).cmp(&(b.0.is_none(), &b.0, b.1)));
                 view = keyed.into_iter().map(|(_, i)| i).collect();
             }
+            SortKey::Group => {
+                // `view` is in path order and the sort is stable: ties stay in path order.
+                let mut keyed: Vec<(Option<&str>, Option<i64>, usize)> = view
+                    .iter()
+                    .map(|&i| match entries[i].audit() {
+                        Some(a) => (report_group(a), report_year(a), i),
+                        None => (None, None, i),
+                    })
+                    .collect();
+                keyed.sort_by(|a, b| (a.0.is_none(), a.0, a.1.is_none(), a.1).cmp(&(b.0.is_none(), b.0, b.1.is_none(), b.1)));
+                view = keyed.into_iter().map(|(_, _, i)| i).collect();
+            }
         }
         self.view = view;
         self.list.sel = match keep.and_then(|k| self.view.iter().position(|&i| i == k)) {
@@ -482,6 +557,16 @@ impl App {
     }
 
     fn accepts(&self, e: &Entry, needle: &str) -> bool {
+        if let Some(s) = self.state
+            && !s.accepts(e)
+        {
+            return false;
+        }
+        if let Some(g) = &self.group
+            && !e.audit().is_some_and(|a| g.matches(a))
+        {
+            return false;
+        }
         let filtering = self.severity != SeverityFilter::All
             || self.template != TemplateFilter::All
             || self.rule.is_some();
@@ -589,6 +674,18 @@ impl App {
                 self.list.sel = 0;
                 self.filters_changed();
             }
+            PromptKind::FieldSearch { origin } => {
+                let origin = *origin;
+                let found = self.report.as_mut().and_then(|r| {
+                    let i = find_field(r, &text).unwrap_or(origin);
+                    r.focus = Pane::Fields;
+                    r.select_field(i);
+                    find_field(r, &text)
+                });
+                if let Some(p) = &mut self.prompt {
+                    p.error = (found.is_none() && !text.trim().is_empty()).then(|| "没有匹配的字段".to_string());
+                }
+            }
             _ => {}
         }
     }
@@ -600,6 +697,12 @@ impl App {
                     self.search.clear();
                     self.filters_changed();
                     self.set_status("已清除搜索");
+                }
+                PromptKind::FieldSearch { origin } => {
+                    if let Some(r) = &mut self.report {
+                        r.select_field(origin.min(r.fields.len().saturating_sub(1)));
+                    }
+                    self.set_status("已取消");
                 }
                 _ => self.set_status("已取消"),
             }
@@ -651,6 +754,16 @@ impl App {
                 self.filters_changed();
                 self.set_status(format!("规则筛选：{}，{} 份报告", self.rule.as_deref().unwrap_or("全部"), self.view.len()));
             }
+            PromptKind::FieldSearch { .. } => {
+                let found = self.report.as_ref().and_then(|r| find_field(r, &text).and_then(|i| r.fields.get(i)).cloned());
+                match found {
+                    Some(id) => self.set_status(format!("字段：{id}")),
+                    None => {
+                        p.error = Some("没有匹配的字段".to_string());
+                        self.prompt = Some(p);
+                    }
+                }
+            }
         }
     }
 
@@ -663,18 +776,30 @@ impl App {
             }
             return;
         }
+        if self.screen == Screen::Overview {
+            self.step_overview(action);
+            return;
+        }
         match action {
             Action::Help => self.help = true,
+            Action::Overview => self.open_overview(),
             Action::Quit => match self.screen {
                 Screen::List => self.quit = true,
-                Screen::Report => self.back_to_list(),
+                Screen::Report | Screen::Overview => self.back_to_list(),
             },
             Action::Back => match self.screen {
-                Screen::Report => self.back_to_list(),
+                Screen::Report | Screen::Overview => self.back_to_list(),
                 Screen::List if !self.search.is_empty() => {
                     self.search.clear();
                     self.filters_changed();
                     self.set_status("已清除搜索");
+                }
+                Screen::List if self.group.is_some() || self.state.is_some() || self.rule.is_some() => {
+                    self.group = None;
+                    self.state = None;
+                    self.rule = None;
+                    self.filters_changed();
+                    self.set_status(format!("已清除分组、状态与规则筛选，{} 份报告", self.view.len()));
                 }
                 Screen::List => {}
             },
@@ -738,10 +863,16 @@ impl App {
                     Err(e) => self.set_error(e),
                 }
             }
-            Action::Search => {
-                let s = self.search.clone();
-                self.prompt = Some(Prompt::new(PromptKind::Search, &s));
-            }
+            Action::Search => match (&self.screen, &self.report) {
+                (Screen::Report, Some(r)) => {
+                    let origin = r.field_sel;
+                    self.prompt = Some(Prompt::new(PromptKind::FieldSearch { origin }, ""));
+                }
+                _ => {
+                    let s = self.search.clone();
+                    self.prompt = Some(Prompt::new(PromptKind::Search, &s));
+                }
+            },
             Action::CycleSort => {
                 self.sort = self.sort.next();
                 self.filters_changed();
@@ -764,6 +895,106 @@ impl App {
                 self.prompt = Some(Prompt::new(PromptKind::RuleFilter, &s));
             }
         }
+    }
+
+    /// The overview, with its aggregates up to date.
+    pub fn open_overview(&mut self) {
+        if self.screen == Screen::Report {
+            self.back_to_list();
+        }
+        self.screen = Screen::Overview;
+        self.refresh_overview();
+    }
+
+    /// The cached aggregates, rebuilt only when the entries changed since they were built.
+    fn refresh_overview(&mut self) {
+        if self.overview_cache.as_ref().is_some_and(|(g, _)| *g == self.generation) {
+            return;
+        }
+        let o = Arc::new(Overview::build(self.backend.entries()));
+        let lens = [o.rules.len(), o.groups.len(), o.progress.rows().len()];
+        for (sel, n) in self.overview.sel.iter_mut().zip(lens) {
+            *sel = (*sel).min(n.saturating_sub(1));
+        }
+        self.overview_cache = Some((self.generation, o));
+    }
+
+    /// The overview aggregates as last built (None before the overview was first opened).
+    pub fn overview_data(&self) -> Option<&Arc<Overview>> {
+        self.overview_cache.as_ref().map(|(_, o)| o)
+    }
+
+    fn overview_len(&self, t: OverviewTable) -> usize {
+        self.overview_data().map_or(0, |o| match t {
+            OverviewTable::Rules => o.rules.len(),
+            OverviewTable::Groups => o.groups.len(),
+            OverviewTable::Progress => o.progress.rows().len(),
+        })
+    }
+
+    fn step_overview(&mut self, action: &Action) {
+        let t = self.overview.table;
+        let n = self.overview_len(t);
+        let sel = &mut self.overview.sel[t.index()];
+        let mv = |sel: &mut usize, d: isize| {
+            *sel = if n == 0 { 0 } else { (*sel as isize).saturating_add(d).clamp(0, n as isize - 1) as usize };
+        };
+        match action {
+            Action::Help => self.help = true,
+            Action::Quit | Action::Back | Action::Overview => self.screen = Screen::List,
+            Action::Down => mv(sel, 1),
+            Action::Up => mv(sel, -1),
+            Action::PageDown => mv(sel, 10),
+            Action::PageUp => mv(sel, -10),
+            Action::Top => mv(sel, isize::MIN / 2),
+            Action::Bottom => mv(sel, isize::MAX / 2),
+            Action::FocusNext | Action::NextField | Action::NextFinding => self.overview.table = t.next(true),
+            Action::FocusPrev | Action::PrevField | Action::PrevFinding => self.overview.table = t.next(false),
+            Action::Open => self.filter_from_overview(),
+            _ => self.set_status(format!(
+                "概览：{} 按所选行筛选报告列表，{} 返回",
+                self.keymap.keys_label(Action::Open),
+                self.keymap.keys_label(Action::Back)
+            )),
+        }
+    }
+
+    /// Enter on an overview row: the list narrowed to that rule, group and year, or state.
+    /// Other filters and the search are cleared so that the list shows what the row counted.
+    fn filter_from_overview(&mut self) {
+        let Some(o) = self.overview_data().cloned() else { return };
+        let t = self.overview.table;
+        let sel = self.overview.sel[t.index()];
+        let (rule, group, state) = match t {
+            OverviewTable::Rules => match o.rules.get(sel) {
+                Some(r) => (Some(r.rule.clone()), None, None),
+                None => return,
+            },
+            OverviewTable::Groups => match o.groups.get(sel) {
+                Some(g) => (None, Some(g.key.clone()), None),
+                None => return,
+            },
+            OverviewTable::Progress => match o.progress.rows().get(sel) {
+                Some(p) => (None, None, Some(p.filter)),
+                None => return,
+            },
+        };
+        self.rule = rule;
+        self.group = group;
+        self.state = state;
+        self.search.clear();
+        self.severity = SeverityFilter::All;
+        self.template = TemplateFilter::All;
+        self.screen = Screen::List;
+        self.list.sel = 0;
+        self.filters_changed();
+        let what = match (&self.rule, &self.group, &self.state) {
+            (Some(r), _, _) => format!("规则 {r}"),
+            (_, Some(g), _) => format!("分组 {}", g.label()),
+            (_, _, Some(s)) => format!("状态 {}", s.label()),
+            _ => String::new(),
+        };
+        self.set_status(format!("筛选：{what}，{} 份报告（{} 清除）", self.view.len(), self.keymap.keys_label(Action::Back)));
     }
 
     fn back_to_list(&mut self) {
@@ -801,6 +1032,8 @@ impl App {
         }
         match self.screen {
             Screen::List => self.list.sel = clamp(self.list.sel, d, self.view.len()),
+            // The overview moves in `step_overview`.
+            Screen::Overview => {}
             Screen::Report => {
                 let Some(r) = &mut self.report else { return };
                 match r.focus {
@@ -975,6 +1208,21 @@ fn text_matches(hay: &str, needle: &str) -> bool {
     } else {
         hay.contains(needle)
     }
+}
+
+/// The first field (in display order) whose id or label contains `needle`, ignoring case;
+/// an exact id wins over a partial match.
+fn find_field(r: &ReportState, needle: &str) -> Option<usize> {
+    let n = needle.trim().to_lowercase();
+    if n.is_empty() {
+        return None;
+    }
+    if let Some(i) = r.fields.iter().position(|id| id.to_lowercase() == n) {
+        return Some(i);
+    }
+    r.fields.iter().position(|id| {
+        id.to_lowercase().contains(&n) || r.audit.field(id).is_some_and(|f| f.label.to_lowercase().contains(&n))
+    })
 }
 
 fn rule_matches(rule: &str, filter: &str) -> bool {
