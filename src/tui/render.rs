@@ -138,10 +138,11 @@ fn line(s: impl Into<String>, style: Style) -> Line<'static> {
 // ---------------------------------------------------------------- list
 
 /// Column widths of the list: (file, agency, group). Fixed columns take 32 cells; the group
-/// column (with its separating space) appears once the window is wide enough.
+/// column (with its separating space) appears from about 92 columns; narrower windows keep the
+/// room for file and agency (the report header still names the group).
 pub fn list_columns(w: usize) -> (usize, usize, usize) {
     let rest = w.saturating_sub(32);
-    let group = if rest >= 40 { (rest / 6).clamp(6, 16) } else { 0 };
+    let group = if rest >= 60 { (rest / 6).clamp(6, 16) } else { 0 };
     let rest = rest - if group > 0 { group + 1 } else { 0 };
     let mut file = (rest * 2 / 5).max(8).min(rest);
     let mut agency = rest - file;
@@ -522,7 +523,7 @@ fn draw_fields(frame: &mut Frame, area: Rect, r: &ReportState, t: &Theme) {
     if head_h > 0 {
         let mut s = format!("{} {} {}", fit("名称", lw), fit("字段", idw), fit("本年", vw));
         if pw > 0 {
-            s.push_str(&format!(" {}", fit(&format!("上年{}", prev.map(|p| p.year).unwrap_or_default()), pw)));
+            s.push_str(&format!(" {}", fit("上年", pw)));
         }
         s.push_str(&format!(" {}", fit("状态", 8)));
         frame.render_widget(Paragraph::new(line(s, t.dim().add_modifier(Modifier::UNDERLINED))), head_area);
