@@ -476,6 +476,11 @@ fn group_of(id: &str) -> String {
         "t3" => "表三",
         "t4" => "表四",
         "legacy" => "旧模板",
+        "agency" => "机关",
+        "apply" => "申请",
+        "narr" => "叙述",
+        "part" => "章节",
+        "batch" => "批次",
         _ => "",
     };
     if name.is_empty() { prefix.to_string() } else { format!("{name} {prefix}.") }
