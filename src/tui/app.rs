@@ -12,7 +12,7 @@ use std::sync::Arc;
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use ratatui_textarea::TextArea;
 
-use crate::model::{Field, Finding, Severity, Status, Verdict};
+use crate::model::{Field, Finding, Severity, Status, Value, Verdict};
 use crate::pipeline::ReportAudit;
 
 use super::action::Action;
@@ -398,6 +398,9 @@ pub struct App {
     /// Bumped whenever the backend's entries change; keys the overview cache.
     generation: u64,
     overview_cache: Option<(u64, Arc<Overview>)>,
+    /// Open counts per entry, with the audit they were counted on: recounted only for
+    /// entries whose audit changed, so filtering and sorting do not walk every finding.
+    counts: Vec<(Option<Arc<ReportAudit>>, (usize, usize, usize))>,
 }
 
 impl App {
@@ -429,6 +432,7 @@ impl App {
             by_path: Vec::new(),
             generation: 0,
             overview_cache: None,
+            counts: Vec::new(),
         };
         if !problems.is_empty() {
             app.set_error(format!("日志有 {} 处问题已跳过：{}", problems.len(), problems.join("；")));
@@ -511,6 +515,7 @@ impl App {
         }
         self.view_dirty = false;
         let keep = self.selected_entry();
+        self.recount();
         let entries = self.backend.entries();
         if self.by_path.len() != entries.len() {
             let mut all: Vec<usize> = (0..entries.len()).collect();
@@ -520,20 +525,23 @@ impl App {
         let needle = self.search.to_lowercase();
         // Filtering the path-ordered indices keeps that order: the default sort is free.
         let mut view: Vec<usize> =
-            self.by_path.iter().copied().filter(|&i| self.accepts(&entries[i], &needle)).collect();
+            self.by_path.iter().copied().filter(|&i| self.accepts(i, &entries[i], &needle)).collect();
         match self.sort {
             SortKey::Path => {}
             SortKey::Errors => view.sort_by_key(|&i| {
-                let e = entries[i].audit().map(|a| open_counts(a).0);
+                let e = entries[i].audit().map(|_| self.counts[i].1.0);
                 (e.is_none(), std::cmp::Reverse(e.unwrap_or(0)), i)
             }),
-            SortKey::Agency | SortKey::Year => {
-                let id = if self.sort == SortKey::Agency { "agency" } else { "year" };
-                let mut keyed: Vec<(Option<String>, usize)> = view
-                    .iter()
-                    .map(|&i| (entries[i].audit().map(|a| field_text(a, id)).filter(|s| !s.is_empty()), i))
-                    .collect();
-                keyed.sort_by(|a, b| (a.0.is_none(), &a.0, a.1).cmp(&(b.0.is_none(), &b.0, b.1)));
+            SortKey::Agency => {
+                let mut keyed: Vec<(Option<&str>, usize)> =
+                    view.iter().map(|&i| (entries[i].audit().and_then(|a| text_value(a, "agency")), i)).collect();
+                keyed.sort_by(|a, b| (a.0.is_none(), a.0, a.1).cmp(&(b.0.is_none(), b.0, b.1)));
+                view = keyed.into_iter().map(|(_, i)| i).collect();
+            }
+            SortKey::Year => {
+                let mut keyed: Vec<(Option<i64>, usize)> =
+                    view.iter().map(|&i| (entries[i].audit().and_then(|a| int_value(a, "year")), i)).collect();
+                keyed.sort_by(|a, b| (a.0.is_none(), a.0, a.1).cmp(&(b.0.is_none(), b.0, b.1)));
                 view = keyed.into_iter().map(|(_, i)| i).collect();
             }
             SortKey::Group => {
@@ -556,7 +564,7 @@ impl App {
         };
     }
 
-    fn accepts(&self, e: &Entry, needle: &str) -> bool {
+    fn accepts(&self, i: usize, e: &Entry, needle: &str) -> bool {
         if let Some(s) = self.state
             && !s.accepts(e)
         {
@@ -574,7 +582,7 @@ impl App {
             // Pending entries have nothing to filter on yet.
             return !filtering && (needle.is_empty() || text_matches(&e.path().to_string_lossy(), needle));
         };
-        let (err, warn, info) = open_counts(a);
+        let (err, warn, info) = self.counts.get(i).map_or_else(|| open_counts(a), |c| c.1);
         let sev_ok = match self.severity {
             SeverityFilter::All => true,
             SeverityFilter::Errors => err > 0,
@@ -584,8 +592,7 @@ impl App {
         if !sev_ok {
             return false;
         }
-        let tpl = a.field("template").and_then(|f| f.value.as_ref()).map(|v| v.to_string());
-        if !self.template.accepts(tpl.as_deref()) {
+        if !self.template.accepts(text_value(a, "template")) {
             return false;
         }
         if let Some(r) = &self.rule
@@ -593,19 +600,47 @@ impl App {
         {
             return false;
         }
-        if needle.is_empty() {
-            return true;
+        search_hit(e, needle)
+    }
+
+    /// Brings the per-entry open counts up to date (pointer comparisons for unchanged ones).
+    fn recount(&mut self) {
+        let entries = self.backend.entries();
+        self.counts.resize_with(entries.len(), || (None, (0, 0, 0)));
+        for (e, c) in entries.iter().zip(self.counts.iter_mut()) {
+            let a = e.audit();
+            let same = match (a, &c.0) {
+                (Some(a), Some(b)) => Arc::ptr_eq(a, b),
+                (None, None) => true,
+                _ => false,
+            };
+            if !same {
+                *c = (a.cloned(), a.map_or((0, 0, 0), |a| open_counts(a)));
+            }
         }
-        let hit = |hay: &str| text_matches(hay, needle);
-        hit(&a.path.to_string_lossy())
-            || a.field("agency").and_then(|f| f.value.as_ref()).is_some_and(|v| hit(&v.to_string()))
-            || a.findings.iter().any(|f| hit(&f.rule) || hit(&f.message))
+    }
+
+    /// The search text changed while typing: when it only grew, the matches are a subset of
+    /// the current view, so only the view is searched again (not all entries).
+    fn search_changed(&mut self, text: String) {
+        let old = self.search.to_lowercase();
+        let new = text.to_lowercase();
+        self.search = text;
+        if !self.view_dirty && !old.is_empty() && new.contains(&old) {
+            let entries = self.backend.entries();
+            self.view.retain(|&i| search_hit(&entries[i], &new));
+            self.list.sel = 0;
+        } else {
+            self.list.sel = 0;
+            self.filters_changed();
+        }
     }
 
     fn filters_changed(&mut self) {
         self.view_dirty = true;
         self.rebuild_view();
     }
+
 
     /// Routes a terminal key: popups and prompts first, then the key map.
     pub fn handle_key(&mut self, ev: KeyEvent) {
@@ -669,18 +704,15 @@ impl App {
                 p.error = self.backend.validate(*report, field, &text).err();
             }
             PromptKind::Edit { .. } => p.error = None,
-            PromptKind::Search => {
-                self.search = text;
-                self.list.sel = 0;
-                self.filters_changed();
-            }
+            PromptKind::Search => self.search_changed(text),
             PromptKind::FieldSearch { origin } => {
                 let origin = *origin;
+                // Live: the selection follows the text; with no match it stays where it was.
                 let found = self.report.as_mut().and_then(|r| {
-                    let i = find_field(r, &text).unwrap_or(origin);
+                    let hit = find_field(r, &text);
                     r.focus = Pane::Fields;
-                    r.select_field(i);
-                    find_field(r, &text)
+                    r.select_field(hit.unwrap_or(origin));
+                    hit
                 });
                 if let Some(p) = &mut self.prompt {
                     p.error = (found.is_none() && !text.trim().is_empty()).then(|| "没有匹配的字段".to_string());
@@ -743,8 +775,10 @@ impl App {
                 self.report_result(r);
             }
             PromptKind::Search => {
-                self.search = text;
-                self.filters_changed();
+                // Typing already filtered the list; Enter only keeps it.
+                if text != self.search {
+                    self.search_changed(text);
+                }
                 self.set_status(format!("搜索“{}”：{} 份报告", self.search, self.view.len()));
             }
             PromptKind::RuleFilter => {
@@ -1200,10 +1234,42 @@ impl App {
     }
 }
 
+/// Whether the list search `needle` (lower-cased) matches an entry: its path, agency, or any
+/// finding's rule or message. Pending entries match on their path only.
+fn search_hit(e: &Entry, needle: &str) -> bool {
+    if needle.is_empty() {
+        return true;
+    }
+    let hit = |hay: &str| text_matches(hay, needle);
+    let Some(a) = e.audit() else { return hit(&e.path().to_string_lossy()) };
+    hit(&a.path.to_string_lossy())
+        || a.field("agency").and_then(|f| f.value.as_ref()).is_some_and(|v| match v {
+            Value::Text(s) => hit(s),
+            v => hit(&v.to_string()),
+        })
+        || a.findings.iter().any(|f| hit(&f.rule) || hit(&f.message))
+}
+
+/// A text field's value, borrowed ("" counts as absent).
+fn text_value<'a>(a: &'a ReportAudit, id: &str) -> Option<&'a str> {
+    match a.field(id).and_then(|f| f.value.as_ref()) {
+        Some(Value::Text(s)) if !s.is_empty() => Some(s),
+        _ => None,
+    }
+}
+
+fn int_value(a: &ReportAudit, id: &str) -> Option<i64> {
+    match a.field(id).and_then(|f| f.value.as_ref()) {
+        Some(Value::Int(n)) => Some(*n),
+        _ => None,
+    }
+}
+
 /// Case-insensitive `contains` for an already lower-cased needle. Chinese needles (the usual
 /// case) need no case folding, so the haystack is not copied.
 fn text_matches(hay: &str, needle: &str) -> bool {
-    if needle.chars().any(char::is_alphabetic) && hay.chars().any(char::is_uppercase) {
+    // Only a needle with cased letters (the needle is lower-cased) needs folding; CJK has none.
+    if needle.chars().any(char::is_lowercase) && hay.chars().any(char::is_uppercase) {
         hay.to_lowercase().contains(needle)
     } else {
         hay.contains(needle)

@@ -1049,3 +1049,25 @@ fn overview_over_ten_thousand_reports_stays_fast() {
     assert!(Arc::ptr_eq(&first, app.overview_data().unwrap()));
     assert!(t.elapsed() < std::time::Duration::from_secs(2), "{:?}", t.elapsed());
 }
+
+#[test]
+fn typing_a_search_narrows_like_a_fresh_search_and_backspace_widens() {
+    let (mut app, _) = app_with(FakeBackend::new(linked()));
+    app.handle_key(key('/'));
+    app.type_text("平潭");
+    assert_eq!(app.view().len(), 3);
+    app.type_text("综合实验区管委会");
+    let narrowed: Vec<usize> = app.view().to_vec();
+    assert_eq!(narrowed.len(), 1);
+    for _ in 0.."综合实验区管委会".chars().count() {
+        app.handle_key(code(KeyCode::Backspace));
+    }
+    assert_eq!(app.view().len(), 3, "deleting widens the search again");
+    app.handle_key(code(KeyCode::Esc));
+    app.handle_key(key('/'));
+    app.type_text("平潭综合实验区管委会");
+    assert_eq!(app.view(), narrowed.as_slice());
+    assert_eq!(narrowed.len(), 1);
+    app.handle_key(code(KeyCode::Enter));
+    assert_eq!(app.view().len(), 1, "Enter keeps the typed search");
+}
