@@ -145,7 +145,7 @@ fn main() {
 
     // (a) open → first frame
     let t = Instant::now();
-    let session = Session::open(&[reports.clone()], RuleSet::builtin(), None, &log, "bench".into()).expect("open session");
+    let session = Session::open(std::slice::from_ref(&reports), RuleSet::builtin(), None, &log, "bench".into()).expect("open session");
     let mut app = App::new(Box::new(session), KeyMap::defaults());
     let mut term = Terminal::new(TestBackend::new(120, 40)).expect("test terminal");
     term.draw(|f| render::draw(f, &app)).expect("draw");

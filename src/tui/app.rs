@@ -367,6 +367,9 @@ pub struct EditorRequest {
     pub line: usize,
 }
 
+/// Open counts (errors, warnings, infos) and the audit they were counted on.
+type Counted = (Option<Arc<ReportAudit>>, (usize, usize, usize));
+
 pub struct App {
     backend: Box<dyn ReviewBackend>,
     pub keymap: KeyMap,
@@ -400,7 +403,7 @@ pub struct App {
     overview_cache: Option<(u64, Arc<Overview>)>,
     /// Open counts per entry, with the audit they were counted on: recounted only for
     /// entries whose audit changed, so filtering and sorting do not walk every finding.
-    counts: Vec<(Option<Arc<ReportAudit>>, (usize, usize, usize))>,
+    counts: Vec<Counted>,
 }
 
 impl App {
@@ -541,7 +544,7 @@ impl App {
             SortKey::Year => {
                 let mut keyed: Vec<(Option<i64>, usize)> =
                     view.iter().map(|&i| (entries[i].audit().and_then(|a| int_value(a, "year")), i)).collect();
-                keyed.sort_by(|a, b| (a.0.is_none(), a.0, a.1).cmp(&(b.0.is_none(), b.0, b.1)));
+                keyed.sort_by_key(|k| (k.0.is_none(), k.0, k.1));
                 view = keyed.into_iter().map(|(_, i)| i).collect();
             }
             SortKey::Group => {
