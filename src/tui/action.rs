@@ -42,6 +42,8 @@ pub enum Action {
     CycleSeverity,
     CycleTemplate,
     RuleFilter,
+    /// The batch overview: findings by rule, reports by agency group and year, progress.
+    Overview,
 }
 
 /// Help groups, in the order the help overlay shows them.
@@ -98,6 +100,7 @@ impl Action {
             Action::CycleSeverity,
             Action::CycleTemplate,
             Action::RuleFilter,
+            Action::Overview,
             Action::Help,
             Action::Back,
             Action::Quit,
@@ -137,6 +140,7 @@ impl Action {
             Action::CycleSeverity => "filter_severity",
             Action::CycleTemplate => "filter_template",
             Action::RuleFilter => "filter_rule",
+            Action::Overview => "overview",
         };
         s.to_string()
     }
@@ -172,11 +176,12 @@ impl Action {
             Action::Undo => "撤销上一操作",
             Action::EditRule => "编辑规则文件",
             Action::Help => "帮助",
-            Action::Search => "搜索",
+            Action::Search => "搜索（列表中搜报告，报告内找字段）",
             Action::CycleSort => "切换排序",
             Action::CycleSeverity => "按严重程度筛选",
             Action::CycleTemplate => "按模板筛选",
             Action::RuleFilter => "按规则筛选",
+            Action::Overview => "批次概览（按规则、分组年度、进度统计）",
         };
         s.to_string()
     }
@@ -207,6 +212,7 @@ impl Action {
             Action::CycleSeverity => "严重度",
             Action::CycleTemplate => "模板",
             Action::RuleFilter => "规则",
+            Action::Overview => "概览",
         };
         s.to_string()
     }
@@ -238,7 +244,8 @@ impl Action {
             | Action::CycleSort
             | Action::CycleSeverity
             | Action::CycleTemplate
-            | Action::RuleFilter => Group::List,
+            | Action::RuleFilter
+            | Action::Overview => Group::List,
             Action::Help | Action::Back | Action::Quit => Group::Other,
         }
     }

@@ -12,12 +12,13 @@ use std::sync::Arc;
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use ratatui_textarea::TextArea;
 
-use crate::model::{Field, Finding, Severity, Status, Verdict};
+use crate::model::{Field, Finding, Severity, Status, Value, Verdict};
 use crate::pipeline::ReportAudit;
 
 use super::action::Action;
 use super::backend::{Entry, ReviewBackend};
 use super::keymap::{Key, KeyMap};
+use super::overview::{GroupKey, Overview, StateFilter, report_group, report_year};
 
 /// Identity fields, shown first in this order.
 pub const IDENTITY: [&str; 6] = ["title", "agency", "agency_kind", "year", "published", "template"];
@@ -26,6 +27,44 @@ pub const IDENTITY: [&str; 6] = ["title", "agency", "agency_kind", "year", "publ
 pub enum Screen {
     List,
     Report,
+    /// Batch aggregates; Enter narrows the list to a row.
+    Overview,
+}
+
+/// The three tables of the overview screen, in Tab order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OverviewTable {
+    Rules,
+    Groups,
+    Progress,
+}
+
+impl OverviewTable {
+    pub fn index(self) -> usize {
+        match self {
+            OverviewTable::Rules => 0,
+            OverviewTable::Groups => 1,
+            OverviewTable::Progress => 2,
+        }
+    }
+    fn next(self, forward: bool) -> OverviewTable {
+        const ORDER: [OverviewTable; 3] = [OverviewTable::Rules, OverviewTable::Groups, OverviewTable::Progress];
+        ORDER[(self.index() + if forward { 1 } else { 2 }) % 3]
+    }
+}
+
+/// The overview screen's cursor: the focused table and a selection and scroll per table.
+#[derive(Debug)]
+pub struct OverviewState {
+    pub table: OverviewTable,
+    pub sel: [usize; 3],
+    pub offset: [Cell<usize>; 3],
+}
+
+impl Default for OverviewState {
+    fn default() -> Self {
+        OverviewState { table: OverviewTable::Rules, sel: [0; 3], offset: Default::default() }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -41,6 +80,8 @@ pub enum SortKey {
     Errors,
     Agency,
     Year,
+    /// Agency group, then year: an agency's reports together, oldest first.
+    Group,
 }
 
 impl SortKey {
@@ -50,6 +91,7 @@ impl SortKey {
             SortKey::Errors => "错误数↓",
             SortKey::Agency => "机关",
             SortKey::Year => "年度",
+            SortKey::Group => "分组+年度",
         }
     }
     fn next(self) -> SortKey {
@@ -57,7 +99,8 @@ impl SortKey {
             SortKey::Path => SortKey::Errors,
             SortKey::Errors => SortKey::Agency,
             SortKey::Agency => SortKey::Year,
-            SortKey::Year => SortKey::Path,
+            SortKey::Year => SortKey::Group,
+            SortKey::Group => SortKey::Path,
         }
     }
 }
@@ -266,6 +309,8 @@ pub enum PromptKind {
     Note { report: usize, key: String, verdict: Verdict },
     Search,
     RuleFilter,
+    /// Finding a field of the open report by id or label; Esc returns to `origin`.
+    FieldSearch { origin: usize },
 }
 
 #[derive(Debug)]
@@ -296,6 +341,7 @@ impl Prompt {
             PromptKind::Note { key, verdict: Verdict::Dismissed, .. } => format!("驳回 {key}：备注（可空）"),
             PromptKind::Search => "搜索：路径、机关、规则、问题".to_string(),
             PromptKind::RuleFilter => "按规则筛选：规则 id 或前缀（空 = 全部）".to_string(),
+            PromptKind::FieldSearch { .. } => "查找字段：字段 id 或名称".to_string(),
         }
     }
 }
@@ -321,6 +367,9 @@ pub struct EditorRequest {
     pub line: usize,
 }
 
+/// Open counts (errors, warnings, infos) and the audit they were counted on.
+type Counted = (Option<Arc<ReportAudit>>, (usize, usize, usize));
+
 pub struct App {
     backend: Box<dyn ReviewBackend>,
     pub keymap: KeyMap,
@@ -335,6 +384,11 @@ pub struct App {
     pub severity: SeverityFilter,
     pub template: TemplateFilter,
     pub rule: Option<String>,
+    /// Narrowed from the overview: one agency group and year.
+    pub group: Option<GroupKey>,
+    /// Narrowed from the overview: one review state.
+    pub state: Option<StateFilter>,
+    pub overview: OverviewState,
     pub search: String,
     pub no_color: bool,
     pub quit: bool,
@@ -344,6 +398,12 @@ pub struct App {
     view_dirty: bool,
     /// All entry indices in path order; paths never change, so this is sorted once.
     by_path: Vec<usize>,
+    /// Bumped whenever the backend's entries change; keys the overview cache.
+    generation: u64,
+    overview_cache: Option<(u64, Arc<Overview>)>,
+    /// Open counts per entry, with the audit they were counted on: recounted only for
+    /// entries whose audit changed, so filtering and sorting do not walk every finding.
+    counts: Vec<Counted>,
 }
 
 impl App {
@@ -363,6 +423,9 @@ impl App {
             severity: SeverityFilter::All,
             template: TemplateFilter::All,
             rule: None,
+            group: None,
+            state: None,
+            overview: OverviewState::default(),
             search: String::new(),
             no_color: false,
             quit: false,
@@ -370,6 +433,9 @@ impl App {
             view: Vec::new(),
             view_dirty: true,
             by_path: Vec::new(),
+            generation: 0,
+            overview_cache: None,
+            counts: Vec::new(),
         };
         if !problems.is_empty() {
             app.set_error(format!("日志有 {} 处问题已跳过：{}", problems.len(), problems.join("；")));
@@ -432,6 +498,10 @@ impl App {
 
     /// Brings cached state up to date with the backend's entries.
     fn sync(&mut self) {
+        self.generation += 1;
+        if self.screen == Screen::Overview {
+            self.refresh_overview();
+        }
         self.view_dirty = true;
         self.rebuild_view();
         if let Some(r) = &mut self.report
@@ -448,6 +518,7 @@ impl App {
         }
         self.view_dirty = false;
         let keep = self.selected_entry();
+        self.recount();
         let entries = self.backend.entries();
         if self.by_path.len() != entries.len() {
             let mut all: Vec<usize> = (0..entries.len()).collect();
@@ -457,21 +528,36 @@ impl App {
         let needle = self.search.to_lowercase();
         // Filtering the path-ordered indices keeps that order: the default sort is free.
         let mut view: Vec<usize> =
-            self.by_path.iter().copied().filter(|&i| self.accepts(&entries[i], &needle)).collect();
+            self.by_path.iter().copied().filter(|&i| self.accepts(i, &entries[i], &needle)).collect();
         match self.sort {
             SortKey::Path => {}
             SortKey::Errors => view.sort_by_key(|&i| {
-                let e = entries[i].audit().map(|a| open_counts(a).0);
+                let e = entries[i].audit().map(|_| self.counts[i].1.0);
                 (e.is_none(), std::cmp::Reverse(e.unwrap_or(0)), i)
             }),
-            SortKey::Agency | SortKey::Year => {
-                let id = if self.sort == SortKey::Agency { "agency" } else { "year" };
-                let mut keyed: Vec<(Option<String>, usize)> = view
-                    .iter()
-                    .map(|&i| (entries[i].audit().map(|a| field_text(a, id)).filter(|s| !s.is_empty()), i))
-                    .collect();
-                keyed.sort_by(|a, b| (a.0.is_none(), &a.0, a.1).cmp(&(b.0.is_none(), &b.0, b.1)));
+            SortKey::Agency => {
+                let mut keyed: Vec<(Option<&str>, usize)> =
+                    view.iter().map(|&i| (entries[i].audit().and_then(|a| text_value(a, "agency")), i)).collect();
+                keyed.sort_by(|a, b| (a.0.is_none(), a.0, a.1).cmp(&(b.0.is_none(), b.0, b.1)));
                 view = keyed.into_iter().map(|(_, i)| i).collect();
+            }
+            SortKey::Year => {
+                let mut keyed: Vec<(Option<i64>, usize)> =
+                    view.iter().map(|&i| (entries[i].audit().and_then(|a| int_value(a, "year")), i)).collect();
+                keyed.sort_by_key(|k| (k.0.is_none(), k.0, k.1));
+                view = keyed.into_iter().map(|(_, i)| i).collect();
+            }
+            SortKey::Group => {
+                // `view` is in path order and the sort is stable: ties stay in path order.
+                let mut keyed: Vec<(Option<&str>, Option<i64>, usize)> = view
+                    .iter()
+                    .map(|&i| match entries[i].audit() {
+                        Some(a) => (report_group(a), report_year(a), i),
+                        None => (None, None, i),
+                    })
+                    .collect();
+                keyed.sort_by(|a, b| (a.0.is_none(), a.0, a.1.is_none(), a.1).cmp(&(b.0.is_none(), b.0, b.1.is_none(), b.1)));
+                view = keyed.into_iter().map(|(_, _, i)| i).collect();
             }
         }
         self.view = view;
@@ -481,7 +567,17 @@ impl App {
         };
     }
 
-    fn accepts(&self, e: &Entry, needle: &str) -> bool {
+    fn accepts(&self, i: usize, e: &Entry, needle: &str) -> bool {
+        if let Some(s) = self.state
+            && !s.accepts(e)
+        {
+            return false;
+        }
+        if let Some(g) = &self.group
+            && !e.audit().is_some_and(|a| g.matches(a))
+        {
+            return false;
+        }
         let filtering = self.severity != SeverityFilter::All
             || self.template != TemplateFilter::All
             || self.rule.is_some();
@@ -489,7 +585,7 @@ impl App {
             // Pending entries have nothing to filter on yet.
             return !filtering && (needle.is_empty() || text_matches(&e.path().to_string_lossy(), needle));
         };
-        let (err, warn, info) = open_counts(a);
+        let (err, warn, info) = self.counts.get(i).map_or_else(|| open_counts(a), |c| c.1);
         let sev_ok = match self.severity {
             SeverityFilter::All => true,
             SeverityFilter::Errors => err > 0,
@@ -499,8 +595,7 @@ impl App {
         if !sev_ok {
             return false;
         }
-        let tpl = a.field("template").and_then(|f| f.value.as_ref()).map(|v| v.to_string());
-        if !self.template.accepts(tpl.as_deref()) {
+        if !self.template.accepts(text_value(a, "template")) {
             return false;
         }
         if let Some(r) = &self.rule
@@ -508,19 +603,47 @@ impl App {
         {
             return false;
         }
-        if needle.is_empty() {
-            return true;
+        search_hit(e, needle)
+    }
+
+    /// Brings the per-entry open counts up to date (pointer comparisons for unchanged ones).
+    fn recount(&mut self) {
+        let entries = self.backend.entries();
+        self.counts.resize_with(entries.len(), || (None, (0, 0, 0)));
+        for (e, c) in entries.iter().zip(self.counts.iter_mut()) {
+            let a = e.audit();
+            let same = match (a, &c.0) {
+                (Some(a), Some(b)) => Arc::ptr_eq(a, b),
+                (None, None) => true,
+                _ => false,
+            };
+            if !same {
+                *c = (a.cloned(), a.map_or((0, 0, 0), |a| open_counts(a)));
+            }
         }
-        let hit = |hay: &str| text_matches(hay, needle);
-        hit(&a.path.to_string_lossy())
-            || a.field("agency").and_then(|f| f.value.as_ref()).is_some_and(|v| hit(&v.to_string()))
-            || a.findings.iter().any(|f| hit(&f.rule) || hit(&f.message))
+    }
+
+    /// The search text changed while typing: when it only grew, the matches are a subset of
+    /// the current view, so only the view is searched again (not all entries).
+    fn search_changed(&mut self, text: String) {
+        let old = self.search.to_lowercase();
+        let new = text.to_lowercase();
+        self.search = text;
+        if !self.view_dirty && !old.is_empty() && new.contains(&old) {
+            let entries = self.backend.entries();
+            self.view.retain(|&i| search_hit(&entries[i], &new));
+            self.list.sel = 0;
+        } else {
+            self.list.sel = 0;
+            self.filters_changed();
+        }
     }
 
     fn filters_changed(&mut self) {
         self.view_dirty = true;
         self.rebuild_view();
     }
+
 
     /// Routes a terminal key: popups and prompts first, then the key map.
     pub fn handle_key(&mut self, ev: KeyEvent) {
@@ -584,10 +707,19 @@ impl App {
                 p.error = self.backend.validate(*report, field, &text).err();
             }
             PromptKind::Edit { .. } => p.error = None,
-            PromptKind::Search => {
-                self.search = text;
-                self.list.sel = 0;
-                self.filters_changed();
+            PromptKind::Search => self.search_changed(text),
+            PromptKind::FieldSearch { origin } => {
+                let origin = *origin;
+                // Live: the selection follows the text; with no match it stays where it was.
+                let found = self.report.as_mut().and_then(|r| {
+                    let hit = find_field(r, &text);
+                    r.focus = Pane::Fields;
+                    r.select_field(hit.unwrap_or(origin));
+                    hit
+                });
+                if let Some(p) = &mut self.prompt {
+                    p.error = (found.is_none() && !text.trim().is_empty()).then(|| "没有匹配的字段".to_string());
+                }
             }
             _ => {}
         }
@@ -600,6 +732,12 @@ impl App {
                     self.search.clear();
                     self.filters_changed();
                     self.set_status("已清除搜索");
+                }
+                PromptKind::FieldSearch { origin } => {
+                    if let Some(r) = &mut self.report {
+                        r.select_field(origin.min(r.fields.len().saturating_sub(1)));
+                    }
+                    self.set_status("已取消");
                 }
                 _ => self.set_status("已取消"),
             }
@@ -640,8 +778,10 @@ impl App {
                 self.report_result(r);
             }
             PromptKind::Search => {
-                self.search = text;
-                self.filters_changed();
+                // Typing already filtered the list; Enter only keeps it.
+                if text != self.search {
+                    self.search_changed(text);
+                }
                 self.set_status(format!("搜索“{}”：{} 份报告", self.search, self.view.len()));
             }
             PromptKind::RuleFilter => {
@@ -650,6 +790,16 @@ impl App {
                 self.list.sel = 0;
                 self.filters_changed();
                 self.set_status(format!("规则筛选：{}，{} 份报告", self.rule.as_deref().unwrap_or("全部"), self.view.len()));
+            }
+            PromptKind::FieldSearch { .. } => {
+                let found = self.report.as_ref().and_then(|r| find_field(r, &text).and_then(|i| r.fields.get(i)).cloned());
+                match found {
+                    Some(id) => self.set_status(format!("字段：{id}")),
+                    None => {
+                        p.error = Some("没有匹配的字段".to_string());
+                        self.prompt = Some(p);
+                    }
+                }
             }
         }
     }
@@ -663,18 +813,30 @@ impl App {
             }
             return;
         }
+        if self.screen == Screen::Overview {
+            self.step_overview(action);
+            return;
+        }
         match action {
             Action::Help => self.help = true,
+            Action::Overview => self.open_overview(),
             Action::Quit => match self.screen {
                 Screen::List => self.quit = true,
-                Screen::Report => self.back_to_list(),
+                Screen::Report | Screen::Overview => self.back_to_list(),
             },
             Action::Back => match self.screen {
-                Screen::Report => self.back_to_list(),
+                Screen::Report | Screen::Overview => self.back_to_list(),
                 Screen::List if !self.search.is_empty() => {
                     self.search.clear();
                     self.filters_changed();
                     self.set_status("已清除搜索");
+                }
+                Screen::List if self.group.is_some() || self.state.is_some() || self.rule.is_some() => {
+                    self.group = None;
+                    self.state = None;
+                    self.rule = None;
+                    self.filters_changed();
+                    self.set_status(format!("已清除分组、状态与规则筛选，{} 份报告", self.view.len()));
                 }
                 Screen::List => {}
             },
@@ -738,10 +900,16 @@ impl App {
                     Err(e) => self.set_error(e),
                 }
             }
-            Action::Search => {
-                let s = self.search.clone();
-                self.prompt = Some(Prompt::new(PromptKind::Search, &s));
-            }
+            Action::Search => match (&self.screen, &self.report) {
+                (Screen::Report, Some(r)) => {
+                    let origin = r.field_sel;
+                    self.prompt = Some(Prompt::new(PromptKind::FieldSearch { origin }, ""));
+                }
+                _ => {
+                    let s = self.search.clone();
+                    self.prompt = Some(Prompt::new(PromptKind::Search, &s));
+                }
+            },
             Action::CycleSort => {
                 self.sort = self.sort.next();
                 self.filters_changed();
@@ -764,6 +932,106 @@ impl App {
                 self.prompt = Some(Prompt::new(PromptKind::RuleFilter, &s));
             }
         }
+    }
+
+    /// The overview, with its aggregates up to date.
+    pub fn open_overview(&mut self) {
+        if self.screen == Screen::Report {
+            self.back_to_list();
+        }
+        self.screen = Screen::Overview;
+        self.refresh_overview();
+    }
+
+    /// The cached aggregates, rebuilt only when the entries changed since they were built.
+    fn refresh_overview(&mut self) {
+        if self.overview_cache.as_ref().is_some_and(|(g, _)| *g == self.generation) {
+            return;
+        }
+        let o = Arc::new(Overview::build(self.backend.entries()));
+        let lens = [o.rules.len(), o.groups.len(), o.progress.rows().len()];
+        for (sel, n) in self.overview.sel.iter_mut().zip(lens) {
+            *sel = (*sel).min(n.saturating_sub(1));
+        }
+        self.overview_cache = Some((self.generation, o));
+    }
+
+    /// The overview aggregates as last built (None before the overview was first opened).
+    pub fn overview_data(&self) -> Option<&Arc<Overview>> {
+        self.overview_cache.as_ref().map(|(_, o)| o)
+    }
+
+    fn overview_len(&self, t: OverviewTable) -> usize {
+        self.overview_data().map_or(0, |o| match t {
+            OverviewTable::Rules => o.rules.len(),
+            OverviewTable::Groups => o.groups.len(),
+            OverviewTable::Progress => o.progress.rows().len(),
+        })
+    }
+
+    fn step_overview(&mut self, action: &Action) {
+        let t = self.overview.table;
+        let n = self.overview_len(t);
+        let sel = &mut self.overview.sel[t.index()];
+        let mv = |sel: &mut usize, d: isize| {
+            *sel = if n == 0 { 0 } else { (*sel as isize).saturating_add(d).clamp(0, n as isize - 1) as usize };
+        };
+        match action {
+            Action::Help => self.help = true,
+            Action::Quit | Action::Back | Action::Overview => self.screen = Screen::List,
+            Action::Down => mv(sel, 1),
+            Action::Up => mv(sel, -1),
+            Action::PageDown => mv(sel, 10),
+            Action::PageUp => mv(sel, -10),
+            Action::Top => mv(sel, isize::MIN / 2),
+            Action::Bottom => mv(sel, isize::MAX / 2),
+            Action::FocusNext | Action::NextField | Action::NextFinding => self.overview.table = t.next(true),
+            Action::FocusPrev | Action::PrevField | Action::PrevFinding => self.overview.table = t.next(false),
+            Action::Open => self.filter_from_overview(),
+            _ => self.set_status(format!(
+                "概览：{} 按所选行筛选报告列表，{} 返回",
+                self.keymap.keys_label(Action::Open),
+                self.keymap.keys_label(Action::Back)
+            )),
+        }
+    }
+
+    /// Enter on an overview row: the list narrowed to that rule, group and year, or state.
+    /// Other filters and the search are cleared so that the list shows what the row counted.
+    fn filter_from_overview(&mut self) {
+        let Some(o) = self.overview_data().cloned() else { return };
+        let t = self.overview.table;
+        let sel = self.overview.sel[t.index()];
+        let (rule, group, state) = match t {
+            OverviewTable::Rules => match o.rules.get(sel) {
+                Some(r) => (Some(r.rule.clone()), None, None),
+                None => return,
+            },
+            OverviewTable::Groups => match o.groups.get(sel) {
+                Some(g) => (None, Some(g.key.clone()), None),
+                None => return,
+            },
+            OverviewTable::Progress => match o.progress.rows().get(sel) {
+                Some(p) => (None, None, Some(p.filter)),
+                None => return,
+            },
+        };
+        self.rule = rule;
+        self.group = group;
+        self.state = state;
+        self.search.clear();
+        self.severity = SeverityFilter::All;
+        self.template = TemplateFilter::All;
+        self.screen = Screen::List;
+        self.list.sel = 0;
+        self.filters_changed();
+        let what = match (&self.rule, &self.group, &self.state) {
+            (Some(r), _, _) => format!("规则 {r}"),
+            (_, Some(g), _) => format!("分组 {}", g.label()),
+            (_, _, Some(s)) => format!("状态 {}", s.label()),
+            _ => String::new(),
+        };
+        self.set_status(format!("筛选：{what}，{} 份报告（{} 清除）", self.view.len(), self.keymap.keys_label(Action::Back)));
     }
 
     fn back_to_list(&mut self) {
@@ -801,6 +1069,8 @@ impl App {
         }
         match self.screen {
             Screen::List => self.list.sel = clamp(self.list.sel, d, self.view.len()),
+            // The overview moves in `step_overview`.
+            Screen::Overview => {}
             Screen::Report => {
                 let Some(r) = &mut self.report else { return };
                 match r.focus {
@@ -967,14 +1237,61 @@ impl App {
     }
 }
 
+/// Whether the list search `needle` (lower-cased) matches an entry: its path, agency, or any
+/// finding's rule or message. Pending entries match on their path only.
+fn search_hit(e: &Entry, needle: &str) -> bool {
+    if needle.is_empty() {
+        return true;
+    }
+    let hit = |hay: &str| text_matches(hay, needle);
+    let Some(a) = e.audit() else { return hit(&e.path().to_string_lossy()) };
+    hit(&a.path.to_string_lossy())
+        || a.field("agency").and_then(|f| f.value.as_ref()).is_some_and(|v| match v {
+            Value::Text(s) => hit(s),
+            v => hit(&v.to_string()),
+        })
+        || a.findings.iter().any(|f| hit(&f.rule) || hit(&f.message))
+}
+
+/// A text field's value, borrowed ("" counts as absent).
+fn text_value<'a>(a: &'a ReportAudit, id: &str) -> Option<&'a str> {
+    match a.field(id).and_then(|f| f.value.as_ref()) {
+        Some(Value::Text(s)) if !s.is_empty() => Some(s),
+        _ => None,
+    }
+}
+
+fn int_value(a: &ReportAudit, id: &str) -> Option<i64> {
+    match a.field(id).and_then(|f| f.value.as_ref()) {
+        Some(Value::Int(n)) => Some(*n),
+        _ => None,
+    }
+}
+
 /// Case-insensitive `contains` for an already lower-cased needle. Chinese needles (the usual
 /// case) need no case folding, so the haystack is not copied.
 fn text_matches(hay: &str, needle: &str) -> bool {
-    if needle.chars().any(char::is_alphabetic) && hay.chars().any(char::is_uppercase) {
+    // Only a needle with cased letters (the needle is lower-cased) needs folding; CJK has none.
+    if needle.chars().any(char::is_lowercase) && hay.chars().any(char::is_uppercase) {
         hay.to_lowercase().contains(needle)
     } else {
         hay.contains(needle)
     }
+}
+
+/// The first field (in display order) whose id or label contains `needle`, ignoring case;
+/// an exact id wins over a partial match.
+fn find_field(r: &ReportState, needle: &str) -> Option<usize> {
+    let n = needle.trim().to_lowercase();
+    if n.is_empty() {
+        return None;
+    }
+    if let Some(i) = r.fields.iter().position(|id| id.to_lowercase() == n) {
+        return Some(i);
+    }
+    r.fields.iter().position(|id| {
+        id.to_lowercase().contains(&n) || r.audit.field(id).is_some_and(|f| f.label.to_lowercase().contains(&n))
+    })
 }
 
 fn rule_matches(rule: &str, filter: &str) -> bool {

@@ -190,6 +190,7 @@ impl KeyMap {
             (Action::CycleSeverity, vec![c('f')]),
             (Action::CycleTemplate, vec![c('t')]),
             (Action::RuleFilter, vec![c('F')]),
+            (Action::Overview, vec![c('o')]),
             (Action::Help, vec![c('?'), p(K::F(1))]),
             (Action::Back, vec![p(K::Esc)]),
             (Action::Quit, vec![c('q')]),

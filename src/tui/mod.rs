@@ -3,6 +3,7 @@
 //! - [`backend`]: the [`ReviewBackend`] trait, the only way the screens reach the engine.
 //! - [`action`] and [`keymap`]: every command is an [`Action`]; keys map to actions.
 //! - [`app`]: screen state; [`App::step`] applies an action. No terminal needed.
+//! - [`overview`]: batch aggregates for the overview screen, cached per change of entries.
 //! - [`render`]: draws an [`App`] on any ratatui backend (tests use `TestBackend`).
 //! - [`terminal`]: the real terminal, the event loop and [`run`].
 //! - [`testing`]: an in-memory backend for tests and benchmarks.
@@ -11,6 +12,7 @@ pub mod action;
 pub mod app;
 pub mod backend;
 pub mod keymap;
+pub mod overview;
 pub mod render;
 pub mod terminal;
 pub mod testing;

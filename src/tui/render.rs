@@ -15,7 +15,8 @@ use crate::model::{Severity, Status, display_opt};
 
 
 use super::action::{Action, Group};
-use super::app::{App, IDENTITY, Pane, PromptKind, ReportState, Screen, field_text, open_counts, source_span};
+use super::app::{App, IDENTITY, OverviewTable, Pane, PromptKind, ReportState, Screen, field_text, open_counts, source_span};
+use super::overview::report_group;
 use super::backend::Entry;
 use super::text::{char_width, fit, fit_right, one_line, truncate, width, wrap};
 
@@ -115,6 +116,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
             Some(r) => draw_report(frame, body, app, r, &theme),
             None => draw_list(frame, body, app, &theme),
         },
+        Screen::Overview => draw_overview(frame, body, app, &theme),
     }
     draw_status(frame, status, app, &theme);
     draw_command_bar(frame, bar, app, &theme);
@@ -135,9 +137,13 @@ fn line(s: impl Into<String>, style: Style) -> Line<'static> {
 
 // ---------------------------------------------------------------- list
 
-/// Column widths of the list: (file, agency). Fixed columns take 32 cells.
-pub fn list_columns(w: usize) -> (usize, usize) {
+/// Column widths of the list: (file, agency, group). Fixed columns take 32 cells; the group
+/// column (with its separating space) appears from about 92 columns; narrower windows keep the
+/// room for file and agency (the report header still names the group).
+pub fn list_columns(w: usize) -> (usize, usize, usize) {
     let rest = w.saturating_sub(32);
+    let group = if rest >= 60 { (rest / 6).clamp(6, 16) } else { 0 };
+    let rest = rest - if group > 0 { group + 1 } else { 0 };
     let mut file = (rest * 2 / 5).max(8).min(rest);
     let mut agency = rest - file;
     if agency > 40 {
@@ -148,7 +154,7 @@ pub fn list_columns(w: usize) -> (usize, usize) {
         file = rest.saturating_sub(4);
         agency = rest - file;
     }
-    (file, agency)
+    (file, agency, group)
 }
 
 fn draw_list(frame: &mut Frame, area: Rect, app: &App, t: &Theme) {
@@ -160,19 +166,25 @@ fn draw_list(frame: &mut Frame, area: Rect, app: &App, t: &Theme) {
         be.reviewer(),
         be.log_path().display()
     );
-    let filters = format!(
-        "排序 {}  筛选 {}  模板 {}  规则 {}  搜索 {}  显示 {}/{}",
+    let mut filters = format!(
+        "排序 {}  筛选 {}  模板 {}  规则 {}  搜索 {}",
         app.sort.label(),
         app.severity.label(),
         app.template.label(),
         app.rule.as_deref().unwrap_or("—"),
         if app.search.is_empty() { "—".to_string() } else { format!("“{}”", app.search) },
-        app.view().len(),
-        total
     );
-    let (fw, aw) = list_columns(w);
+    if let Some(g) = &app.group {
+        filters.push_str(&format!("  分组 {}", g.label()));
+    }
+    if let Some(s) = app.state {
+        filters.push_str(&format!("  状态 {}", s.label()));
+    }
+    filters.push_str(&format!("  显示 {}/{}", app.view().len(), total));
+    let (fw, aw, gw) = list_columns(w);
+    let group_head = if gw > 0 { format!("{} ", fit("分组", gw)) } else { String::new() };
     let header_row = format!(
-        "{} {} {} {} {} {} {} {}",
+        "{} {} {group_head}{} {} {} {} {} {}",
         fit("文件", fw),
         fit("机关", aw),
         fit("年度", 4),
@@ -194,7 +206,7 @@ fn draw_list(frame: &mut Frame, area: Rect, app: &App, t: &Theme) {
     let entries = be.entries();
     for (pos, &ei) in view.iter().enumerate().skip(offset).take(rows) {
         let Some(e) = entries.get(ei) else { continue };
-        let mut l = list_row(e, fw, aw, w, t);
+        let mut l = list_row(e, (fw, aw, gw), w, t);
         if pos == app.list.sel {
             l = l.patch_style(t.selected(true));
         }
@@ -207,7 +219,7 @@ fn draw_list(frame: &mut Frame, area: Rect, app: &App, t: &Theme) {
     frame.render_widget(Paragraph::new(lines), area);
 }
 
-fn list_row(e: &Entry, fw: usize, aw: usize, w: usize, t: &Theme) -> Line<'static> {
+fn list_row(e: &Entry, (fw, aw, gw): (usize, usize, usize), w: usize, t: &Theme) -> Line<'static> {
     let file = fit(&one_line(&file_name(e)), fw);
     let Some(a) = e.audit() else {
         return Line::from(vec![Span::raw(file), Span::raw(" "), Span::styled(fit("…", aw), t.dim())]);
@@ -224,11 +236,17 @@ fn list_row(e: &Entry, fw: usize, aw: usize, w: usize, t: &Theme) -> Line<'stati
     let count = |n: usize, style: Style| {
         Span::styled(fit_right(&n.to_string(), 3), if n > 0 { style } else { Style::new() })
     };
-    Line::from(vec![
+    let mut spans = vec![
         Span::raw(file),
         Span::raw(" "),
         Span::raw(fit(&one_line(&field_text(a, "agency")), aw)),
         Span::raw(" "),
+    ];
+    if gw > 0 {
+        spans.push(Span::styled(fit(&one_line(report_group(a).unwrap_or("")), gw), t.dim()));
+        spans.push(Span::raw(" "));
+    }
+    spans.extend([
         Span::raw(fit(&one_line(&field_text(a, "year")), 4)),
         Span::raw(" "),
         Span::raw(fit(&one_line(&field_text(a, "template")), 6)),
@@ -240,7 +258,8 @@ fn list_row(e: &Entry, fw: usize, aw: usize, w: usize, t: &Theme) -> Line<'stati
         count(i_, t.info()),
         Span::raw(" "),
         Span::raw(fit(a.review_state().label(), 6)),
-    ])
+    ]);
+    Line::from(spans)
 }
 
 /// First visible row so that `sel` stays in a window of `rows`.
@@ -261,6 +280,102 @@ fn scroll_offset(prev: usize, sel: usize, rows: usize, len: usize) -> usize {
     off
 }
 
+// ---------------------------------------------------------------- overview
+
+/// One table of the overview: a bordered block, a header row and the visible rows.
+struct Table<'a> {
+    title: String,
+    /// Column headings and widths; the first column takes the room the others leave.
+    cols: &'a [(&'a str, usize)],
+    len: usize,
+    sel: usize,
+    focused: bool,
+    offset: &'a std::cell::Cell<usize>,
+}
+
+impl Table<'_> {
+    fn draw(&self, frame: &mut Frame, area: Rect, t: &Theme, row: impl Fn(usize) -> Vec<String>) {
+        let block = pane_block(self.title.clone(), self.focused, t);
+        let inner = block.inner(area);
+        frame.render_widget(block, area);
+        let iw = usize::from(inner.width);
+        let fixed: usize = self.cols.iter().skip(1).map(|(_, w)| w + 1).sum();
+        let first = iw.saturating_sub(fixed).max(4);
+        let cell = |k: usize, s: &str| {
+            if k == 0 { fit(&one_line(s), first) } else { format!(" {}", fit_right(&one_line(s), self.cols[k].1)) }
+        };
+        let head: String = self.cols.iter().enumerate().map(|(k, (h, _))| cell(k, h)).collect();
+        let mut lines = vec![line(head, t.bold().add_modifier(Modifier::UNDERLINED))];
+        let h = usize::from(inner.height).saturating_sub(1);
+        let off = scroll_offset(self.offset.get(), self.sel, h, self.len);
+        self.offset.set(off);
+        for i in (off..self.len).take(h) {
+            let text: String = row(i).iter().enumerate().map(|(k, s)| cell(k, s)).collect();
+            let mut l = line(text, Style::new());
+            if i == self.sel {
+                l = l.patch_style(t.selected(self.focused));
+            }
+            lines.push(l);
+        }
+        if self.len == 0 {
+            lines.push(line("（无）", t.dim()));
+        }
+        frame.render_widget(Paragraph::new(lines), inner);
+    }
+}
+
+fn draw_overview(frame: &mut Frame, area: Rect, app: &App, t: &Theme) {
+    let (done, total) = app.backend().progress();
+    let head = format!("批次概览  {total} 份报告  已审计 {done}/{total}  Enter 按所选行筛选列表");
+    let [head_area, body] = Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(area);
+    frame.render_widget(Paragraph::new(line(truncate(&head, usize::from(area.width)).into_owned(), t.bold())), head_area);
+    let Some(o) = app.overview_data() else {
+        frame.render_widget(Paragraph::new(line("正在统计…", t.dim())), body);
+        return;
+    };
+    let [left, right] = Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(body);
+    let progress = o.progress.rows();
+    let ph = (progress.len() as u16 + 3).min(right.height / 2).max(3);
+    let [groups_area, progress_area] = Layout::vertical([Constraint::Min(3), Constraint::Length(ph)]).areas(right);
+    let st = &app.overview;
+    let table = |which: OverviewTable, title: String, cols, len| Table {
+        title,
+        cols,
+        len,
+        sel: st.sel[which.index()],
+        focused: st.table == which,
+        offset: &st.offset[which.index()],
+    };
+    table(
+        OverviewTable::Rules,
+        format!("按规则 {} 条", o.rules.len()),
+        &[("规则", 0), ("问题", 6), ("确认", 5), ("驳回", 5), ("未处理", 6)],
+        o.rules.len(),
+    )
+    .draw(frame, left, t, |i| {
+        let r = &o.rules[i];
+        vec![r.rule.clone(), r.count.to_string(), r.confirmed.to_string(), r.dismissed.to_string(), r.open.to_string()]
+    });
+    table(
+        OverviewTable::Groups,
+        format!("按分组与年度 {} 组", o.groups.len()),
+        &[("分组", 0), ("年度", 4), ("报告", 5), ("错", 5), ("警", 5)],
+        o.groups.len(),
+    )
+    .draw(frame, groups_area, t, |i| {
+        let g = &o.groups[i];
+        vec![
+            g.key.group.clone().unwrap_or_else(|| "(机关未识别)".to_string()),
+            g.key.year.map(|y| y.to_string()).unwrap_or_else(|| "?".to_string()),
+            g.reports.to_string(),
+            g.errors.to_string(),
+            g.warnings.to_string(),
+        ]
+    });
+    table(OverviewTable::Progress, "审核进度".to_string(), &[("项目", 0), ("数量", 12)], progress.len())
+        .draw(frame, progress_area, t, |i| vec![progress[i].label.to_string(), progress[i].value.clone()]);
+}
+
 // ---------------------------------------------------------------- report
 
 fn draw_report(frame: &mut Frame, area: Rect, app: &App, r: &ReportState, t: &Theme) {
@@ -279,16 +394,29 @@ fn draw_report(frame: &mut Frame, area: Rect, app: &App, r: &ReportState, t: &Th
         pos.map(|p| p.to_string()).unwrap_or_else(|| "-".to_string()),
         app.view().len(),
     );
-    let head = if a.stale.is_empty() {
-        head
-    } else {
-        format!("{head}  过期记录 {}", a.stale.len())
+    let head = match report_group(a) {
+        Some(g) => format!("{head}  分组 {g}"),
+        None => head,
     };
-    let [head_area, body] = Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(area);
-    frame.render_widget(
-        Paragraph::new(line(truncate(&one_line(&head), usize::from(area.width)).into_owned(), t.bold())),
-        head_area,
-    );
+    let aw = usize::from(area.width);
+    let mut head_lines = vec![line(truncate(&one_line(&head), aw).into_owned(), t.bold())];
+    if let Some(p) = &a.prev {
+        let s = format!("上年报告：{} 年度  {}", p.year, p.path.display());
+        head_lines.push(line(truncate(&one_line(&s), aw).into_owned(), t.dim()));
+    }
+    // Log records kept for another version of this report: shown, never applied.
+    const STALE_SHOWN: usize = 3;
+    for n in a.stale.iter().take(STALE_SHOWN) {
+        let s = format!("! 过期记录 {}：{}", n.target, n.message);
+        head_lines.push(line(truncate(&one_line(&s), aw).into_owned(), t.error()));
+    }
+    if a.stale.len() > STALE_SHOWN {
+        head_lines.push(line(format!("! 另有 {} 条过期记录", a.stale.len() - STALE_SHOWN), t.error()));
+    }
+    // The panes need room: the header never takes more than a quarter of the screen.
+    let head_h = (head_lines.len() as u16).min((area.height / 4).max(1));
+    let [head_area, body] = Layout::vertical([Constraint::Length(head_h), Constraint::Min(1)]).areas(area);
+    frame.render_widget(Paragraph::new(head_lines), head_area);
     if let Some(err) = &a.error {
         let w = usize::from(body.width).saturating_sub(2);
         let lines: Vec<Line> = wrap(&one_line(&format!("报告无法审计：{err}")), w, usize::from(body.height))
@@ -348,6 +476,11 @@ fn group_of(id: &str) -> String {
         "t3" => "表三",
         "t4" => "表四",
         "legacy" => "旧模板",
+        "agency" => "机关",
+        "apply" => "申请",
+        "narr" => "叙述",
+        "part" => "章节",
+        "batch" => "批次",
         _ => "",
     };
     if name.is_empty() { prefix.to_string() } else { format!("{name} {prefix}.") }
@@ -373,14 +506,33 @@ fn draw_fields(frame: &mut Frame, area: Rect, r: &ReportState, t: &Theme) {
         }
         rows.push(Some(i));
     }
-    let h = usize::from(inner.height);
+    let iw = usize::from(inner.width);
+    let prev = r.audit.prev.as_ref();
+    // Below the rows: the selected field's note, last year's value and raw text.
+    let detail_h: u16 = if inner.height >= 10 { 3 } else { 0 };
+    let head_h: u16 = if prev.is_some() && inner.height >= 6 { 1 } else { 0 };
+    let [head_area, rows_area, detail_area] =
+        Layout::vertical([Constraint::Length(head_h), Constraint::Min(1), Constraint::Length(detail_h)]).areas(inner);
+    let h = usize::from(rows_area.height);
     let off = scroll_offset(r.field_offset.get(), sel_row, h, rows.len());
     r.field_offset.set(off);
-    let iw = usize::from(inner.width);
     let rest = iw.saturating_sub(8 + 3);
     let lw = (rest * 3 / 10).max(4);
     let idw = (rest * 3 / 10).max(4);
-    let vw = rest.saturating_sub(lw + idw);
+    let mut vw = rest.saturating_sub(lw + idw);
+    // Last year's column shares the value column's room.
+    let pw = if prev.is_some() { vw * 2 / 5 } else { 0 };
+    if pw > 0 {
+        vw = vw.saturating_sub(pw + 1);
+    }
+    if head_h > 0 {
+        let mut s = format!("{} {} {}", fit("名称", lw), fit("字段", idw), fit("本年", vw));
+        if pw > 0 {
+            s.push_str(&format!(" {}", fit("上年", pw)));
+        }
+        s.push_str(&format!(" {}", fit("状态", 8)));
+        frame.render_widget(Paragraph::new(line(s, t.dim().add_modifier(Modifier::UNDERLINED))), head_area);
+    }
     let mut lines = Vec::with_capacity(h);
     for row in rows.iter().skip(off).take(h) {
         match row {
@@ -398,15 +550,21 @@ fn draw_fields(frame: &mut Frame, area: Rect, r: &ReportState, t: &Theme) {
                     Status::Corrected => t.ok(),
                     Status::Exact => Style::new(),
                 };
-                let mut l = Line::from(vec![
+                let mut spans = vec![
                     Span::raw(fit(&one_line(&f.label), lw)),
                     Span::raw(" "),
                     Span::styled(fit(&one_line(&f.id), idw), t.dim()),
                     Span::raw(" "),
                     Span::raw(fit(&one_line(&f.display_value()), vw)),
                     Span::raw(" "),
-                    Span::styled(fit(status_label(f.status), 8), st_style),
-                ]);
+                ];
+                if pw > 0 {
+                    let pv = prev.and_then(|p| p.fields.get(&f.id)).map(|pf| pf.display_value()).unwrap_or_default();
+                    spans.push(Span::styled(fit(&one_line(&pv), pw), t.info()));
+                    spans.push(Span::raw(" "));
+                }
+                spans.push(Span::styled(fit(status_label(f.status), 8), st_style));
+                let mut l = Line::from(spans);
                 if *i == r.field_sel {
                     l = l.patch_style(t.selected(focused));
                 }
@@ -414,7 +572,36 @@ fn draw_fields(frame: &mut Frame, area: Rect, r: &ReportState, t: &Theme) {
             }
         }
     }
-    frame.render_widget(Paragraph::new(lines), inner);
+    frame.render_widget(Paragraph::new(lines), rows_area);
+    if detail_h > 0
+        && let Some(f) = r.field()
+    {
+        let mut lines: Vec<Line> = vec![line("─".repeat(iw), t.dim())];
+        lines.extend(wrap(&one_line(&field_detail(r, f)), iw, 2).into_iter().map(|s| line(s, Style::new())));
+        frame.render_widget(Paragraph::new(lines), detail_area);
+    }
+}
+
+/// What the fields pane says under its rows about the selected field: how it was settled or
+/// why it is uncertain (`Field::note`), last year's value, and the text it was read from.
+pub fn field_detail(r: &ReportState, f: &crate::model::Field) -> String {
+    let mut parts = Vec::new();
+    if let Some(n) = f.note.as_deref().filter(|n| !n.is_empty()) {
+        parts.push(format!("说明：{n}"));
+    }
+    if let Some(p) = &r.audit.prev
+        && let Some(pf) = p.fields.get(&f.id)
+    {
+        parts.push(format!("上年（{}）：{}", p.year, pf.display_value()));
+    }
+    if !f.raw.is_empty() {
+        parts.push(format!("原文：{}", f.raw));
+    }
+    if parts.is_empty() {
+        format!("{}（{}）", f.label, f.id)
+    } else {
+        parts.join("  ")
+    }
 }
 
 pub fn decision_label(f: &crate::model::Finding) -> &'static str {
@@ -593,6 +780,7 @@ pub fn command_items(app: &App) -> Vec<(String, String)> {
         let enter = match &p.kind {
             PromptKind::Edit { value: None, .. } => "下一步",
             PromptKind::Search | PromptKind::RuleFilter => "完成",
+            PromptKind::FieldSearch { .. } => "选定",
             _ => "保存",
         };
         return vec![("Enter".into(), enter.into()), ("Esc".into(), "取消".into())];
@@ -625,8 +813,18 @@ pub fn command_items(app: &App) -> Vec<(String, String)> {
             for a in [Action::Search, Action::CycleSeverity, Action::CycleTemplate, Action::RuleFilter, Action::CycleSort] {
                 push(&mut items, a, None);
             }
+            push(&mut items, Action::Overview, None);
             push(&mut items, Action::Help, None);
             push(&mut items, Action::Quit, None);
+        }
+        Screen::Overview => {
+            push(&mut items, Action::Open, Some("筛选列表"));
+            push(&mut items, Action::FocusNext, Some("切换表"));
+            if let Some(k) = pair(Action::Down, Action::Up) {
+                items.push((k, Action::Down.short()));
+            }
+            push(&mut items, Action::Back, None);
+            push(&mut items, Action::Help, None);
         }
         Screen::Report => {
             let ambiguous = app
@@ -797,6 +995,10 @@ fn draw_prompt(frame: &mut Frame, area: Rect, app: &App, t: &Theme) {
         PromptKind::Note { .. } => "备注会与决定一起写入日志".to_string(),
         PromptKind::Search => format!("{} 份报告符合", app.view().len()),
         PromptKind::RuleFilter => "例如 table3.balance 或 table3".to_string(),
+        PromptKind::FieldSearch { .. } => match app.report.as_ref().and_then(|r| r.field()) {
+            Some(f) => format!("当前：{} {}", f.id, f.label),
+            None => String::new(),
+        },
     };
     frame.render_widget(Paragraph::new(line(truncate(&one_line(&context), w).into_owned(), t.dim())), ctx);
     frame.render_widget(&p.input, input);
@@ -812,6 +1014,7 @@ fn draw_prompt(frame: &mut Frame, area: Rect, app: &App, t: &Theme) {
         PromptKind::Edit { value: None, .. } => "Enter 下一步（填写理由）  Esc 取消",
         PromptKind::Edit { .. } => "Enter 保存  Esc 取消",
         PromptKind::Search | PromptKind::RuleFilter => "Enter 完成  Esc 清除",
+        PromptKind::FieldSearch { .. } => "Enter 选定  Esc 回到原字段",
         PromptKind::Note { .. } => "Enter 保存  Esc 取消",
     };
     frame.render_widget(Paragraph::new(line(next, t.dim())), hint);

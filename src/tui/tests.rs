@@ -390,6 +390,8 @@ fn sort_cycles_and_keeps_the_selected_report() {
         .collect();
     assert_eq!(years, ["2021", "2022", "2023"]);
     app.handle_key(key('s'));
+    assert_eq!(app.sort, SortKey::Group);
+    app.handle_key(key('s'));
     assert_eq!(app.sort, SortKey::Path);
 }
 
@@ -803,4 +805,269 @@ fn pasted_text_stays_on_one_line_and_is_sanitized() {
     app.type_text("福清\n市\u{1b}[2J");
     assert_eq!(app.prompt.as_ref().unwrap().text(), "福清 市␛[2J");
     assert_eq!(app.prompt.as_ref().unwrap().input.lines().len(), 1);
+}
+
+// ------------------------------------------------------------------ cross-year, groups, overview
+
+/// Three years of one agency (2021 has no prev; 2022 and 2023 link to the year before) and one
+/// other agency, with their groups and `prev` set as the session's linking sets them.
+fn linked() -> Vec<ReportAudit> {
+    use crate::pipeline::PrevReport;
+    let mk = |file: &str, agency: &str, group: &str, year: &str| {
+        let mut a = sample_report(file, agency, year, "2021");
+        a.group = Some(group.to_string());
+        a
+    };
+    let prev_of = |a: &ReportAudit, year: i64| {
+        let mut fields = crate::model::Fields::new();
+        for id in ["year", "t3.carried.total", "t3.total.total"] {
+            if let Some(f) = a.field(id) {
+                fields.insert(id.to_string(), f.clone());
+            }
+        }
+        PrevReport { path: a.path.clone(), id: a.id.clone(), year, fields }
+    };
+    let y21 = mk("z-pt-2021.txt", "平潭综合实验区管理委员会", "平潭综合实验区", "2021");
+    let mut y22 = mk("a-pt-2022.txt", "平潭综合实验区管委会", "平潭综合实验区", "2022");
+    let mut y23 = mk("m-pt-2023.txt", "平潭综合实验区管理委员会", "平潭综合实验区", "2023");
+    let fq = mk("b-fq-2023.txt", "福清市人民政府", "福清市", "2023");
+    let mut p21 = prev_of(&y21, 2021);
+    // Last year's carried-over total differs, so the column shows a different number.
+    if let Some(f) = p21.fields.get_mut("t3.carried.total") {
+        f.value = Some(Value::Int(9));
+    }
+    y22.prev = Some(p21);
+    y23.prev = Some(prev_of(&y22, 2022));
+    vec![y23, fq, y22, y21]
+}
+
+fn open_path(app: &mut App, file: &str) {
+    let e = (0..app.backend().entries().len())
+        .find(|&e| entry_path(app, e).ends_with(file))
+        .expect("report exists");
+    assert!(app.open_report(e));
+}
+
+#[test]
+fn report_view_shows_last_years_values_and_which_report_they_come_from() {
+    let (mut app, _) = app_with(FakeBackend::new(linked()));
+    open_path(&mut app, "a-pt-2022.txt");
+    let s = screen(&app, 120, 40);
+    assert!(s[0].contains("分组 平潭综合实验区"), "{}", s[0]);
+    assert_eq!(s[1], "上年报告：2021 年度  reports/z-pt-2021.txt");
+    let head = s.iter().find(|l| l.contains("名称") && l.contains("本年")).expect("column heads");
+    assert!(head.contains("本年") && head.contains("上年"), "{head}");
+    let carried = s.iter().find(|l| l.contains("t3.carri")).expect("carried row");
+    // This year's 1, last year's 9, in that order.
+    let (this, last) = (carried.find(" 1 ").expect("this year"), carried.find(" 9 ").expect("last year"));
+    assert!(this < last, "{carried}");
+    // A field the cross-year rules do not read has no last-year value.
+    let published = s.iter().find(|l| l.contains("published")).expect("published row");
+    assert!(!published.contains("2021-"), "{published}");
+    select_field(&mut app, "t3.carried.total");
+    let s = screen(&app, 120, 40);
+    assert!(s.iter().any(|l| l.contains("上年（2021）：9")), "detail line names last year's value");
+
+    // The oldest report has no previous year: nothing extra.
+    open_path(&mut app, "z-pt-2021.txt");
+    let s = screen(&app, 120, 40);
+    // ("上年结转" is a field label, not last year's column.)
+    assert!(s.iter().all(|l| !l.contains("上年报告") && !l.contains("上年（") && !l.contains(" 上年 ")), "{s:#?}");
+}
+
+#[test]
+fn field_note_and_stale_records_are_shown() {
+    let mut a = sample_report("x.txt", "福清市人民政府", "2023", "2021");
+    if let Some(f) = a.fields.get_mut("t3.total.total") {
+        f.note = Some("叙述文字“办理结果总计6件”印证".to_string());
+    }
+    a.stale.push(crate::pipeline::StaleNote {
+        target: "t3.new.total".to_string(),
+        message: "张三 correct 于 2024-02-01 针对旧版本（id-old）记录，报告内容已变，未应用".to_string(),
+    });
+    let (mut app, _) = app_with(FakeBackend::new(vec![a]));
+    app.step(&Action::Open);
+    select_field(&mut app, "t3.total.total");
+    let s = screen(&app, 120, 40);
+    assert!(s[1].contains("! 过期记录 t3.new.total：张三 correct 于 2024-02-01 针对旧版本"), "{}", s[1]);
+    assert!(s.iter().any(|l| l.contains("说明：叙述文字“办理结果总计6件”印证")), "{s:#?}");
+}
+
+#[test]
+fn slash_in_a_report_finds_a_field_and_esc_returns() {
+    let (mut app, _) = app();
+    app.step(&Action::Open);
+    let start = app.report.as_ref().unwrap().field_sel;
+    app.handle_key(key('/'));
+    app.type_text("T3.TOTAL");
+    assert_eq!(app.report.as_ref().unwrap().field().unwrap().id, "t3.total.total", "live, ignoring case");
+    app.handle_key(code(KeyCode::Esc));
+    assert_eq!(app.report.as_ref().unwrap().field_sel, start);
+    app.handle_key(key('/'));
+    app.type_text("上年结转");
+    app.handle_key(code(KeyCode::Enter));
+    assert!(app.prompt.is_none());
+    assert_eq!(app.report.as_ref().unwrap().field().unwrap().id, "t3.carried.total", "labels match too");
+    app.handle_key(key('/'));
+    app.type_text("nothing-like-this");
+    app.handle_key(code(KeyCode::Enter));
+    assert!(app.prompt.as_ref().is_some_and(|p| p.error.is_some()), "no match keeps the prompt open");
+    // The list search is untouched by field searches.
+    assert!(app.search.is_empty());
+}
+
+#[test]
+fn correcting_the_agency_goes_through_the_backend() {
+    let (mut app, calls) = app();
+    app.step(&Action::Open);
+    select_field(&mut app, "agency");
+    app.handle_key(key('e'));
+    app.clear_prompt();
+    app.type_text("福清市人民政府办公室");
+    app.handle_key(code(KeyCode::Enter));
+    app.type_text("标题页写明为办公室");
+    app.handle_key(code(KeyCode::Enter));
+    assert!(app.prompt.is_none());
+    assert_eq!(calls.borrow().last().unwrap(), "correct 1 agency 福清市人民政府办公室 标题页写明为办公室");
+    let f = app.report.as_ref().unwrap().field().unwrap().clone();
+    assert_eq!((f.id.as_str(), f.status), ("agency", Status::Corrected));
+    assert_eq!(f.value, Some(Value::Text("福清市人民政府办公室".into())));
+    app.step(&Action::Quit);
+    let s = screen(&app, 120, 30);
+    assert!(s.iter().any(|l| l.contains("a-fuqing.txt") && l.contains("福清市人民政府办公室")), "{s:#?}");
+}
+
+#[test]
+fn group_sort_puts_an_agencys_years_together_and_the_list_shows_groups() {
+    let (mut app, _) = app_with(FakeBackend::new(linked()));
+    while app.sort != SortKey::Group {
+        app.step(&Action::CycleSort);
+    }
+    let files: Vec<String> = app.view().iter().map(|&e| entry_path(&app, e)).collect();
+    assert_eq!(
+        files,
+        ["reports/z-pt-2021.txt", "reports/a-pt-2022.txt", "reports/m-pt-2023.txt", "reports/b-fq-2023.txt"]
+    );
+    let s = screen(&app, 120, 30);
+    assert!(s[2].contains("分组"), "{}", s[2]);
+    assert!(s[3].contains("平潭综合实验区") && s[3].contains("2021"), "{}", s[3]);
+    assert!(s[6].contains("福清市"), "{}", s[6]);
+    assert!(s[1].contains("排序 分组+年度"));
+}
+
+#[test]
+fn overview_tables_move_switch_and_filter_the_list() {
+    let (mut app, _) = app_with(FakeBackend::new(linked()));
+    app.handle_key(key('o'));
+    assert_eq!(app.screen, Screen::Overview);
+    let s = screen(&app, 120, 40);
+    assert!(s[0].starts_with("批次概览  4 份报告"), "{}", s[0]);
+    let rule_row = s.iter().find(|l| l.contains("table3.balance")).expect("rule row");
+    assert!(rule_row.contains("   4     0     0      4"), "{rule_row}");
+    assert!(s.iter().any(|l| l.contains("平潭综合实验区") && l.contains("2022")), "group rows");
+    assert!(s.iter().any(|l| l.contains("问题：已处理/总数") && l.contains("0/8")), "progress");
+    assert!(s[39].starts_with("Enter 筛选列表  Tab 切换表"), "{}", s[39]);
+
+    // Rules: table3.balance and meta.late both count 4; ties go by id.
+    app.handle_key(code(KeyCode::Enter));
+    assert_eq!(app.screen, Screen::List);
+    assert_eq!(app.rule.as_deref(), Some("meta.late"));
+    assert_eq!(app.view().len(), 4);
+
+    // Groups: the second row is 平潭 2022 → one report.
+    app.handle_key(key('o'));
+    app.handle_key(code(KeyCode::Tab));
+    app.handle_key(key('j'));
+    app.handle_key(code(KeyCode::Enter));
+    assert_eq!(app.rule, None, "a new drill-down replaces the old one");
+    assert_eq!(app.group.as_ref().map(|g| g.label()).as_deref(), Some("平潭综合实验区 2022"));
+    let files: Vec<String> = app.view().iter().map(|&e| entry_path(&app, e)).collect();
+    assert_eq!(files, ["reports/a-pt-2022.txt"]);
+    assert!(screen(&app, 120, 30)[1].contains("分组 平潭综合实验区 2022"));
+    // Esc on the list clears the drill-down.
+    app.handle_key(code(KeyCode::Esc));
+    assert_eq!((app.group.is_none(), app.view().len()), (true, 4));
+
+    // Progress: decide one finding, then "审核中" narrows to that report.
+    app.step(&Action::Open);
+    app.step(&Action::FocusNext);
+    app.handle_key(key('c'));
+    app.handle_key(code(KeyCode::Enter));
+    let decided = app.report.as_ref().unwrap().entry;
+    app.handle_key(key('o'));
+    assert_eq!(app.screen, Screen::Overview, "o from a report goes to the overview");
+    assert_eq!(app.overview.table, super::app::OverviewTable::Groups, "the overview remembers its table");
+    app.handle_key(code(KeyCode::BackTab));
+    app.handle_key(code(KeyCode::BackTab));
+    assert_eq!(app.overview.table, super::app::OverviewTable::Progress);
+    app.handle_key(key('j'));
+    app.handle_key(code(KeyCode::Enter));
+    assert_eq!(app.view(), [decided]);
+    app.handle_key(key('o'));
+    app.handle_key(code(KeyCode::Esc));
+    assert_eq!(app.screen, Screen::List, "Esc leaves the overview");
+}
+
+#[test]
+fn overview_aggregates_are_cached_until_entries_change() {
+    let (mut app, _) = app_with(FakeBackend::new(linked()));
+    app.step(&Action::Overview);
+    let first = app.overview_data().unwrap().clone();
+    for _ in 0..5 {
+        app.step(&Action::Down);
+        app.tick();
+        draw(&app, 120, 40);
+    }
+    assert!(Arc::ptr_eq(&first, app.overview_data().unwrap()), "no rebuild without a change");
+    app.step(&Action::Back);
+    app.step(&Action::Open);
+    app.step(&Action::FocusNext);
+    app.handle_key(key('d'));
+    app.handle_key(code(KeyCode::Enter));
+    app.step(&Action::Overview);
+    let after = app.overview_data().unwrap().clone();
+    assert!(!Arc::ptr_eq(&first, &after));
+    assert_eq!(after.progress.decided, 1);
+}
+
+#[test]
+fn overview_over_ten_thousand_reports_stays_fast() {
+    let mut fb = FakeBackend::pending(10_000);
+    while super::backend::ReviewBackend::poll(&mut fb) {}
+    let (mut app, _) = app_with(fb);
+    let t = std::time::Instant::now();
+    app.step(&Action::Overview);
+    let built = t.elapsed();
+    let first = app.overview_data().unwrap().clone();
+    assert_eq!(first.progress.new, 10_000);
+    let t = std::time::Instant::now();
+    for i in 0..100 {
+        app.step(if i % 10 == 9 { &Action::FocusNext } else { &Action::Down });
+        draw(&app, 120, 40);
+    }
+    eprintln!("overview over 10,000: build {built:?}, 100 keys + frames {:?}", t.elapsed());
+    assert!(Arc::ptr_eq(&first, app.overview_data().unwrap()));
+    assert!(t.elapsed() < std::time::Duration::from_secs(2), "{:?}", t.elapsed());
+}
+
+#[test]
+fn typing_a_search_narrows_like_a_fresh_search_and_backspace_widens() {
+    let (mut app, _) = app_with(FakeBackend::new(linked()));
+    app.handle_key(key('/'));
+    app.type_text("平潭");
+    assert_eq!(app.view().len(), 3);
+    app.type_text("综合实验区管委会");
+    let narrowed: Vec<usize> = app.view().to_vec();
+    assert_eq!(narrowed.len(), 1);
+    for _ in 0.."综合实验区管委会".chars().count() {
+        app.handle_key(code(KeyCode::Backspace));
+    }
+    assert_eq!(app.view().len(), 3, "deleting widens the search again");
+    app.handle_key(code(KeyCode::Esc));
+    app.handle_key(key('/'));
+    app.type_text("平潭综合实验区管委会");
+    assert_eq!(app.view(), narrowed.as_slice());
+    assert_eq!(narrowed.len(), 1);
+    app.handle_key(code(KeyCode::Enter));
+    assert_eq!(app.view().len(), 1, "Enter keeps the typed search");
 }
