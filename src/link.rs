@@ -30,20 +30,29 @@ pub struct PrevReport {
 pub struct BatchContext {
     pub group: Option<String>,
     pub prev: Option<PrevReport>,
-    /// Other loaded reports of the same agency and year with different content.
+    /// Other loaded reports of the same agency and year with different content (the first
+    /// `MAX_LISTED` by path; `duplicate_count` has them all).
     pub duplicates: Vec<PathBuf>,
+    pub duplicate_count: usize,
 }
+
+/// Other versions named in a report's context; a batch of near-copies would otherwise make
+/// every context as long as the batch.
+pub const MAX_LISTED: usize = 20;
 
 impl BatchContext {
     /// The batch's facts as fields the rules can read: `batch.duplicates`, `batch.duplicate_paths`,
     /// `prev.year` is read through `prev.` itself.
     pub fn add_fields(&self, fields: &mut Fields) {
-        let n = self.duplicates.len() as i64;
+        let n = self.duplicate_count as i64;
         let mut f = Field::exact("batch.duplicates", "同年度其他版本数", Some(Value::Int(n)), "", None);
         f.note = Some("同一机关同一年度、内容不同的其他已载入报告".into());
         fields.insert(f.id.clone(), f);
         if !self.duplicates.is_empty() {
-            let list: Vec<String> = self.duplicates.iter().map(|p| p.display().to_string()).collect();
+            let mut list: Vec<String> = self.duplicates.iter().map(|p| p.display().to_string()).collect();
+            if self.duplicate_count > list.len() {
+                list.push(format!("等共 {} 份", self.duplicate_count));
+            }
             let f = Field::exact("batch.duplicate_paths", "同年度其他版本", Some(Value::Text(list.join("、"))), "", None);
             fields.insert(f.id.clone(), f);
         }
@@ -165,14 +174,16 @@ impl Links {
     pub fn context(&self, i: usize) -> BatchContext {
         let Some(Some(me)) = self.infos.get(i) else { return BatchContext::default() };
         let Some((agency, year)) = me.key.clone() else { return BatchContext::default() };
-        let duplicates = self.index.get(&(agency.clone(), year)).map_or(Vec::new(), |v| {
-            v.iter()
-                .filter(|j| **j != i)
-                .filter_map(|j| self.infos[*j].as_ref())
-                .filter(|o| o.id != me.id)
-                .map(|o| o.path.clone())
-                .collect()
-        });
+        let mut duplicate_count = 0;
+        let mut duplicates = Vec::new();
+        for o in self.index.get(&(agency.clone(), year)).into_iter().flatten().filter(|j| **j != i).filter_map(|j| self.infos[*j].as_ref()) {
+            if o.id != me.id {
+                duplicate_count += 1;
+                if duplicates.len() < MAX_LISTED {
+                    duplicates.push(o.path.clone());
+                }
+            }
+        }
         // Last year's report: when several versions were loaded, the first by path is used and
         // the duplicate check flags them on their own side.
         let prev = self.index.get(&(agency.clone(), year - 1)).and_then(|v| {
@@ -181,7 +192,7 @@ impl Links {
                 .min_by(|a, b| a.path.cmp(&b.path))
                 .map(|o| PrevReport { path: o.path.clone(), id: o.id.clone(), year: year - 1, fields: o.fields.clone() })
         });
-        BatchContext { group: Some(agency), prev, duplicates }
+        BatchContext { group: Some(agency), prev, duplicates, duplicate_count }
     }
 
     /// Every report index of the batch grouped by agency, each group ordered by year.
@@ -227,10 +238,24 @@ mod tests {
         assert_eq!(prev.path, PathBuf::from("a2021.txt"));
         assert!(prev.fields.contains_key("t3.carry_next.total"));
         assert_eq!(c.duplicates, vec![PathBuf::from("a2022-copy.txt")]);
+        assert_eq!(c.duplicate_count, 1);
         assert!(links.context(0).prev.is_none(), "a missing previous year is not an error");
         assert!(links.context(3).prev.is_none(), "a department is not its government");
         assert_eq!(links.context(4), BatchContext::default());
         assert_eq!(links.groups().len(), 2);
+    }
+
+    #[test]
+    fn many_versions_are_counted_but_only_a_few_listed() {
+        let infos = (0..100).map(|n| info(&format!("v{n}.txt"), &n.to_string(), "x", 2021)).collect();
+        let links = Links::new(infos);
+        let c = links.context(0);
+        assert_eq!(c.duplicate_count, 99);
+        assert_eq!(c.duplicates.len(), MAX_LISTED);
+        let mut f = Fields::new();
+        c.add_fields(&mut f);
+        assert_eq!(f["batch.duplicates"].value, Some(Value::Int(99)));
+        assert!(f["batch.duplicate_paths"].value.as_ref().unwrap().to_string().ends_with("等共 99 份"));
     }
 
     #[test]
