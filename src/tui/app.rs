@@ -8,17 +8,24 @@
 use std::cell::Cell;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use ratatui_textarea::TextArea;
 
-use crate::model::{Field, Finding, Severity, Status, Value, Verdict};
+use crate::model::{Field, Finding, Status, Verdict};
 use crate::pipeline::ReportAudit;
 
 use super::action::Action;
 use super::backend::{Entry, ReviewBackend};
 use super::keymap::{Key, KeyMap};
-use super::overview::{GroupKey, Overview, StateFilter, report_group, report_year};
+use super::index::{Index, search_hit, text_matches};
+pub use super::index::open_counts;
+use super::overview::{GroupKey, Overview, StateFilter};
+
+/// How long one tick may spend catching up on search texts and overview totals after a batch
+/// of results arrived; the rest waits for the next ticks.
+const CATCH_UP_BUDGET: Duration = Duration::from_millis(4);
 
 /// Identity fields, shown first in this order.
 pub const IDENTITY: [&str; 6] = ["title", "agency", "agency_kind", "year", "published", "template"];
@@ -167,19 +174,6 @@ impl TemplateFilter {
             t => template == Some(t.label()),
         }
     }
-}
-
-/// Open findings per severity: (errors, warnings, infos).
-pub fn open_counts(a: &ReportAudit) -> (usize, usize, usize) {
-    let mut c = (0, 0, 0);
-    for f in a.open_findings() {
-        match f.severity {
-            Severity::Error => c.0 += 1,
-            Severity::Warning => c.1 += 1,
-            Severity::Info => c.2 += 1,
-        }
-    }
-    c
 }
 
 /// A field's value as plain text ("" when absent or blank).
@@ -367,9 +361,6 @@ pub struct EditorRequest {
     pub line: usize,
 }
 
-/// Open counts (errors, warnings, infos) and the audit they were counted on.
-type Counted = (Option<Arc<ReportAudit>>, (usize, usize, usize));
-
 pub struct App {
     backend: Box<dyn ReviewBackend>,
     pub keymap: KeyMap,
@@ -398,12 +389,15 @@ pub struct App {
     view_dirty: bool,
     /// All entry indices in path order; paths never change, so this is sorted once.
     by_path: Vec<usize>,
+    /// Each entry's place in `by_path`: the tie-break that keeps equal sort keys in path order.
+    path_rank: Vec<usize>,
     /// Bumped whenever the backend's entries change; keys the overview cache.
     generation: u64,
     overview_cache: Option<(u64, Arc<Overview>)>,
-    /// Open counts per entry, with the audit they were counted on: recounted only for
-    /// entries whose audit changed, so filtering and sorting do not walk every finding.
-    counts: Vec<Counted>,
+    /// Per-entry facts (counts, sort keys, search text) and the overview totals, recomputed
+    /// only for entries whose audit changed, so filtering, sorting and searching do not read
+    /// every report again.
+    index: Index,
 }
 
 impl App {
@@ -433,9 +427,10 @@ impl App {
             view: Vec::new(),
             view_dirty: true,
             by_path: Vec::new(),
+            path_rank: Vec::new(),
             generation: 0,
             overview_cache: None,
-            counts: Vec::new(),
+            index: Index::default(),
         };
         if !problems.is_empty() {
             app.set_error(format!("日志有 {} 处问题已跳过：{}", problems.len(), problems.join("；")));
@@ -481,13 +476,20 @@ impl App {
         }
     }
 
-    /// Called on every tick of the event loop: takes in background results and watches the
+    /// Called on every tick of the event loop: takes in background results, catches up on
+    /// cached search texts and overview totals (a few milliseconds at most) and watches the
     /// rule files. Returns whether the screen needs a redraw.
     pub fn tick(&mut self) -> bool {
         let mut changed = false;
         if self.backend.poll() {
             self.sync();
             changed = true;
+        } else if self.index.is_behind() {
+            let deadline = Instant::now() + CATCH_UP_BUDGET;
+            self.index.catch_up(self.backend.entries(), Some(deadline));
+            if self.screen == Screen::Overview {
+                changed |= self.refresh_overview(Some(deadline));
+            }
         }
         if self.backend.rules_changed_on_disk() {
             self.reload_rules("规则文件已改动");
@@ -496,11 +498,22 @@ impl App {
         changed
     }
 
-    /// Brings cached state up to date with the backend's entries.
+    /// Whether cached search texts and overview totals are still being built after a batch
+    /// of results (ticks finish the work; searching and the overview stay correct meanwhile).
+    pub fn indexing(&self) -> bool {
+        self.index.is_behind()
+    }
+
+    /// Brings cached state up to date with the backend's entries. Bounded work per changed
+    /// entry plus pointer comparisons and one pass for the list; search texts and overview
+    /// totals catch up within a time budget here and on the following ticks.
     fn sync(&mut self) {
         self.generation += 1;
+        let deadline = Instant::now() + CATCH_UP_BUDGET;
+        self.index.update(self.backend.entries());
+        self.index.catch_up(self.backend.entries(), Some(deadline));
         if self.screen == Screen::Overview {
-            self.refresh_overview();
+            self.refresh_overview(Some(deadline));
         }
         self.view_dirty = true;
         self.rebuild_view();
@@ -518,46 +531,55 @@ impl App {
         }
         self.view_dirty = false;
         let keep = self.selected_entry();
-        self.recount();
         let entries = self.backend.entries();
+        // Normally a no-op (sync keeps the index current); covers the first build.
+        self.index.update(entries);
         if self.by_path.len() != entries.len() {
             let mut all: Vec<usize> = (0..entries.len()).collect();
             all.sort_by(|&a, &b| entries[a].path().cmp(entries[b].path()));
+            let mut rank = vec![0; all.len()];
+            for (r, &i) in all.iter().enumerate() {
+                rank[i] = r;
+            }
             self.by_path = all;
+            self.path_rank = rank;
         }
         let needle = self.search.to_lowercase();
         // Filtering the path-ordered indices keeps that order: the default sort is free.
         let mut view: Vec<usize> =
             self.by_path.iter().copied().filter(|&i| self.accepts(i, &entries[i], &needle)).collect();
+        // Every key comes from the cached facts: no field lookups and no allocation per
+        // comparison. Ties keep the order the keys always had (entry index, or path order).
+        let ix = &self.index;
+        let facts = |i: usize| ix.facts(i);
         match self.sort {
             SortKey::Path => {}
-            SortKey::Errors => view.sort_by_key(|&i| {
-                let e = entries[i].audit().map(|_| self.counts[i].1.0);
+            SortKey::Errors => view.sort_unstable_by_key(|&i| {
+                let e = facts(i).filter(|f| !f.pending()).map(|f| f.counts.0);
                 (e.is_none(), std::cmp::Reverse(e.unwrap_or(0)), i)
             }),
-            SortKey::Agency => {
-                let mut keyed: Vec<(Option<&str>, usize)> =
-                    view.iter().map(|&i| (entries[i].audit().and_then(|a| text_value(a, "agency")), i)).collect();
-                keyed.sort_by(|a, b| (a.0.is_none(), a.0, a.1).cmp(&(b.0.is_none(), b.0, b.1)));
-                view = keyed.into_iter().map(|(_, i)| i).collect();
-            }
-            SortKey::Year => {
-                let mut keyed: Vec<(Option<i64>, usize)> =
-                    view.iter().map(|&i| (entries[i].audit().and_then(|a| int_value(a, "year")), i)).collect();
-                keyed.sort_by_key(|k| (k.0.is_none(), k.0, k.1));
-                view = keyed.into_iter().map(|(_, i)| i).collect();
-            }
+            SortKey::Agency => view.sort_unstable_by(|&a, &b| {
+                let k = |i: usize| {
+                    let g = facts(i).and_then(|f| f.agency.as_deref());
+                    (g.is_none(), g, i)
+                };
+                k(a).cmp(&k(b))
+            }),
+            SortKey::Year => view.sort_unstable_by_key(|&i| {
+                let y = facts(i).and_then(|f| f.year);
+                (y.is_none(), y, i)
+            }),
             SortKey::Group => {
-                // `view` is in path order and the sort is stable: ties stay in path order.
-                let mut keyed: Vec<(Option<&str>, Option<i64>, usize)> = view
-                    .iter()
-                    .map(|&i| match entries[i].audit() {
-                        Some(a) => (report_group(a), report_year(a), i),
-                        None => (None, None, i),
-                    })
-                    .collect();
-                keyed.sort_by(|a, b| (a.0.is_none(), a.0, a.1.is_none(), a.1).cmp(&(b.0.is_none(), b.0, b.1.is_none(), b.1)));
-                view = keyed.into_iter().map(|(_, _, i)| i).collect();
+                let rank = &self.path_rank;
+                view.sort_unstable_by(|&a, &b| {
+                    let k = |i: usize| {
+                        let f = facts(i);
+                        let g = f.and_then(|f| f.group.as_deref());
+                        let y = f.and_then(|f| f.group_year);
+                        (g.is_none(), g, y.is_none(), y, rank.get(i).copied().unwrap_or(i))
+                    };
+                    k(a).cmp(&k(b))
+                })
             }
         }
         self.view = view;
@@ -568,13 +590,17 @@ impl App {
     }
 
     fn accepts(&self, i: usize, e: &Entry, needle: &str) -> bool {
+        let Some(f) = self.index.facts(i) else {
+            // Not indexed (cannot happen after `update`): nothing to filter on but the search.
+            return search_hit(e, needle);
+        };
         if let Some(s) = self.state
-            && !s.accepts(e)
+            && !f.state_accepts(s)
         {
             return false;
         }
         if let Some(g) = &self.group
-            && !e.audit().is_some_and(|a| g.matches(a))
+            && (f.pending() || f.group.as_deref() != g.group.as_deref() || f.group_year != g.year)
         {
             return false;
         }
@@ -585,7 +611,7 @@ impl App {
             // Pending entries have nothing to filter on yet.
             return !filtering && (needle.is_empty() || text_matches(&e.path().to_string_lossy(), needle));
         };
-        let (err, warn, info) = self.counts.get(i).map_or_else(|| open_counts(a), |c| c.1);
+        let (err, warn, info) = f.counts;
         let sev_ok = match self.severity {
             SeverityFilter::All => true,
             SeverityFilter::Errors => err > 0,
@@ -595,7 +621,7 @@ impl App {
         if !sev_ok {
             return false;
         }
-        if !self.template.accepts(text_value(a, "template")) {
+        if !self.template.accepts(f.template.as_deref()) {
             return false;
         }
         if let Some(r) = &self.rule
@@ -603,24 +629,7 @@ impl App {
         {
             return false;
         }
-        search_hit(e, needle)
-    }
-
-    /// Brings the per-entry open counts up to date (pointer comparisons for unchanged ones).
-    fn recount(&mut self) {
-        let entries = self.backend.entries();
-        self.counts.resize_with(entries.len(), || (None, (0, 0, 0)));
-        for (e, c) in entries.iter().zip(self.counts.iter_mut()) {
-            let a = e.audit();
-            let same = match (a, &c.0) {
-                (Some(a), Some(b)) => Arc::ptr_eq(a, b),
-                (None, None) => true,
-                _ => false,
-            };
-            if !same {
-                *c = (a.cloned(), a.map_or((0, 0, 0), |a| open_counts(a)));
-            }
-        }
+        self.index.search_hit(i, e, needle)
     }
 
     /// The search text changed while typing: when it only grew, the matches are a subset of
@@ -631,7 +640,8 @@ impl App {
         self.search = text;
         if !self.view_dirty && !old.is_empty() && new.contains(&old) {
             let entries = self.backend.entries();
-            self.view.retain(|&i| search_hit(&entries[i], &new));
+            let ix = &self.index;
+            self.view.retain(|&i| ix.search_hit(i, &entries[i], &new));
             self.list.sel = 0;
         } else {
             self.list.sel = 0;
@@ -940,20 +950,25 @@ impl App {
             self.back_to_list();
         }
         self.screen = Screen::Overview;
-        self.refresh_overview();
+        self.refresh_overview(None);
     }
 
-    /// The cached aggregates, rebuilt only when the entries changed since they were built.
-    fn refresh_overview(&mut self) {
+    /// Rebuilds the cached aggregates from the running totals when the entries changed since
+    /// they were built, once the totals have caught up (they may first take until `deadline`;
+    /// without one, as long as needed). Returns whether the aggregates were rebuilt.
+    fn refresh_overview(&mut self, deadline: Option<Instant>) -> bool {
         if self.overview_cache.as_ref().is_some_and(|(g, _)| *g == self.generation) {
-            return;
+            return false;
         }
-        let o = Arc::new(Overview::build(self.backend.entries()));
+        self.index.catch_up(self.backend.entries(), deadline);
+        let Some(tally) = self.index.tally() else { return false };
+        let o = Arc::new(tally.overview());
         let lens = [o.rules.len(), o.groups.len(), o.progress.rows().len()];
         for (sel, n) in self.overview.sel.iter_mut().zip(lens) {
             *sel = (*sel).min(n.saturating_sub(1));
         }
         self.overview_cache = Some((self.generation, o));
+        true
     }
 
     /// The overview aggregates as last built (None before the overview was first opened).
@@ -1234,48 +1249,6 @@ impl App {
                 self.popup = Some(Popup { title: "规则有误（仍使用原规则）".to_string(), body: e });
             }
         }
-    }
-}
-
-/// Whether the list search `needle` (lower-cased) matches an entry: its path, agency, or any
-/// finding's rule or message. Pending entries match on their path only.
-fn search_hit(e: &Entry, needle: &str) -> bool {
-    if needle.is_empty() {
-        return true;
-    }
-    let hit = |hay: &str| text_matches(hay, needle);
-    let Some(a) = e.audit() else { return hit(&e.path().to_string_lossy()) };
-    hit(&a.path.to_string_lossy())
-        || a.field("agency").and_then(|f| f.value.as_ref()).is_some_and(|v| match v {
-            Value::Text(s) => hit(s),
-            v => hit(&v.to_string()),
-        })
-        || a.findings.iter().any(|f| hit(&f.rule) || hit(&f.message))
-}
-
-/// A text field's value, borrowed ("" counts as absent).
-fn text_value<'a>(a: &'a ReportAudit, id: &str) -> Option<&'a str> {
-    match a.field(id).and_then(|f| f.value.as_ref()) {
-        Some(Value::Text(s)) if !s.is_empty() => Some(s),
-        _ => None,
-    }
-}
-
-fn int_value(a: &ReportAudit, id: &str) -> Option<i64> {
-    match a.field(id).and_then(|f| f.value.as_ref()) {
-        Some(Value::Int(n)) => Some(*n),
-        _ => None,
-    }
-}
-
-/// Case-insensitive `contains` for an already lower-cased needle. Chinese needles (the usual
-/// case) need no case folding, so the haystack is not copied.
-fn text_matches(hay: &str, needle: &str) -> bool {
-    // Only a needle with cased letters (the needle is lower-cased) needs folding; CJK has none.
-    if needle.chars().any(char::is_lowercase) && hay.chars().any(char::is_uppercase) {
-        hay.to_lowercase().contains(needle)
-    } else {
-        hay.contains(needle)
     }
 }
 

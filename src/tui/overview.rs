@@ -1,8 +1,10 @@
 //! Batch aggregates for the overview screen: findings by rule, reports by agency group and
 //! year, review progress.
 //!
-//! [`Overview::build`] walks every entry once; the app caches the result and rebuilds it only
-//! when the entries change, never per frame.
+//! A [`Tally`] keeps the counts as reports arrive and are re-audited (the app adds and removes
+//! one report's share at a time); [`Tally::overview`] turns them into the sorted tables, which
+//! the app caches until the entries change, never rebuilding per frame. [`Overview::build`]
+//! does the same in one pass over a slice of entries.
 
 use std::collections::HashMap;
 
@@ -169,76 +171,119 @@ pub struct Overview {
 }
 
 impl Overview {
+    /// The aggregates over `entries` in one pass (the app keeps a [`Tally`] instead).
     pub fn build(entries: &[Entry]) -> Overview {
-        let mut rules: HashMap<&str, RuleRow> = HashMap::new();
-        let mut groups: HashMap<(Option<&str>, Option<i64>), GroupRow> = HashMap::new();
-        let mut p = Progress::default();
+        let mut t = Tally::default();
         for e in entries {
-            let Some(a) = e.audit() else {
-                p.pending += 1;
-                continue;
-            };
-            if a.error.is_some() {
-                p.failed += 1;
-                continue;
+            t.add(e.audit().map(|a| &**a));
+        }
+        t.overview()
+    }
+}
+
+/// Running totals behind [`Overview`]: a report's share is added when it arrives and taken
+/// out again when a re-audit replaces it, so keeping the overview current costs work per
+/// changed report, never a walk over every report and finding.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Tally {
+    rules: HashMap<String, RuleRow>,
+    groups: HashMap<GroupKey, GroupRow>,
+    progress: Progress,
+}
+
+impl Tally {
+    /// Counts one entry: `None` for a report still being audited.
+    pub fn add(&mut self, a: Option<&ReportAudit>) {
+        self.apply(a, true);
+    }
+
+    /// Takes back exactly what [`Tally::add`] counted for the same entry.
+    pub fn remove(&mut self, a: Option<&ReportAudit>) {
+        self.apply(a, false);
+    }
+
+    fn apply(&mut self, a: Option<&ReportAudit>, add: bool) {
+        let bump = |n: &mut usize| {
+            if add {
+                *n += 1;
+            } else {
+                *n = n.saturating_sub(1);
             }
-            match a.review_state() {
-                ReviewState::New => p.new += 1,
-                ReviewState::InProgress => p.in_progress += 1,
-                ReviewState::Done => p.done += 1,
+        };
+        let p = &mut self.progress;
+        let Some(a) = a else {
+            bump(&mut p.pending);
+            return;
+        };
+        if a.error.is_some() {
+            bump(&mut p.failed);
+            return;
+        }
+        match a.review_state() {
+            ReviewState::New => bump(&mut p.new),
+            ReviewState::InProgress => bump(&mut p.in_progress),
+            ReviewState::Done => bump(&mut p.done),
+        }
+        let key = GroupKey::of(a);
+        let g = self.groups.entry(key.clone()).or_insert_with(|| GroupRow { key, reports: 0, errors: 0, warnings: 0 });
+        bump(&mut g.reports);
+        let mut any_open = false;
+        for f in &a.findings {
+            bump(&mut p.findings);
+            // Look up by &str first: a rule row is created once, not once per finding.
+            if add && !self.rules.contains_key(f.rule.as_str()) {
+                let row = RuleRow { rule: f.rule.clone(), count: 0, confirmed: 0, dismissed: 0, open: 0 };
+                self.rules.insert(f.rule.clone(), row);
             }
-            let g = groups.entry((report_group(a), report_year(a))).or_insert_with(|| GroupRow {
-                key: GroupKey::of(a),
-                reports: 0,
-                errors: 0,
-                warnings: 0,
-            });
-            g.reports += 1;
-            let mut any_open = false;
-            for f in &a.findings {
-                let r = rules.entry(f.rule.as_str()).or_insert_with(|| RuleRow {
-                    rule: f.rule.clone(),
-                    count: 0,
-                    confirmed: 0,
-                    dismissed: 0,
-                    open: 0,
-                });
-                r.count += 1;
-                p.findings += 1;
-                match &f.decision {
-                    Some(d) => {
-                        p.decided += 1;
-                        match d.verdict {
-                            crate::model::Verdict::Confirmed => r.confirmed += 1,
-                            crate::model::Verdict::Dismissed => r.dismissed += 1,
-                        }
+            let Some(r) = self.rules.get_mut(f.rule.as_str()) else { continue };
+            bump(&mut r.count);
+            match &f.decision {
+                Some(d) => {
+                    bump(&mut p.decided);
+                    match d.verdict {
+                        crate::model::Verdict::Confirmed => bump(&mut r.confirmed),
+                        crate::model::Verdict::Dismissed => bump(&mut r.dismissed),
                     }
-                    None => {
-                        r.open += 1;
-                        any_open = true;
-                        match f.severity {
-                            Severity::Error => g.errors += 1,
-                            Severity::Warning => g.warnings += 1,
-                            Severity::Info => {}
-                        }
+                }
+                None => {
+                    bump(&mut r.open);
+                    any_open = true;
+                    match f.severity {
+                        Severity::Error => bump(&mut g.errors),
+                        Severity::Warning => bump(&mut g.warnings),
+                        Severity::Info => {}
                     }
                 }
             }
-            if any_open {
-                p.with_open += 1;
+            if r.count == 0 {
+                self.rules.remove(f.rule.as_str());
             }
         }
-        let mut rules: Vec<RuleRow> = rules.into_values().collect();
-        rules.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.rule.cmp(&b.rule)));
-        let mut groups: Vec<GroupRow> = groups.into_values().collect();
-        groups.sort_by(|a, b| group_order(&a.key, &b.key));
-        Overview { rules, groups, progress: p }
+        if any_open {
+            bump(&mut p.with_open);
+        }
+        if g.reports == 0 {
+            let key = g.key.clone();
+            self.groups.remove(&key);
+        }
+    }
+
+    /// The overview's sorted tables: O(rules + groups), independent of the number of findings.
+    pub fn overview(&self) -> Overview {
+        let mut rules: Vec<RuleRow> = self.rules.values().cloned().collect();
+        rules.sort_unstable_by(|a, b| b.count.cmp(&a.count).then_with(|| a.rule.cmp(&b.rule)));
+        let mut groups: Vec<GroupRow> = self.groups.values().cloned().collect();
+        groups.sort_unstable_by(|a, b| group_order(&a.key, &b.key));
+        Overview { rules, groups, progress: self.progress.clone() }
     }
 }
 
 /// Known groups first (by name), then by year within a group; unknown values last.
 pub fn group_order(a: &GroupKey, b: &GroupKey) -> std::cmp::Ordering {
-    let k = |g: &GroupKey| (g.group.is_none(), g.group.clone(), g.year.is_none(), g.year);
+    // Borrowed keys: this runs for every comparison of a sort over thousands of groups.
+    fn k(g: &GroupKey) -> (bool, Option<&str>, bool, Option<i64>) {
+        (g.group.is_none(), g.group.as_deref(), g.year.is_none(), g.year)
+    }
     k(a).cmp(&k(b))
 }
 

@@ -20,8 +20,10 @@ pub type CallLog = Rc<RefCell<Vec<String>>>;
 
 pub struct FakeBackend {
     pub entries: Vec<Entry>,
-    /// Results `poll` will deliver, one per call.
+    /// Results `poll` will deliver, `per_poll` per call.
     pub queued: VecDeque<(usize, ReportAudit)>,
+    /// How many queued results one `poll` delivers (1 unless a test sets it).
+    pub per_poll: usize,
     pub calls: CallLog,
     /// What the next `reload_rules` returns.
     pub reload_result: Result<String, String>,
@@ -37,6 +39,7 @@ impl FakeBackend {
         FakeBackend {
             entries: audits.into_iter().map(|a| Entry::Ready(Arc::new(a))).collect(),
             queued: VecDeque::new(),
+            per_poll: 1,
             calls: Rc::new(RefCell::new(Vec::new())),
             reload_result: Ok("规则已重新加载".to_string()),
             rules_changed: false,
@@ -45,7 +48,8 @@ impl FakeBackend {
         }
     }
 
-    /// `n` entries, all pending; their results are queued in order, `per_poll` per `poll`.
+    /// `n` entries, all pending; their results are queued in order, delivered `per_poll` per
+    /// `poll`.
     pub fn pending(n: usize) -> FakeBackend {
         let mut fb = FakeBackend::new(Vec::new());
         for i in 0..n {
@@ -105,13 +109,17 @@ fn parse_value(input: &str) -> Option<Value> {
 
 impl ReviewBackend for FakeBackend {
     fn poll(&mut self) -> bool {
-        match self.queued.pop_front() {
-            Some((i, a)) if i < self.entries.len() => {
-                self.entries[i] = Entry::Ready(Arc::new(a));
-                true
+        let mut changed = false;
+        for _ in 0..self.per_poll.max(1) {
+            match self.queued.pop_front() {
+                Some((i, a)) if i < self.entries.len() => {
+                    self.entries[i] = Entry::Ready(Arc::new(a));
+                    changed = true;
+                }
+                _ => break,
             }
-            _ => false,
         }
+        changed
     }
 
     fn entries(&self) -> &[Entry] {

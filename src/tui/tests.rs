@@ -13,6 +13,7 @@ use crate::pipeline::ReportAudit;
 
 use super::action::Action;
 use super::app::{App, Pane, PromptKind, Screen, SeverityFilter, SortKey, TemplateFilter};
+use super::overview::Overview;
 use super::backend::Entry;
 use super::keymap::KeyMap;
 use super::render;
@@ -1070,4 +1071,142 @@ fn typing_a_search_narrows_like_a_fresh_search_and_backspace_widens() {
     assert_eq!(narrowed.len(), 1);
     app.handle_key(code(KeyCode::Enter));
     assert_eq!(app.view().len(), 1, "Enter keeps the typed search");
+}
+
+/// A re-audit of `base` with `errors` open errors (each with its own message).
+fn with_errors(mut a: ReportAudit, errors: &[&str]) -> ReportAudit {
+    a.findings = errors
+        .iter()
+        .enumerate()
+        .map(|(i, m)| crate::model::Finding {
+            rule: "table3.balance".to_string(),
+            severity: crate::model::Severity::Error,
+            message: m.to_string(),
+            span: None,
+            fields: vec![],
+            key: format!("table3.balance#{i}"),
+            decision: None,
+        })
+        .collect();
+    a
+}
+
+#[test]
+fn a_re_audited_report_is_found_by_search_for_its_new_message() {
+    let mut fb = FakeBackend::new(three());
+    let c = three().remove(2);
+    fb.queued.push_back((2, with_errors(c.clone(), &["附件表格全新的说明"])));
+    fb.queued.push_back((2, with_errors(c, &["另一条说明"])));
+    let (mut app, _) = app_with(fb);
+    app.handle_key(key('/'));
+    app.type_text("全新");
+    assert!(app.view().is_empty());
+    app.handle_key(code(KeyCode::Esc));
+    // The first re-audit arrives; its search text is rebuilt on the tick.
+    assert!(app.tick());
+    assert!(!app.indexing());
+    app.handle_key(key('/'));
+    app.type_text("全新");
+    let found: Vec<String> = app.view().iter().map(|&e| entry_path(&app, e)).collect();
+    assert_eq!(found, ["reports/c-ok.txt"], "the first re-audit's message");
+    // Typing on narrows within the view, reading the refreshed search text.
+    app.type_text("的说明");
+    assert_eq!(app.view().len(), 1);
+    app.handle_key(code(KeyCode::Enter));
+    // The second re-audit arrives while the search is on: the message is gone.
+    assert!(app.tick());
+    assert!(app.view().is_empty(), "{:?}", app.view());
+    app.handle_key(code(KeyCode::Esc));
+    app.handle_key(key('/'));
+    app.type_text("另一条");
+    assert_eq!(app.view().len(), 1);
+}
+
+#[test]
+fn a_sort_after_a_re_audit_reflects_the_new_counts() {
+    let mut fb = FakeBackend::new(three());
+    let c = three().remove(2);
+    fb.queued.push_back((2, with_errors(c.clone(), &["一", "二"])));
+    fb.queued.push_back((2, c));
+    let (mut app, _) = app_with(fb);
+    let order = |app: &App| -> Vec<String> { app.view().iter().map(|&e| entry_path(app, e)).collect() };
+    app.handle_key(key('s'));
+    assert_eq!(app.sort, SortKey::Errors);
+    assert_eq!(order(&app), ["reports/b-pingtan.txt", "reports/a-fuqing.txt", "reports/c-ok.txt"]);
+    assert!(app.tick());
+    assert_eq!(order(&app), ["reports/c-ok.txt", "reports/b-pingtan.txt", "reports/a-fuqing.txt"], "two errors first");
+    // Cycle the sort round: the keys are re-read from the cache, not from the old audit.
+    for _ in 0..5 {
+        app.handle_key(key('s'));
+    }
+    assert_eq!(order(&app)[0], "reports/c-ok.txt");
+    assert!(app.tick());
+    assert_eq!(order(&app), ["reports/b-pingtan.txt", "reports/a-fuqing.txt", "reports/c-ok.txt"]);
+    // The error filter reads the same refreshed counts.
+    app.handle_key(key('f'));
+    assert_eq!(app.view().len(), 2);
+}
+
+#[test]
+fn an_overview_on_screen_follows_re_audits_arriving_on_ticks() {
+    let mut fb = FakeBackend::new(three());
+    let c = three().remove(2);
+    fb.queued.push_back((2, with_errors(c, &["一", "二"])));
+    let (mut app, _) = app_with(fb);
+    app.step(&Action::Overview);
+    let before = app.overview_data().unwrap().clone();
+    assert_eq!(before.progress.findings, 5);
+    assert!(app.tick());
+    let after = app.overview_data().unwrap().clone();
+    assert_eq!(after.progress.findings, 7);
+    let bal = after.rules.iter().find(|r| r.rule == "table3.balance").unwrap();
+    assert_eq!(bal.count, 4);
+    assert_eq!(*after, Overview::build(app.backend().entries()), "the running totals equal a fresh count");
+}
+
+#[test]
+fn ten_thousand_results_in_one_poll_are_indexed_over_several_ticks() {
+    let mut fb = FakeBackend::pending(10_000);
+    for (i, (_, a)) in fb.queued.iter_mut().enumerate() {
+        a.findings[0].message = format!("第{i}份的说明");
+    }
+    // Every result in one poll, as the background audit may deliver them.
+    fb.per_poll = 10_000;
+    let (mut app, _) = app_with(fb);
+    assert!(app.tick());
+    assert_eq!(app.backend().progress(), (10_000, 10_000));
+    assert!(app.indexing(), "one tick does not build every search text");
+    // The list is complete at once; the search reads the audits until indexed.
+    assert_eq!(app.view().len(), 10_000);
+    app.handle_key(key('/'));
+    app.type_text("第9999份");
+    assert_eq!(app.view().len(), 1);
+    app.handle_key(code(KeyCode::Esc));
+    let mut ticks = 1;
+    while app.indexing() {
+        assert!(!app.tick(), "catching up needs no redraw on the list");
+        ticks += 1;
+        assert!(ticks < 100_000);
+    }
+    assert!(ticks > 2, "{ticks}");
+    app.handle_key(key('/'));
+    app.type_text("第9999份");
+    assert_eq!(app.view().len(), 1);
+    app.handle_key(code(KeyCode::Esc));
+    app.step(&Action::Overview);
+    assert_eq!(app.overview_data().unwrap().progress.new, 10_000);
+}
+
+#[test]
+fn opening_the_overview_before_indexing_finished_counts_everything() {
+    let mut fb = FakeBackend::pending(3_000);
+    fb.per_poll = 3_000;
+    let (mut app, _) = app_with(fb);
+    app.tick();
+    assert!(app.indexing());
+    app.step(&Action::Overview);
+    assert!(!app.indexing());
+    let o = app.overview_data().unwrap().clone();
+    assert_eq!((o.progress.new, o.progress.pending), (3_000, 0));
+    assert_eq!(*o, Overview::build(app.backend().entries()));
 }
