@@ -144,6 +144,18 @@ impl Links {
         }
     }
 
+    pub fn len(&self) -> usize {
+        self.infos.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.infos.is_empty()
+    }
+
+    pub fn info(&self, i: usize) -> Option<&LinkInfo> {
+        self.infos.get(i).and_then(|x| x.as_ref())
+    }
+
     /// Replace one report's link info (after a correction); returns the reports whose context
     /// may have changed (its old and new neighbours, itself included).
     pub fn update(&mut self, i: usize, info: LinkInfo) -> Vec<usize> {

@@ -46,6 +46,13 @@ pub struct Session {
     link_infos: Vec<Option<LinkInfo>>,
     links: Option<Links>,
     contexts: Vec<Option<BatchContext>>,
+    /// Linking runs on its own thread (a whole batch takes longer than a frame).
+    linking: Option<Receiver<(u64, Links, Vec<BatchContext>)>>,
+    /// Reports re-audited while the batch was being linked: applied to the links when they arrive.
+    relink_after: Vec<(usize, LinkInfo)>,
+    /// Reports of the current full audit (the first, or after a rule reload) still to arrive;
+    /// the batch is linked when it reaches zero.
+    unlinked: usize,
 }
 
 type Work = Vec<(usize, PathBuf, Option<Arc<Document>>, Option<BatchContext>)>;
@@ -83,8 +90,12 @@ impl Session {
             link_infos: vec![None; n],
             links: None,
             contexts: vec![None; n],
+            linking: None,
+            relink_after: Vec::new(),
+            unlinked: 0,
         };
         s.prev_wanted = crate::link::prev_refs(&s.rules);
+        s.unlinked = files.len();
         s.start_audit(files.into_iter().enumerate().map(|(i, p)| (i, p, None, None)).collect());
         Ok(s)
     }
@@ -143,19 +154,33 @@ impl Session {
         self.docs[report] = Some(doc);
         self.entries[report] = Entry::Ready(Arc::new(audit));
         // A corrected agency or year moves the report: its old and new neighbours see it change.
-        let moved = self.link_infos[report].as_ref().map(|o| &o.key) != Some(&info.key) || self.link_infos[report].as_ref().map(|o| &o.fields) != Some(&info.fields);
-        self.link_infos[report] = Some(info.clone());
+        let known = match &self.links {
+            Some(l) => l.info(report),
+            None => self.link_infos.get(report).and_then(|i| i.as_ref()),
+        };
+        let moved = known.map(|o| (&o.key, &o.fields)) != Some((&info.key, &info.fields));
+        if self.linking.is_some() {
+            self.relink_after.push((report, info));
+            return;
+        }
+        if let Some(slot) = self.link_infos.get_mut(report) {
+            *slot = Some(info.clone());
+        }
         if moved {
-            let mut touched = Vec::new();
-            if let Some(links) = &mut self.links {
-                touched = links.update(report, info);
-                for &i in &touched {
-                    self.contexts[i] = Some(links.context(i));
-                }
+            self.relink(report, info);
+        }
+    }
+
+    fn relink(&mut self, report: usize, info: LinkInfo) {
+        let mut touched = Vec::new();
+        if let Some(links) = &mut self.links {
+            touched = links.update(report, info);
+            for &i in &touched {
+                self.contexts[i] = Some(links.context(i));
             }
-            for i in touched {
-                self.reaudit_one(i);
-            }
+        }
+        for i in touched {
+            self.reaudit_one(i);
         }
     }
 
@@ -169,23 +194,44 @@ impl Session {
     /// Once every report has been audited on its own, link them by agency and year and
     /// re-audit (in the background) the ones that have last year's report or another version.
     fn link_when_complete(&mut self) {
-        if self.links.is_some() || self.audited < self.entries.len() {
+        if self.links.is_some() || self.linking.is_some() || self.unlinked > 0 {
             return;
         }
-        let links = Links::new(self.link_infos.clone());
+        let infos = std::mem::take(&mut self.link_infos);
+        let (tx, rx) = channel();
+        let generation = self.generation;
+        std::thread::spawn(move || {
+            let links = Links::new(infos);
+            let contexts = (0..links.len()).map(|i| links.context(i)).collect();
+            let _ = tx.send((generation, links, contexts));
+        });
+        self.linking = Some(rx);
+    }
+
+    /// Take in the links once the linking thread is done, and re-audit (in the background) the
+    /// reports that have last year's report or another version.
+    fn take_links(&mut self) -> bool {
+        let Some(rx) = &self.linking else { return false };
+        let Ok((generation, links, contexts)) = rx.try_recv() else { return false };
+        self.linking = None;
+        if generation != self.generation {
+            return false;
+        }
         let mut work: Work = Vec::new();
-        for i in 0..self.entries.len() {
-            let ctx = links.context(i);
-            let linked = ctx.prev.is_some() || !ctx.duplicates.is_empty();
-            self.contexts[i] = Some(ctx.clone());
-            if linked {
-                work.push((i, self.entries[i].path().to_path_buf(), self.docs[i].clone(), Some(ctx)));
+        for (i, ctx) in contexts.into_iter().enumerate() {
+            if ctx.prev.is_some() || !ctx.duplicates.is_empty() {
+                work.push((i, self.entries[i].path().to_path_buf(), self.docs[i].clone(), Some(ctx.clone())));
             }
+            self.contexts[i] = Some(ctx);
         }
         self.links = Some(links);
         if !work.is_empty() {
             self.start_audit(work);
         }
+        for (report, info) in std::mem::take(&mut self.relink_after) {
+            self.relink(report, info);
+        }
+        true
     }
 
     fn append(&mut self, record: Record) -> Result<(), String> {
@@ -211,8 +257,9 @@ impl ReviewBackend for Session {
             if matches!(self.entries[i], Entry::Pending { .. }) {
                 self.audited += 1;
             }
-            if self.links.is_none() {
+            if self.links.is_none() && self.linking.is_none() {
                 self.link_infos[i] = Some(LinkInfo::new(audit.path.clone(), audit.id.clone(), &audit.fields, &self.prev_wanted));
+                self.unlinked = self.unlinked.saturating_sub(1);
             }
             self.docs[i] = doc;
             self.entries[i] = Entry::Ready(Arc::new(audit));
@@ -221,7 +268,7 @@ impl ReviewBackend for Session {
         if changed {
             self.link_when_complete();
         }
-        changed
+        self.take_links() || changed
     }
 
     fn entries(&self) -> &[Entry] {
@@ -320,8 +367,14 @@ impl ReviewBackend for Session {
                     .filter(|(_, e)| e.audit().is_some_and(|a| a.error.is_none()) || matches!(e, Entry::Pending { .. }))
                     .map(|(i, e)| (i, e.path().to_path_buf(), self.docs[i].clone(), self.contexts[i].clone()))
                     .collect();
-                // Reports already shown stay on screen until their new audit arrives.
+                // Reports already shown stay on screen until their new audit arrives; the batch
+                // is linked again (the new rules may read other fields of last year's report).
                 self.audited = self.entries.iter().filter(|e| e.audit().is_some()).count();
+                self.links = None;
+                self.linking = None;
+                self.relink_after.clear();
+                self.link_infos = vec![None; self.entries.len()];
+                self.unlinked = work.len();
                 self.start_audit(work);
                 Ok(format!("规则已重新加载（{} 条检查），正在重新审计", self.rules.checks.len()))
             }
@@ -379,4 +432,57 @@ fn newest_mtime(dir: &Path) -> Option<SystemTime> {
 pub fn run_review(paths: Vec<PathBuf>, rules: RuleSet, rules_dir: Option<PathBuf>, log: PathBuf, reviewer: String) -> anyhow::Result<()> {
     let session = Session::open(&paths, rules, rules_dir, &log, reviewer)?;
     crate::tui::run(Box::new(session))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    fn wait(s: &mut Session, what: &str, done: impl Fn(&Session) -> bool) {
+        let start = Instant::now();
+        while !done(s) {
+            s.poll();
+            assert!(start.elapsed() < Duration::from_secs(60), "timed out waiting for {what}");
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
+    fn audit(s: &Session, name: &str) -> Arc<ReportAudit> {
+        s.entries().iter().filter_map(|e| e.audit()).find(|a| a.path.ends_with(name)).cloned().expect(name)
+    }
+
+    fn example(year: i64, agency: &str) -> String {
+        let base = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/samples/example_2021_format.txt")).unwrap();
+        base.replace("青禾县人民政府2023年", &format!("{agency}{year}年"))
+            .replace("2023年1月1日起至2023年12月31日", &format!("{year}年1月1日起至{year}年12月31日"))
+            .replace("发布时间：2024-01-26", &format!("发布时间：{}-01-26", year + 1))
+    }
+
+    #[test]
+    fn reports_are_linked_in_the_background_and_a_corrected_agency_relinks() {
+        let d = tempfile::tempdir().unwrap();
+        std::fs::write(d.path().join("a2022.txt"), example(2022, "青禾县人民政府")).unwrap();
+        std::fs::write(d.path().join("a2023.txt"), example(2023, "青禾县人民政府")).unwrap();
+        std::fs::write(d.path().join("b2023.txt"), example(2023, "白石县人民政府")).unwrap();
+        let log = d.path().join("log.jsonl");
+        let mut s = Session::open(&[d.path().to_path_buf()], RuleSet::builtin(), None, &log, "t".into()).unwrap();
+        wait(&mut s, "linking", |s| s.links.is_some() && audit(s, "a2023.txt").prev.is_some());
+        assert_eq!(audit(&s, "a2023.txt").prev.as_ref().map(|p| p.year), Some(2022));
+        assert!(audit(&s, "b2023.txt").prev.is_none());
+        // The reviewer says b2023 is really 青禾县's: it joins that group, with 2022 as its previous year.
+        let b = s.entries().iter().position(|e| e.path().ends_with("b2023.txt")).unwrap();
+        s.correct(b, "agency", "青禾县人民政府", "标题机关名有误").unwrap();
+        let moved = audit(&s, "b2023.txt");
+        assert_eq!(moved.group.as_deref(), Some("青禾县"));
+        assert_eq!(moved.prev.as_ref().map(|p| p.year), Some(2022));
+        // …and the two 2023 reports of 青禾县 are now two versions of one report.
+        assert!(audit(&s, "a2023.txt").findings.iter().any(|f| f.rule == "cross.duplicate"));
+        // Undo puts it back.
+        s.undo().unwrap();
+        assert!(audit(&s, "b2023.txt").prev.is_none());
+        assert!(!audit(&s, "a2023.txt").findings.iter().any(|f| f.rule == "cross.duplicate"));
+        let log_text = std::fs::read_to_string(&log).unwrap();
+        assert_eq!(log_text.lines().count(), 2, "a correct and a revert record");
+    }
 }
