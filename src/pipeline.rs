@@ -98,6 +98,19 @@ impl ReportAudit {
         c
     }
 
+    /// Findings without a decision, per severity: (errors, warnings, infos).
+    pub fn open_counts(&self) -> (usize, usize, usize) {
+        let mut c = (0, 0, 0);
+        for f in self.open_findings() {
+            match f.severity {
+                Severity::Error => c.0 += 1,
+                Severity::Warning => c.1 += 1,
+                Severity::Info => c.2 += 1,
+            }
+        }
+        c
+    }
+
     pub fn open_findings(&self) -> impl Iterator<Item = &Finding> {
         self.findings.iter().filter(|f| f.decision.is_none())
     }

@@ -24,32 +24,11 @@ fn push_row<'a>(buf: &mut String, cells: impl Iterator<Item = (&'a str, bool)>) 
         if i > 0 {
             buf.push(',');
         }
-        push_cell(buf, cell, guard);
+        crate::journal::push_csv_cell(buf, cell, guard);
     }
     buf.push_str("\r\n");
 }
 
-/// Same rules as `journal::to_csv`: quote on `"`, `,`, CR or LF; a leading `=`, `+`, `-`, `@`,
-/// tab or CR gets a `'` so a spreadsheet shows it as text instead of running it.
-fn push_cell(buf: &mut String, cell: &str, guard: bool) {
-    let guard = guard && cell.starts_with(['=', '+', '-', '@', '\t', '\r']);
-    let quote = cell.contains(['"', ',', '\n', '\r']);
-    if quote {
-        buf.push('"');
-    }
-    if guard {
-        buf.push('\'');
-    }
-    for c in cell.chars() {
-        if c == '"' {
-            buf.push('"');
-        }
-        buf.push(c);
-    }
-    if quote {
-        buf.push('"');
-    }
-}
 
 #[cfg(test)]
 mod tests {

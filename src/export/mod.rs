@@ -277,17 +277,8 @@ fn field_label<'a>(id: &'a str, rules: &'a RuleSet, audits: &'a [ReportAudit]) -
         .unwrap_or(id)
 }
 
-/// Open (undecided) findings per severity: (errors, warnings, infos).
 pub(crate) fn open_counts(a: &ReportAudit) -> (usize, usize, usize) {
-    let mut c = (0, 0, 0);
-    for f in a.open_findings() {
-        match f.severity {
-            Severity::Error => c.0 += 1,
-            Severity::Warning => c.1 += 1,
-            Severity::Info => c.2 += 1,
-        }
-    }
-    c
+    a.open_counts()
 }
 
 pub(crate) fn review_key(s: ReviewState) -> &'static str {

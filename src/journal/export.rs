@@ -57,7 +57,13 @@ fn push_row<'a>(buf: &mut String, cells: impl Iterator<Item = &'a str>) {
 }
 
 fn push_cell(buf: &mut String, cell: &str) {
-    let guard = cell.starts_with(['=', '+', '-', '@', '\t', '\r']);
+    push_csv_cell(buf, cell, true);
+}
+
+/// One RFC 4180 cell: quoted when it holds `"`, `,`, CR or LF; with `guard`, a cell starting with
+/// `=`, `+`, `-`, `@`, tab or CR gets a `'` so a spreadsheet shows it as text instead of running it.
+pub fn push_csv_cell(buf: &mut String, cell: &str, guard: bool) {
+    let guard = guard && cell.starts_with(['=', '+', '-', '@', '\t', '\r']);
     let quote = cell.contains(['"', ',', '\n', '\r']);
     if quote {
         buf.push('"');

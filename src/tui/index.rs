@@ -13,7 +13,7 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use crate::model::{Severity, Value};
+use crate::model::Value;
 use crate::pipeline::{ReportAudit, ReviewState};
 
 use super::backend::Entry;
@@ -30,15 +30,7 @@ fn same_audit(a: Option<&Arc<ReportAudit>>, b: Option<&Arc<ReportAudit>>) -> boo
 
 /// Open findings per severity: (errors, warnings, infos).
 pub fn open_counts(a: &ReportAudit) -> (usize, usize, usize) {
-    let mut c = (0, 0, 0);
-    for f in a.open_findings() {
-        match f.severity {
-            Severity::Error => c.0 += 1,
-            Severity::Warning => c.1 += 1,
-            Severity::Info => c.2 += 1,
-        }
-    }
-    c
+    a.open_counts()
 }
 
 /// A text field's value, borrowed ("" counts as absent).
