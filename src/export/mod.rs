@@ -422,28 +422,10 @@ pub(crate) fn log_table(records: &[Record]) -> Table {
         .iter()
         .map(|&(label, id)| if matches!(id, "reason" | "note") { Column::wrapped(label, id) } else { Column::new(label, id) })
         .collect();
-    let opt = |v: &Option<String>| v.as_deref().map_or(Cell::Empty, Cell::opt_text);
+    // Old and new stay text as typed: the log is an audit trail, not data to compute on.
     let rows = records
         .iter()
-        .map(|r| {
-            // Old and new stay text as typed: the log is an audit trail, not data to compute on.
-            vec![
-                Cell::opt_text(&r.ts),
-                Cell::opt_text(&r.reviewer),
-                Cell::opt_text(&r.report),
-                Cell::opt_text(&r.path),
-                Cell::text(r.action.as_str()),
-                opt(&r.field),
-                opt(&r.old),
-                opt(&r.new),
-                opt(&r.reason),
-                opt(&r.rule),
-                opt(&r.finding),
-                opt(&r.note),
-                opt(&r.target),
-                Cell::opt_text(&r.id),
-            ]
-        })
+        .map(|r| crate::journal::csv_row(r).iter().map(|c| Cell::opt_text(c)).collect())
         .collect();
     Table { name: SHEET_LOG, columns, rows, frozen_cols: 0 }
 }

@@ -5,7 +5,7 @@ use std::io::{self, Write};
 
 use super::record::{Action, Record};
 
-const CSV_HEADER: [&str; 14] = [
+pub const CSV_HEADER: [&str; 14] = [
     "ts", "reviewer", "report", "path", "action", "field", "old", "new", "reason", "rule",
     "finding", "note", "target", "id",
 ];
@@ -17,29 +17,30 @@ pub fn to_csv(records: &[Record], out: &mut dyn Write) -> io::Result<()> {
     let mut buf = String::from("\u{FEFF}");
     push_row(&mut buf, CSV_HEADER.iter().copied());
     for r in records {
-        push_row(
-            &mut buf,
-            [
-                r.ts.as_str(),
-                &r.reviewer,
-                &r.report,
-                &r.path,
-                r.action.as_str(),
-                opt(&r.field),
-                opt(&r.old),
-                opt(&r.new),
-                opt(&r.reason),
-                opt(&r.rule),
-                opt(&r.finding),
-                opt(&r.note),
-                opt(&r.target),
-                &r.id,
-            ]
-            .into_iter(),
-        );
+        push_row(&mut buf, csv_row(r).into_iter());
     }
     out.write_all(buf.as_bytes())?;
     out.flush()
+}
+
+/// A record's cells in `CSV_HEADER` order ("" for absent keys).
+pub fn csv_row(r: &Record) -> [&str; 14] {
+    [
+        r.ts.as_str(),
+        &r.reviewer,
+        &r.report,
+        &r.path,
+        r.action.as_str(),
+        opt(&r.field),
+        opt(&r.old),
+        opt(&r.new),
+        opt(&r.reason),
+        opt(&r.rule),
+        opt(&r.finding),
+        opt(&r.note),
+        opt(&r.target),
+        &r.id,
+    ]
 }
 
 fn opt(v: &Option<String>) -> &str {

@@ -17,7 +17,7 @@ use std::fs::{File, OpenOptions};
 use std::io::{self, ErrorKind, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
-pub use export::{push_csv_cell, to_csv, to_text};
+pub use export::{CSV_HEADER, csv_row, push_csv_cell, to_csv, to_text};
 pub use record::{Action, Record, new_id};
 pub use replay::{Replay, ReplayProblem, replay};
 pub use time::{rfc3339, rfc3339_from_unix};
