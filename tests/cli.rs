@@ -176,7 +176,7 @@ fn export_runs_the_batch_and_writes_every_table() {
     let out = d.path().join("年报.xlsx");
     bin().current_dir(root()).args(["export", "samples", "--log"]).arg(d.path().join("none.jsonl")).arg("-o").arg(&out).assert().success();
     use calamine::Reader;
-    let mut book: calamine::Xlsx<_> = calamine::open_workbook(&out).unwrap();
+    let book: calamine::Xlsx<_> = calamine::open_workbook(&out).unwrap();
     assert_eq!(book.sheet_names(), ["报告", "问题", "更正记录"]);
     let o = bin().current_dir(root()).args(["export", "samples", "--format", "json", "--log"]).arg(d.path().join("none.jsonl")).output().unwrap();
     let j: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
