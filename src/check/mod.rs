@@ -246,9 +246,7 @@ fn run_instance(
             }
             for (group, mut members) in groups {
                 // Cells in the table's column order, not id order.
-                if let Some(j) = members[0].joint.clone() {
-                    members.sort_by_key(|f| j.fields.iter().position(|id| *id == f.id).unwrap_or(usize::MAX));
-                }
+                members.sort_by_key(|f| rules.cell_order.get(&f.id).copied().unwrap_or(usize::MAX));
                 let first = members[0];
                 let describe = |f: &Field| -> String {
                     let c: Vec<String> = f.candidates.iter().map(|c| display_opt(&c.value)).collect();

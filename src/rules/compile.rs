@@ -447,6 +447,8 @@ fn compile_table(ctx: &mut Ctx, s: &Spanned<TableDef>, set: &mut RuleSet) {
         for c in &columns {
             let id = join_id(&[&prefix, &r.id, &c.id]);
             let label = format!("{}·{}", r.label, c.label);
+            let next = set.cell_order.len();
+            set.cell_order.entry(id.clone()).or_insert(next);
             set.known.entry(id).or_insert((label, field_type_of(c.kind)));
         }
     }

@@ -280,6 +280,9 @@ pub struct RuleSet {
     pub deadlines: Vec<Deadline>,
     /// Every field id the pack can produce, with its label and type.
     pub known: BTreeMap<String, (String, FieldType)>,
+    /// Table cells in the order the tables print them (row by row, column by column), for
+    /// listing a row's cells the way the report does.
+    pub cell_order: BTreeMap<String, usize>,
 }
 
 impl RuleSet {
