@@ -80,24 +80,6 @@ impl ReportAudit {
         self.fields.get(id)
     }
 
-    /// The displayed value of a field, or "" when absent.
-    pub fn value_text(&self, id: &str) -> String {
-        self.fields.get(id).map(|f| f.display_value()).unwrap_or_default()
-    }
-
-    /// All findings per severity, decided or not: (errors, warnings, infos).
-    pub fn counts(&self) -> (usize, usize, usize) {
-        let mut c = (0, 0, 0);
-        for f in &self.findings {
-            match f.severity {
-                Severity::Error => c.0 += 1,
-                Severity::Warning => c.1 += 1,
-                Severity::Info => c.2 += 1,
-            }
-        }
-        c
-    }
-
     /// Findings without a decision, per severity: (errors, warnings, infos).
     pub fn open_counts(&self) -> (usize, usize, usize) {
         let mut c = (0, 0, 0);
@@ -130,12 +112,6 @@ impl ReportAudit {
         }
     }
 
-    pub fn confirmed(&self) -> usize {
-        self.findings
-            .iter()
-            .filter(|f| f.decision.as_ref().is_some_and(|d| d.verdict == Verdict::Confirmed))
-            .count()
-    }
 }
 
 use std::path::Path;
@@ -143,7 +119,7 @@ use std::path::Path;
 use rayon::prelude::*;
 
 use crate::journal::{Action, Replay};
-use crate::load::{Document, LoadIssueKind};
+use crate::load::Document;
 use crate::extract::{Correction, Corrections};
 pub use crate::link::{BatchContext, LinkInfo, Links, PrevReport};
 use crate::model::{Decision, Status};
@@ -206,7 +182,7 @@ pub fn audit_document(doc: &Document, rules: &RuleSet, replay: Option<&Replay>, 
         path: doc.path.clone(),
         id: doc.id.clone(),
         encoding: doc.encoding.clone(),
-        text: Arc::from(doc.text.as_str()),
+        text: doc.text.clone(),
         fields,
         findings,
         error: None,
@@ -242,19 +218,14 @@ fn load_findings(doc: &Document) -> Vec<Finding> {
     doc.issues
         .iter()
         .map(|i| {
-            let rule = match i.kind {
-                LoadIssueKind::Undecodable => "load.undecodable",
-                LoadIssueKind::NulBytes => "load.nul-bytes",
-                LoadIssueKind::ControlChars => "load.control-chars",
-                LoadIssueKind::MixedEncoding => "load.mixed-encoding",
-            };
+            let rule = i.kind.rule_id();
             Finding {
-                rule: rule.to_string(),
+                key: rule.clone(),
+                rule,
                 severity: Severity::Warning,
                 message: i.message.clone(),
                 span: i.span,
                 fields: Vec::new(),
-                key: rule.to_string(),
                 decision: None,
             }
         })
@@ -267,10 +238,27 @@ pub fn audit_path(path: &Path, rules: &RuleSet, replay: Option<&Replay>) -> Repo
 }
 
 fn audit_path_in(path: &Path, rules: &RuleSet, replay: Option<&Replay>, batch: Option<&BatchContext>) -> ReportAudit {
-    match crate::load::load_file(path) {
-        Ok(doc) => audit_document(&doc, rules, replay, batch),
-        Err(e) => ReportAudit::failed(path.to_path_buf(), e.to_string()),
-    }
+    load_and_audit(path, None, rules, replay, batch).1
+}
+
+/// Audit a document already loaded, or load it first; a file that cannot be loaded becomes a
+/// failed report. Returns the document too, for callers that audit it again later.
+pub fn load_and_audit(
+    path: &Path,
+    doc: Option<Arc<Document>>,
+    rules: &RuleSet,
+    replay: Option<&Replay>,
+    batch: Option<&BatchContext>,
+) -> (Option<Arc<Document>>, ReportAudit) {
+    let doc = match doc {
+        Some(d) => d,
+        None => match crate::load::load_file(path) {
+            Ok(d) => Arc::new(d),
+            Err(e) => return (None, ReportAudit::failed(path.to_path_buf(), e.to_string())),
+        },
+    };
+    let audit = audit_document(&doc, rules, replay, batch);
+    (Some(doc), audit)
 }
 
 /// Phase one of a batch: what each report contributes to linking (its agency, year and the

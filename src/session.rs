@@ -16,7 +16,7 @@ use crate::journal::{Journal, Record, Replay};
 use crate::load::Document;
 use crate::model::{Status, Verdict, display_opt};
 use crate::link::{BatchContext, LinkInfo, Links};
-use crate::pipeline::{ReportAudit, audit_document};
+use crate::pipeline::{ReportAudit, load_and_audit};
 use crate::rules::RuleSet;
 use crate::tui::backend::{Entry, ReviewBackend};
 
@@ -109,17 +109,8 @@ impl Session {
                 let done: Vec<Done> = chunk
                     .par_iter()
                     .map(|(i, path, doc, ctx)| {
-                        let doc = match doc {
-                            Some(d) => Ok(d.clone()),
-                            None => crate::load::load_file(path).map(Arc::new),
-                        };
-                        match doc {
-                            Ok(d) => {
-                                let a = audit_document(&d, &rules, Some(&replay), ctx.as_ref());
-                                (generation, *i, Some(d), a)
-                            }
-                            Err(e) => (generation, *i, None, ReportAudit::failed(path.clone(), e.to_string())),
-                        }
+                        let (doc, audit) = load_and_audit(path, doc.clone(), &rules, Some(&replay), ctx.as_ref());
+                        (generation, *i, doc, audit)
                     })
                     .collect();
                 for d in done {
@@ -140,19 +131,12 @@ impl Session {
         }
     }
 
-    /// Re-audit one report now (a single report takes about a millisecond).
+    /// Re-audit one report now (a single report takes about a millisecond) and relink it when
+    /// its agency, year or the fields last year's checks read have changed.
     fn reaudit(&mut self, report: usize) {
-        let doc = match &self.docs[report] {
-            Some(d) => d.clone(),
-            None => match crate::load::load_file(self.entries[report].path()) {
-                Ok(d) => Arc::new(d),
-                Err(_) => return,
-            },
-        };
-        let audit = audit_document(&doc, &self.rules, Some(&self.replay), self.contexts[report].as_ref());
+        self.reaudit_one(report);
+        let Some(audit) = self.entries[report].audit() else { return };
         let info = LinkInfo::new(audit.path.clone(), audit.id.clone(), &audit.fields, &self.prev_wanted);
-        self.docs[report] = Some(doc);
-        self.entries[report] = Entry::Ready(Arc::new(audit));
         // A corrected agency or year moves the report: its old and new neighbours see it change.
         let known = match &self.links {
             Some(l) => l.info(report),
@@ -186,8 +170,9 @@ impl Session {
 
     /// Re-audit without relinking (used after linking changed a report's context).
     fn reaudit_one(&mut self, i: usize) {
-        let Some(doc) = self.docs[i].clone() else { return };
-        let audit = audit_document(&doc, &self.rules, Some(&self.replay), self.contexts[i].as_ref());
+        let path = self.entries[i].path().to_path_buf();
+        let (doc, audit) = load_and_audit(&path, self.docs[i].clone(), &self.rules, Some(&self.replay), self.contexts[i].as_ref());
+        self.docs[i] = doc;
         self.entries[i] = Entry::Ready(Arc::new(audit));
     }
 

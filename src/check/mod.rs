@@ -4,7 +4,7 @@
 //! holds under all of them there is nothing to report; if it fails under any, the finding is a
 //! warning that names the uncertain fields — never an error raised on a guess.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 use crate::expr::{Env, Lookup, Outcome};
 use crate::extract::scope_range;
@@ -125,10 +125,8 @@ fn run_instance(
     match &inst.body {
         CheckBody::Assert(assert) => {
             let mut refs: Vec<String> = Vec::new();
-            for e in inst.when.iter().chain(std::iter::once(assert)) {
-                for (r, _) in e.refs() {
-                    expand_ref(&r, fields, prev, &mut refs);
-                }
+            for r in &inst.refs {
+                expand_ref(r, fields, prev, &mut refs);
             }
             let ambiguous: Vec<&Field> = refs
                 .iter()
@@ -433,15 +431,6 @@ fn dimensions(fields: &Fields, ambiguous: &[&Field]) -> Vec<Vec<Assignment>> {
         }
     }
     dims
-}
-
-/// Findings grouped by rule id, for summaries.
-pub fn count_by_rule(findings: &[Finding]) -> BTreeMap<String, usize> {
-    let mut m = BTreeMap::new();
-    for f in findings {
-        *m.entry(f.rule.clone()).or_insert(0) += 1;
-    }
-    m
 }
 
 #[cfg(test)]

@@ -431,19 +431,6 @@ fn cell_field(doc: &Document, id: &str, label: &str, base: usize, res: &RowResul
     f
 }
 
-/// Report ids of fields by prefix, for grouping in screens: "t3" → ["t3.new.total", …].
-pub fn group_of(id: &str) -> &str {
-    id.split('.').next().unwrap_or(id)
-}
-
-/// Fields in display order: identity first, then the rest by id.
-pub fn display_order(fields: &Fields, identity: &[&str]) -> Vec<String> {
-    let mut out: Vec<String> = identity.iter().filter(|i| fields.contains_key(**i)).map(|s| s.to_string()).collect();
-    let rest: BTreeMap<_, _> = fields.iter().filter(|(k, _)| !identity.contains(&k.as_str())).collect();
-    out.extend(rest.keys().map(|k| k.to_string()));
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

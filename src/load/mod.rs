@@ -38,7 +38,8 @@ pub struct Document {
     /// The file was HTML and was reduced to text.
     pub html: bool,
     /// The decoded text (HTML reduced, line endings `\n`): every span refers to this text.
-    pub text: String,
+    /// Shared with every audit of the document, so keeping both costs one copy.
+    pub text: std::sync::Arc<str>,
     /// Byte offset of each line start in `text`; always starts with 0.
     pub line_starts: Vec<usize>,
     /// Problems found while decoding; never fatal.
@@ -82,7 +83,7 @@ impl Document {
             encoding: decoded.encoding,
             detection: decoded.detection,
             html,
-            text,
+            text: text.into(),
             line_starts,
             issues,
             size,
@@ -192,6 +193,14 @@ pub enum LoadIssueKind {
 }
 
 impl LoadIssueKind {
+    pub const ALL: [LoadIssueKind; 4] =
+        [LoadIssueKind::Undecodable, LoadIssueKind::NulBytes, LoadIssueKind::ControlChars, LoadIssueKind::MixedEncoding];
+
+    /// The id of the finding this problem raises.
+    pub fn rule_id(self) -> String {
+        format!("load.{}", self.as_str())
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             LoadIssueKind::Undecodable => "undecodable",

@@ -16,7 +16,7 @@ fn doc(bytes: &[u8]) -> Document {
 #[test]
 fn document_from_utf8() {
     let d = doc(REPORT.as_bytes());
-    assert_eq!(d.text, REPORT);
+    assert_eq!(&*d.text, REPORT);
     assert_eq!(d.encoding, "UTF-8");
     assert_eq!(d.encoding_summary(), "UTF-8 (valid UTF-8)");
     assert!(!d.html);
@@ -76,7 +76,7 @@ fn line_col_and_span_on_chinese_text() {
 #[test]
 fn crlf_document_spans_refer_to_normalized_text() {
     let d = doc("第一行\r\n第二行\r\n".as_bytes());
-    assert_eq!(d.text, "第一行\n第二行\n");
+    assert_eq!(&*d.text, "第一行\n第二行\n");
     assert_eq!(d.line_starts, vec![0, 10]);
     assert_eq!(d.line(2), "第二行");
     assert_eq!(d.line_col(13), (2, 2));
@@ -86,11 +86,11 @@ fn crlf_document_spans_refer_to_normalized_text() {
 fn encodings_through_from_bytes() {
     let (gbk, _, _) = GBK.encode(REPORT);
     let d = doc(&gbk);
-    assert_eq!((d.text.as_str(), d.encoding.as_str()), (REPORT, "GB18030"));
+    assert_eq!((&*d.text, d.encoding.as_str()), (REPORT, "GB18030"));
     let trad = "政府資訊公開年度報告\n一、總體情況\n本年度共受理政府資訊公開申請35件。\n";
     let (big5, _, _) = BIG5.encode(trad);
     let d = doc(&big5);
-    assert_eq!((d.text.as_str(), d.encoding.as_str()), (trad, "Big5"));
+    assert_eq!((&*d.text, d.encoding.as_str()), (trad, "Big5"));
     let mut le = vec![0xFF, 0xFE];
     le.extend(REPORT.encode_utf16().flat_map(u16::to_le_bytes));
     assert_eq!(doc(&le).encoding, "UTF-16LE BOM");
@@ -146,7 +146,7 @@ fn binary_is_refused_with_a_reason() {
 #[test]
 fn nul_and_control_issues_reach_the_document() {
     let d = doc("报告\u{0}正文\x1b[1m粗体\n".as_bytes());
-    assert_eq!(d.text, "报告\u{FFFD}正文\x1b[1m粗体\n");
+    assert_eq!(&*d.text, "报告\u{FFFD}正文\x1b[1m粗体\n");
     let kinds: Vec<_> = d.issues.iter().map(|i| i.kind).collect();
     assert_eq!(
         kinds,
@@ -184,7 +184,7 @@ fn html_document_by_extension_and_by_content() {
         <table><tr><td>规章</td><td>0</td></tr></table><p>本年&nbsp;新收&lt;12&gt;件</p></body></html>";
     let d = Document::from_bytes(PathBuf::from("report.HTM"), page.as_bytes()).unwrap();
     assert!(d.html);
-    assert_eq!(d.text, "报告\n\n规章\n0\n\n本年\u{A0}新收<12>件\n");
+    assert_eq!(&*d.text, "报告\n\n规章\n0\n\n本年\u{A0}新收<12>件\n");
     let by_content = Document::from_bytes(
         PathBuf::from("report.txt"),
         format!("<!DOCTYPE html>{page}").as_bytes(),
@@ -205,7 +205,7 @@ fn html_with_gbk_meta_charset() {
     let d = Document::from_bytes(PathBuf::from("p.html"), &bytes).unwrap();
     assert_eq!(d.encoding, "GB18030");
     assert_eq!(d.detection, Detection::HtmlMeta);
-    assert_eq!(d.text, "政府信息公开年度报告\n\n一、总体情况\n\n中文\n");
+    assert_eq!(&*d.text, "政府信息公开年度报告\n\n一、总体情况\n\n中文\n");
 }
 
 #[test]
@@ -216,7 +216,7 @@ fn html_issue_spans_point_into_the_reduced_text() {
     bytes.push(0xFF);
     bytes.extend_from_slice("段</p></body></html>".as_bytes());
     let d = Document::from_bytes(PathBuf::from("p.html"), &bytes).unwrap();
-    assert_eq!(d.text, "第一段\n\n第二\u{FFFD}段\n");
+    assert_eq!(&*d.text, "第一段\n\n第二\u{FFFD}段\n");
     let kinds: Vec<_> = d.issues.iter().map(|i| i.kind).collect();
     assert_eq!(
         kinds,
@@ -235,7 +235,7 @@ fn load_file_reads_and_refuses() {
     fs::write(&path, REPORT).unwrap();
     let d = load_file(&path).unwrap();
     assert_eq!(d.path, path);
-    assert_eq!(d.text, REPORT);
+    assert_eq!(&*d.text, REPORT);
     assert_eq!(
         load_file(&dir.path().join("missing.txt")).unwrap_err(),
         LoadError::NotFound

@@ -7,9 +7,17 @@ use serde_json::{Map, Value as J, json};
 use super::{Summary, Writer};
 use crate::pipeline::ReportAudit;
 
-#[derive(Default)]
 pub struct JsonWriter {
     started: bool,
+    /// Fields the rules keep from reviewers (section bodies, batch facts).
+    hidden: std::collections::BTreeSet<String>,
+}
+
+impl JsonWriter {
+    pub fn new(rules: &crate::rules::RuleSet) -> Self {
+        let hidden = rules.known.keys().filter(|id| rules.is_hidden(id)).cloned().collect();
+        JsonWriter { started: false, hidden }
+    }
 }
 
 /// One report as JSON: fields with value, line, status (exact | ambiguous | corrected | stale)
@@ -72,7 +80,7 @@ impl Writer for JsonWriter {
     fn report(&mut self, out: &mut dyn Write, a: &ReportAudit) -> std::io::Result<()> {
         out.write_all(if self.started { b",\n" } else { b"{\"reports\":[\n" })?;
         self.started = true;
-        let hidden = |id: &str| id.ends_with(".body") || id.starts_with("batch.");
+        let hidden = |id: &str| self.hidden.contains(id);
         serde_json::to_writer(&mut *out, &audit_to_json(a, &hidden))?;
         Ok(())
     }

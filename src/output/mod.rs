@@ -69,7 +69,7 @@ pub trait Writer {
 pub fn writer(format: Format, rules: &RuleSet, color: bool) -> Box<dyn Writer> {
     match format {
         Format::Text => Box::new(text::TextWriter::new(color)),
-        Format::Json => Box::new(json::JsonWriter::default()),
+        Format::Json => Box::new(json::JsonWriter::new(rules)),
         Format::Sarif => Box::new(sarif::SarifWriter::new(rules)),
     }
 }

@@ -27,7 +27,8 @@ impl SarifWriter {
                 })
             })
             .collect();
-        for id in ["load.undecodable", "load.nul-bytes", "load.control-chars", "load.mixed-encoding", "load.error"] {
+        let load_ids = crate::load::LoadIssueKind::ALL.map(|k| k.rule_id());
+        for id in load_ids.iter().map(String::as_str).chain(["load.error"]) {
             described.push(json!({"id": id, "shortDescription": {"text": "problem reading the file"}, "defaultConfiguration": {"level": "warning"}}));
         }
         SarifWriter { rules: described, results: Vec::new() }

@@ -713,7 +713,17 @@ fn compile_check(ctx: &mut Ctx, s: &Spanned<CheckDef>, set: &mut RuleSet) {
                 continue;
             }
         };
-        instances.push(CheckInstance { key_suffix, when, body, message });
+        let mut refs: Vec<String> = Vec::new();
+        let assert = match &body {
+            CheckBody::Assert(e) => Some(e),
+            _ => None,
+        };
+        for (r, _) in when.iter().chain(assert).flat_map(|e| e.refs()) {
+            if !refs.contains(&r) {
+                refs.push(r);
+            }
+        }
+        instances.push(CheckInstance { key_suffix, when, body, message, refs });
     }
     let examples = compile_examples(ctx, c);
     if ctx.errors.len() > errors_before {

@@ -246,6 +246,9 @@ pub struct CheckInstance {
     pub when: Option<Expr>,
     pub body: CheckBody,
     pub message: Template,
+    /// The field references (globs included) of `when` and an assertion, in order, without
+    /// duplicates: read once at compile time rather than per report.
+    pub refs: Vec<String>,
 }
 
 #[derive(Debug, Clone)]
