@@ -9,6 +9,7 @@
 mod decode;
 mod discover;
 mod html;
+mod tables;
 
 use std::fmt;
 use std::io::Read;
@@ -19,6 +20,7 @@ use crate::model::Span;
 pub use decode::{Decoded, Detection, decode, sniff};
 pub use discover::discover;
 pub use html::{html_to_text, looks_like_html, meta_charset};
+pub use tables::{SourceCell, SourceTable, TableOrigin};
 
 /// The largest file accepted as one report. Real reports are rarely over 1 MiB; anything past this
 /// is almost certainly not a single report, and refusing it keeps memory use bounded.
@@ -42,6 +44,9 @@ pub struct Document {
     pub text: std::sync::Arc<str>,
     /// Byte offset of each line start in `text`; always starts with 0.
     pub line_starts: Vec<usize>,
+    /// The tables the source really has, as cell grids (empty for plain text without pipe rows).
+    /// Extraction reads these by column; only text without cells goes through the digit-run splitter.
+    pub tables: Vec<SourceTable>,
     /// Problems found while decoding; never fatal.
     pub issues: Vec<LoadIssue>,
     /// Bytes on disk.
@@ -85,6 +90,7 @@ impl Document {
             html,
             text: text.into(),
             line_starts,
+            tables: Vec::new(),
             issues,
             size,
         })

@@ -1,0 +1,67 @@
+//! The tables a source really has (HTML `<table>`, Word `w:tbl`, PDF ruled grids, pipe rows in
+//! text), as a grid of cells the eye sees: merged cells (colspan/rowspan, gridSpan/vMerge) are
+//! expanded, so every row has one cell per column. Cells keep their span in [`Document::text`]
+//! so the reviewer's source pane can highlight them.
+//!
+//! Extraction reads a [`SourceTable`] by label cells and column positions; only sources without
+//! cells go through the digit-run splitter.
+//!
+//! [`Document::text`]: super::Document::text
+
+/// Where a table's cells came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TableOrigin {
+    /// `<table>` markup in an HTML page.
+    Html,
+    /// A `w:tbl` in a Word document.
+    Docx,
+    /// Rebuilt from glyph positions and ruling lines in a PDF.
+    Pdf,
+    /// Rows of `|`-separated cells in plain text.
+    TextPipes,
+}
+
+impl TableOrigin {
+    pub fn name(self) -> &'static str {
+        match self {
+            TableOrigin::Html => "html",
+            TableOrigin::Docx => "docx",
+            TableOrigin::Pdf => "pdf",
+            TableOrigin::TextPipes => "text-pipes",
+        }
+    }
+}
+
+/// One cell of the expanded grid.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SourceCell {
+    /// The cell's text, whitespace collapsed (U+00A0 and U+3000 count as whitespace).
+    pub text: String,
+    /// Byte range of the cell's text in the document text (empty range at the cell's position
+    /// when the cell is blank).
+    pub start: usize,
+    pub end: usize,
+    /// Nothing but whitespace in the source cell.
+    pub blank: bool,
+    /// This grid position is covered by a merged cell that starts elsewhere (above or to the
+    /// left); `text` repeats the merged cell's text.
+    pub merged: bool,
+}
+
+/// A table as a grid: `rows[r][c]`, every row the same length after merged cells are expanded.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SourceTable {
+    pub origin: TableOrigin,
+    pub rows: Vec<Vec<SourceCell>>,
+    /// How many leading rows are header rows (column titles, not data).
+    pub header_rows: usize,
+    /// Byte range of the whole table in the document text.
+    pub start: usize,
+    pub end: usize,
+}
+
+impl SourceTable {
+    pub fn columns(&self) -> usize {
+        self.rows.iter().map(Vec::len).max().unwrap_or(0)
+    }
+}
