@@ -69,7 +69,7 @@ pub struct ReviewArgs {
     /// Correction log (JSON Lines, append-only).
     #[arg(long, value_name = "FILE", default_value = "corrections.jsonl")]
     pub log: PathBuf,
-    /// Name recorded with every action (default: $USER).
+    /// Name recorded with every action (default: $USER; required to write when $USER is unset).
     #[arg(long)]
     pub reviewer: Option<String>,
 }
@@ -342,7 +342,8 @@ fn review(a: ReviewArgs) -> anyhow::Result<ExitCode> {
         Ok(r) => r,
         Err(code) => return Ok(code),
     };
-    let reviewer = a.reviewer.clone().unwrap_or_else(crate::journal::default_reviewer);
+    // Without a name nothing can be written (the session says so at once and stays read-only).
+    let reviewer = a.reviewer.clone().filter(|r| !r.trim().is_empty()).or_else(crate::journal::reviewer_from_env).unwrap_or_default();
     crate::session::run_review(paths, rules, a.rules.clone(), a.log.clone(), reviewer)?;
     Ok(ExitCode::SUCCESS)
 }
