@@ -322,6 +322,13 @@ fn rules(cmd: RulesCommand) -> anyhow::Result<ExitCode> {
                 Ok(s) => s,
                 Err(code) => return Ok(code),
             };
+            if let Err(errors) = crate::letter::Template::load(dir.as_deref()) {
+                for e in &errors {
+                    eprintln!("{e}");
+                }
+                eprintln!("nianbao: {} problem(s) in the letter template", errors.len());
+                return Ok(ExitCode::from(2));
+            }
             println!(
                 "ok: {} fields, {} sections, {} tables, {} checks ({} off), {} deadline rules",
                 set.fields.len(),
@@ -409,7 +416,7 @@ fn log_verify(log: &Path) -> anyhow::Result<ExitCode> {
     }
     let v = crate::journal::verify(&file.lines);
     for p in &v.problems {
-        println!("{}:{p}", log.display());
+        println!("{}: {p}", log.display());
     }
     let chains: Vec<String> = v.reviewers.iter().map(|(who, n)| format!("{who} {n}")).collect();
     if v.unchained == v.records && v.records > 0 {

@@ -202,7 +202,7 @@ mod tests {
         };
         let bytes = to_docx(&l).unwrap();
         let mut z = zip::ZipArchive::new(Cursor::new(bytes)).unwrap();
-        let names: Vec<String> = (0..z.len()).map(|i| z.by_index(i).unwrap().name().to_string()).collect();
+        let names: Vec<String> = (0..z.len()).map(|i| z.by_index(i).unwrap().name().unwrap().to_string()).collect();
         assert_eq!(names[0], "[Content_Types].xml");
         for part in ["word/document.xml", "word/styles.xml", "_rels/.rels", "word/_rels/document.xml.rels", "docProps/core.xml"] {
             assert!(names.iter().any(|n| n == part), "{part} missing: {names:?}");

@@ -395,3 +395,88 @@ blockquote {{ margin: 0 0 0 4em; font-family: \"楷体\", \"KaiTi\", serif; }}\n
         html_escape(&l.title)
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::journal::Record;
+    use crate::model::{Decision, Field, Finding, Span, Value};
+    use std::sync::Arc;
+
+    fn finding(key: &str, message: &str, line: usize, verdict: Option<Verdict>) -> Finding {
+        Finding {
+            rule: key.split('@').next().unwrap_or(key).to_string(),
+            severity: Severity::Error,
+            message: message.into(),
+            span: Some(Span { start: 0, end: 0, line, col: 1 }),
+            fields: vec![],
+            key: key.into(),
+            decision: verdict.map(|verdict| Decision { verdict, note: format!("{message}的备注"), reviewer: "wang".into(), ts: "t".into(), stale: false }),
+        }
+    }
+
+    fn report(name: &str, year: i64) -> ReportAudit {
+        let mut a = ReportAudit::failed(PathBuf::from(name), String::new());
+        a.error = None;
+        a.id = format!("id-{name}");
+        a.text = Arc::from("标题行\n发布时间：2022-04-01\n第三行");
+        for f in [
+            Field::exact("agency", "机关", Some(Value::Text("某县人民政府".into())), "", None),
+            Field::exact("year", "年度", Some(Value::Int(year)), "", None),
+            Field::exact("title", "标题", Some(Value::Text("某县年报".into())), "", None),
+        ] {
+            a.fields.insert(f.id.clone(), f);
+        }
+        a.findings = vec![
+            finding("meta.late", "发布晚了", 2, Some(Verdict::Confirmed)),
+            finding("text.web-residue@x", "网页残留", 3, Some(Verdict::Dismissed)),
+            finding("table3.balance", "不平衡", 3, None),
+        ];
+        a
+    }
+
+    #[test]
+    fn confirmed_in_dismissed_out_open_apart_one_letter_per_agency_year() {
+        let a = report("a.txt", 2021);
+        let mut b = report("b.txt", 2022);
+        b.findings.clear();
+        let log = vec![Record::correct("id-a.txt", "a.txt", "t3.new.total", "5", "6", "原表合计为6", "wang")];
+        let replay = crate::journal::replay(&log);
+        let sign = Signing { office: "办公室".into(), date: "2026年1月2日".into() };
+        let ls = letters(&[a, b], &replay, &RuleSet::builtin(), &Template::builtin(), &sign, None);
+        assert_eq!(ls.len(), 2);
+        assert_eq!(ls[0].file_stem(), "某县人民政府_2021_审核意见");
+        let text: Vec<&str> = ls[0].blocks.iter().map(|b| b.text()).collect();
+        let all = text.join("\n");
+        assert!(all.contains("（1）发布晚了") && all.contains("原文第2行：“发布时间：2022-04-01”"), "{all}");
+        assert!(all.contains("审核意见：发布晚了的备注"), "{all}");
+        assert!(all.contains("由") || all.contains("应为“6”"), "{all}");
+        assert!(all.contains("原表合计为6"), "{all}");
+        assert!(!all.contains("网页残留"), "dismissed findings are left out: {all}");
+        let open_at = text.iter().position(|t| t.contains("尚未审核")).expect("open heading");
+        let closing_at = text.iter().position(|t| t.contains("以上共确认问题1个、更正数据1处")).expect("closing");
+        assert!(text[open_at + 1].contains("不平衡") && open_at > closing_at, "{all}");
+        assert!(matches!(ls[0].blocks.last(), Some(Block::Item(_))));
+        // Nothing to say: the `none` wording.
+        assert!(ls[1].blocks.iter().any(|b| b.text().contains("未发现需要整改的问题")));
+        // --agency keeps only matching agencies.
+        assert!(letters(&[report("c.txt", 2021)], &replay, &RuleSet::builtin(), &Template::builtin(), &sign, Some("别的局")).is_empty());
+    }
+
+    #[test]
+    fn markdown_and_html_escape_report_text() {
+        let l = Letter {
+            agency: "a/b".into(),
+            year: "2021".into(),
+            title: "t".into(),
+            blocks: vec![Block::Para("<script>*x*</script>".into())],
+            confirmed: 0,
+            corrections: 0,
+            open: 0,
+        };
+        assert!(to_html(&l).contains("&lt;script&gt;") && !to_html(&l).contains("<script>"));
+        assert!(to_markdown(&l).contains("\\<script\\>\\*x\\*"));
+        assert_eq!(l.file_stem(), "a_b_2021_审核意见");
+        assert_eq!(chinese_date("2026-03-05T01:02:03.000Z"), "2026年3月5日");
+    }
+}

@@ -83,6 +83,8 @@ impl Template {
         let mut sections: BTreeMap<String, (usize, Vec<&str>)> = BTreeMap::new();
         let mut errors = Vec::new();
         let mut current: Option<String> = None;
+        // Under an unknown section: its text is not reported again.
+        let mut unknown = false;
         for (i, raw) in text.lines().enumerate() {
             let line_no = i + 1;
             let line = raw.trim_end();
@@ -95,6 +97,7 @@ impl Template {
                     let known: Vec<&str> = SECTIONS.iter().map(|(s, _)| *s).collect();
                     errors.push(TemplateError { path: path.into(), line: line_no, message: format!("unknown section [{name}]; sections are {}", known.join(", ")) });
                     current = None;
+                    unknown = true;
                     continue;
                 }
                 if sections.contains_key(name) {
@@ -102,6 +105,7 @@ impl Template {
                 }
                 sections.insert(name.to_string(), (line_no, Vec::new()));
                 current = Some(name.to_string());
+                unknown = false;
                 continue;
             }
             match &current {
@@ -122,7 +126,7 @@ impl Template {
                         }
                     }
                 }
-                None if !line.trim().is_empty() => errors.push(TemplateError {
+                None if !unknown && !line.trim().is_empty() => errors.push(TemplateError {
                     path: path.into(),
                     line: line_no,
                     message: "text outside a section (start one with a line like [title])".into(),

@@ -286,3 +286,54 @@ fn severity_word(s: Severity) -> &'static str {
         Severity::Info => "提示",
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Decision, Finding};
+    use std::path::PathBuf;
+
+    fn audit(group: &str, verdicts: &[(Severity, Option<Verdict>)]) -> ReportAudit {
+        let mut a = ReportAudit::failed(PathBuf::from(format!("{group}.txt")), String::new());
+        a.error = None;
+        a.group = Some(group.into());
+        a.findings = verdicts
+            .iter()
+            .enumerate()
+            .map(|(i, (severity, v))| Finding {
+                rule: "r".into(),
+                severity: *severity,
+                message: String::new(),
+                span: None,
+                fields: vec![],
+                key: format!("r{i}"),
+                decision: v.map(|verdict| Decision { verdict, note: String::new(), reviewer: "w".into(), ts: "t".into(), stale: false }),
+            })
+            .collect();
+        a
+    }
+
+    #[test]
+    fn figures_by_state_rule_agency_and_reviewer() {
+        let c = Some(Verdict::Confirmed);
+        let audits = vec![
+            audit("甲", &[(Severity::Error, c), (Severity::Error, c), (Severity::Warning, None)]),
+            audit("乙", &[(Severity::Error, c), (Severity::Warning, Some(Verdict::Dismissed))]),
+            ReportAudit::failed(PathBuf::from("x.txt"), "unreadable".into()),
+        ];
+        let keep = Record::correct("c", "p", "f", "", "1", "", "wang");
+        let undone = Record::correct("c", "p", "g", "", "1", "", "wang");
+        let records = vec![keep, undone.clone(), Record::revert(&undone, "", "wang"), Record::decide("c", "p", Verdict::Confirmed, "r", "k", "", "li")];
+        let s = Summary::build(&audits, &records);
+        assert_eq!((s.reports, s.in_progress, s.done, s.failed), (3, 1, 1, 1));
+        assert_eq!(s.agencies[0].agency, "甲");
+        assert_eq!((s.agencies[0].confirmed_errors, s.agencies[1].confirmed_errors), (2, 1));
+        let errors = s.rules.iter().find(|r| r.severity == Some(Severity::Error)).unwrap();
+        assert_eq!((errors.confirmed, errors.open), (3, 0));
+        let wang = s.reviewers.iter().find(|r| r.reviewer == "wang").unwrap();
+        assert_eq!((wang.corrected, wang.reverted), (1, 1), "an undone correction is not counted");
+        let html = s.to_html();
+        assert!(html.matches("<svg").count() == 4 && !html.contains("<script"));
+        assert!(s.to_markdown().contains("| 甲 | 1 | 2 | 0 | 1 |"));
+    }
+}
