@@ -20,7 +20,7 @@ use crate::model::Span;
 pub use decode::{Decoded, Detection, decode, sniff};
 pub use discover::discover;
 pub use html::{html_to_text, looks_like_html, meta_charset};
-pub use tables::{SourceCell, SourceTable, TableOrigin};
+pub use tables::{Extracted, SourceCell, SourceTable, TableOrigin};
 
 /// The largest file accepted as one report. Real reports are rarely over 1 MiB; anything past this
 /// is almost certainly not a single report, and refusing it keeps memory use bounded.

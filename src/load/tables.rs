@@ -65,3 +65,13 @@ impl SourceTable {
         self.rows.iter().map(Vec::len).max().unwrap_or(0)
     }
 }
+
+/// What a reader of a structured source (Word, PDF) gives back: the report's text, the tables it
+/// really has (cell spans into `text`), and problems met on the way. `Document::from_bytes` turns
+/// it into a [`Document`](super::Document) the same way for every such source.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Extracted {
+    pub text: String,
+    pub tables: Vec<SourceTable>,
+    pub issues: Vec<super::LoadIssue>,
+}
