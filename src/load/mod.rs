@@ -19,7 +19,7 @@ use crate::model::Span;
 
 pub use decode::{Decoded, Detection, decode, sniff};
 pub use discover::discover;
-pub use html::{html_to_text, looks_like_html, meta_charset};
+pub use html::{html_to_document, html_to_text, looks_like_html, meta_charset};
 pub use tables::{Extracted, SourceCell, SourceTable, TableOrigin};
 
 /// The largest file accepted as one report. Real reports are rarely over 1 MiB; anything past this
@@ -71,12 +71,12 @@ impl Document {
         refuse_if_undecodable(&decoded)?;
 
         let html = has_html_extension(&path) || looks_like_html(&decoded.text);
-        let (text, issues) = if html {
-            let text = html_to_text(&decoded.text);
+        let (text, tables, issues) = if html {
+            let (text, tables) = html_to_document(&decoded.text);
             let issues = reanchor_issues(&decoded, &text);
-            (text, issues)
+            (text, tables, issues)
         } else {
-            (decoded.text, decoded.issues)
+            (decoded.text, Vec::new(), decoded.issues)
         };
         if text.trim().is_empty() {
             return Err(LoadError::Empty);
@@ -90,7 +90,7 @@ impl Document {
             html,
             text: text.into(),
             line_starts,
-            tables: Vec::new(),
+            tables,
             issues,
             size,
         })

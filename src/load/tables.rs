@@ -75,3 +75,10 @@ pub struct Extracted {
     pub tables: Vec<SourceTable>,
     pub issues: Vec<super::LoadIssue>,
 }
+
+impl SourceCell {
+    /// An empty grid position (a row shorter than the table) at byte `at`.
+    pub fn blank_at(at: usize) -> SourceCell {
+        SourceCell { text: String::new(), start: at, end: at, blank: true, merged: false }
+    }
+}
