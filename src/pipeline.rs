@@ -28,6 +28,11 @@ pub struct ReportAudit {
     pub group: Option<String>,
     /// Last year's report of the same agency, with the fields the cross-year checks read.
     pub prev: Option<PrevReport>,
+    /// Where each table's fields came from (cells of the source, or digit runs).
+    pub tables: Vec<crate::extract::TableSource>,
+    /// The source's own tables as cell grids (what `tables[..].grids` index), for the
+    /// reviewer's grid view.
+    pub grids: Arc<[crate::load::SourceTable]>,
 }
 
 /// A correction or decision that was recorded against an earlier version of the report.
@@ -73,6 +78,8 @@ impl ReportAudit {
             stale: Vec::new(),
             group: None,
             prev: None,
+            tables: Vec::new(),
+            grids: Arc::from(Vec::new()),
         }
     }
 
@@ -135,7 +142,7 @@ pub fn audit_document(doc: &Document, rules: &RuleSet, replay: Option<&Replay>, 
     if let Some(replay) = replay {
         corrections = corrections_from(rules, replay, &doc.id, &mut stale);
     }
-    let mut fields = crate::extract::extract_with(doc, rules, &corrections);
+    let crate::extract::Extraction { mut fields, tables } = crate::extract::extract_full(doc, rules, &corrections);
     if let Some(replay) = replay {
         for r in replay.stale_for_path(&path, &doc.id) {
             let target = r.field.clone().or_else(|| r.finding.clone()).unwrap_or_default();
@@ -189,6 +196,8 @@ pub fn audit_document(doc: &Document, rules: &RuleSet, replay: Option<&Replay>, 
         stale,
         group: batch.and_then(|b| b.group.clone()),
         prev: batch.and_then(|b| b.prev.clone()),
+        grids: if tables.iter().any(|t| !t.grids.is_empty()) { Arc::from(doc.tables.clone()) } else { Arc::from(Vec::new()) },
+        tables,
     }
 }
 

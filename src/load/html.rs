@@ -7,7 +7,7 @@
 
 use encoding_rs::Encoding;
 
-use super::tables::{SourceCell, SourceTable, TableOrigin};
+use super::tables::{SourceCell, SourceTable, TableOrigin, header_rows};
 
 /// Elements whose content is not text at all: skipped up to their end tag.
 const SKIPPED: &[&str] = &["script", "style", "noscript", "template"];
@@ -670,7 +670,7 @@ fn grid(t: &TableBuilder, text: &str, place: &dyn Fn(usize) -> usize) -> Option<
                 c += 1;
             }
             let (s, e) = (place(cell.start), place(cell.end));
-            let base = text_cell(text, s, e);
+            let base = SourceCell::from_text(text, s, e);
             let rowspan = cell.rowspan.min(rows.len() - r);
             for dr in 0..rowspan {
                 if grid.len() <= r + dr {
@@ -715,37 +715,6 @@ fn grid(t: &TableBuilder, text: &str, place: &dyn Fn(usize) -> usize) -> Option<
         start: place(t.start),
         end: place(t.end),
     })
-}
-
-/// The cell whose text is `text[s..e]`: whitespace (U+00A0, U+3000 included) trimmed from its
-/// span and collapsed in its text.
-pub(crate) fn text_cell(text: &str, s: usize, e: usize) -> SourceCell {
-    let e = e.max(s).min(text.len());
-    let raw = text.get(s..e).unwrap_or("");
-    let lead = raw.len() - raw.trim_start().len();
-    let inner = raw.trim();
-    let start = s + lead;
-    SourceCell {
-        text: inner.split_whitespace().collect::<Vec<_>>().join(" "),
-        start,
-        end: start + inner.len(),
-        blank: inner.is_empty(),
-        merged: false,
-    }
-}
-
-/// Leading header rows: rows of `<th>` only, or (without such rows) the rows before the first
-/// row holding a number.
-fn header_rows(rows: &[Vec<SourceCell>], th_rows: &[bool]) -> usize {
-    let th = th_rows.iter().take_while(|&&t| t).count();
-    if th > 0 {
-        return th.min(rows.len());
-    }
-    let numeric = |c: &SourceCell| !c.blank && c.text.chars().all(|ch| ch.is_ascii_digit() || ch == '.' || ch == ',');
-    match rows.iter().position(|r| r.iter().any(numeric)) {
-        Some(n) => n,
-        None => 0,
-    }
 }
 
 /// Decodes the character reference at the start of `s` (which starts with '&'): the result and

@@ -291,5 +291,7 @@ pub fn sample_report(file: &str, agency: &str, year: &str, template: &str) -> Re
         stale: Vec::new(),
         group: None,
         prev: None,
+        tables: Vec::new(),
+        grids: Arc::from(Vec::new()),
     }
 }
