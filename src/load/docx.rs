@@ -28,8 +28,9 @@ use super::LoadError;
 pub const MAX_ENTRIES: usize = 5_000;
 /// Largest `word/document.xml` inflated (a 300-page report is under 10 MiB).
 pub const MAX_PART_BYTES: u64 = 64 * 1024 * 1024;
-/// Largest total of the sizes the archive declares for its entries.
-pub const MAX_TOTAL_BYTES: u64 = 512 * 1024 * 1024;
+/// Largest total of the sizes the archive declares for its entries (a Word file is at most
+/// [`MAX_FILE_BYTES`](super::MAX_FILE_BYTES) on disk; its images do not inflate much).
+pub const MAX_TOTAL_BYTES: u64 = 256 * 1024 * 1024;
 /// Tables nested deeper than this are read as text.
 const MAX_TABLE_DEPTH: usize = 32;
 /// gridSpan beyond this is a broken attribute.
@@ -50,6 +51,11 @@ pub fn looks_like_docx(bytes: &[u8]) -> bool {
 
 /// Reads a `.docx` file's text and tables.
 pub fn read_docx(bytes: &[u8]) -> Result<Extracted, LoadError> {
+    read_docx_within(bytes, MAX_PART_BYTES, MAX_TOTAL_BYTES)
+}
+
+/// [`read_docx`] with the inflation caps given (tests use small ones).
+fn read_docx_within(bytes: &[u8], max_part: u64, max_total: u64) -> Result<Extracted, LoadError> {
     if !bytes.starts_with(b"PK") {
         return Err(unreadable(
             "it is not a zip archive, so not a .docx (a .doc saved under a new name? open it in Word or WPS and save it as .docx)",
@@ -69,9 +75,9 @@ pub fn read_docx(bytes: &[u8]) -> Result<Extracted, LoadError> {
             declared = declared.saturating_add(f.size());
         }
     }
-    if declared > MAX_TOTAL_BYTES {
+    if declared > max_total {
         return Err(unreadable(format!(
-            "its entries would inflate to {declared} bytes (limit {MAX_TOTAL_BYTES}): a zip bomb, not a report; refused"
+            "its entries would inflate to {declared} bytes (limit {max_total}): a zip bomb, not a report; refused"
         )));
     }
     let mut part = zip.by_name("word/document.xml").map_err(|_| {
@@ -82,12 +88,12 @@ pub fn read_docx(bytes: &[u8]) -> Result<Extracted, LoadError> {
     }
     let mut xml = Vec::new();
     (&mut part)
-        .take(MAX_PART_BYTES + 1)
+        .take(max_part + 1)
         .read_to_end(&mut xml)
         .map_err(|e| unreadable(format!("word/document.xml cannot be inflated ({e}); open it in Word or WPS and save it again")))?;
-    if xml.len() as u64 > MAX_PART_BYTES {
+    if xml.len() as u64 > max_part {
         return Err(unreadable(format!(
-            "word/document.xml inflates past {MAX_PART_BYTES} bytes: a zip bomb, not a report; refused"
+            "word/document.xml inflates past {max_part} bytes: a zip bomb, not a report; refused"
         )));
     }
     let xml = String::from_utf8(xml)
