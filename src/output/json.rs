@@ -67,6 +67,10 @@ pub fn audit_to_json(a: &ReportAudit, hidden: &dyn Fn(&str) -> bool) -> J {
         "fields": fields,
         "findings": findings,
     });
+    if !a.tables.is_empty() {
+        let tables: Map<String, J> = a.tables.iter().map(|t| (t.table.clone(), json!({"source": t.source, "line": t.line}))).collect();
+        r["tables"] = J::Object(tables);
+    }
     if let Some(e) = &a.error {
         r["error"] = json!(e);
     }
