@@ -390,6 +390,17 @@ fn verify_names_edited_removed_and_swapped_records_and_passes_a_clean_merge() {
     let out = run("swapped.jsonl", &swapped);
     assert!(out.contains(&format!("line {} (wang): tampered", wang[2] + 1)) && out.contains("out of order"), "{out}");
 
+    // A line damaged by hand is a change too; a torn last line (a crash) is not.
+    let mut damaged = lines.clone();
+    damaged[wang[3]] = damaged[wang[3]].replace("\"action\"", "\"acton\"");
+    let out = run("damaged.jsonl", &damaged);
+    assert!(out.contains("invalid record skipped"), "{out}");
+    let torn = d.path().join("torn.jsonl");
+    std::fs::write(&torn, lines.join("\n") + "\n{\"id\":\"x\",\"ts\"").unwrap();
+    let out = bin().args(["log", "verify", "--log"]).arg(&torn).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("torn record"));
+
     // An old log without hashes loads and says it carries no chain.
     let old = d.path().join("old.jsonl");
     std::fs::write(&old, r#"{"id":"1","ts":"2024-01-01T00:00:00.000Z","reviewer":"w","report":"c","path":"p","action":"confirm","finding":"k"}"#.to_string() + "\n").unwrap();
