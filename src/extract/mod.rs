@@ -39,8 +39,21 @@ pub fn extract(doc: &Document, rules: &RuleSet) -> Fields {
 }
 
 pub fn extract_with(doc: &Document, rules: &RuleSet, corrections: &Corrections) -> Fields {
+    extract_full(doc, rules, corrections).0
+}
+
+/// Fields and the claims of the prose. Claims are read right after sectioning, so the fields and
+/// table hints that read `narr.*` see them.
+pub fn extract_full(doc: &Document, rules: &RuleSet, corrections: &Corrections) -> (Fields, crate::claims::Claims) {
     let mut fields = Fields::new();
     extract_sections(doc, rules, &mut fields);
+    let claims = crate::claims::read(doc, &fields, rules);
+    crate::claims::add_fields(&claims, rules, &mut fields);
+    for (id, c) in corrections.iter().filter(|(id, _)| id.starts_with("narr.")) {
+        let found = fields.remove(id);
+        let label = rules.label(id).unwrap_or(id).to_string();
+        put(&mut fields, id, &label, found, &Corrections::from([(id.clone(), c.clone())]));
+    }
     for f in rules.fields.iter().filter(|f| !f.after_tables) {
         let found = extract_field(doc, f, &fields);
         put(&mut fields, &f.id, &f.label, found, corrections);
@@ -60,7 +73,7 @@ pub fn extract_with(doc: &Document, rules: &RuleSet, corrections: &Corrections) 
         let found = extract_field(doc, f, &fields);
         put(&mut fields, &f.id, &f.label, found, corrections);
     }
-    fields
+    (fields, claims)
 }
 
 /// Insert an extracted field, replaced by the reviewer's correction when there is one.

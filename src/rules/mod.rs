@@ -7,6 +7,7 @@
 
 mod builtin;
 pub mod compile;
+pub mod lexicon;
 pub mod schema;
 pub mod testing;
 
@@ -236,6 +237,8 @@ pub enum CheckBody {
     Pattern { scope: Scope, regex: Regex, assert: Option<Expr>, absent: bool, max: usize },
     /// One finding per field in a state; `globs` narrow which fields (empty = all).
     Status { ambiguous: bool, globs: Vec<String>, per_row: bool },
+    /// Once per claim of a kind (see `claims::of_kind`); a finding where `assert` is false.
+    Claims { kind: String, assert: Expr },
 }
 
 /// One run of a check: a check with `each` has one instance per binding.
@@ -286,6 +289,8 @@ pub struct RuleSet {
     /// Table cells in the order the tables print them (row by row, column by column), for
     /// listing a row's cells the way the report does.
     pub cell_order: BTreeMap<String, usize>,
+    /// The narrative's words (`lexicon.yaml`), for the claims stage.
+    pub lexicon: lexicon::Lexicon,
 }
 
 impl RuleSet {
