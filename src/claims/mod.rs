@@ -48,8 +48,9 @@ pub enum Role {
     Whole { parts: Vec<usize>, list: ListKind },
     /// One of a whole's parts.
     Part { of: usize },
-    /// "占X%": a share of `base` (a whole), `num` being the figure it is the share of.
-    Share { num: usize, base: Option<usize> },
+    /// "占X%": a share of `base`, `num` being the figure it is the share of. `listed`: the base
+    /// is the whole `num` is listed under; otherwise it is the sentence's leading total (收到申请N件).
+    Share { num: usize, base: Option<usize>, listed: bool },
     /// A rate the lexicon names (办结率).
     Rate,
 }
@@ -278,12 +279,19 @@ pub fn read(doc: &Document, fields: &Fields, rules: &RuleSet) -> Claims {
         if let Some(i) = after.find(['，', ',', '。', '；', ';', '：', ':', '、', '（', '(', '）', ')']) {
             after = &after[..i];
         }
-        let concept = concept_of(lx, before, after, &t.unit);
+        let named = concept_of(lx, before, after, &t.unit);
         // The scope is named in the figure's own clause ("区直各部门主动公开…1822条").
         let scope_from = ceil(text, t.start.saturating_sub(SCOPE_WINDOW)).max(s_start);
         let clause = &text[scope_from..t.start];
         let clause = clause.rfind(['，', ',', '；', ';', '：', ':']).map_or(clause, |i| &clause[i..]);
-        let scope = scope_of(lx, clause);
+        let mut scope = scope_of(lx, clause);
+        // A channel concept ("网站公开政府信息") is not narrowed by its own channel's word.
+        if let (Some((_, words)), Some((_, s))) = (&named, &scope)
+            && words.contains(s.as_str())
+        {
+            scope = None;
+        }
+        let concept = named.map(|(id, _)| id);
         let label: String = {
             let flat: String = before.split_whitespace().collect();
             let chars: Vec<char> = flat.trim_start_matches(['，', ',', '、', '；', ';', '：', ':', '(', '（', '。']).chars().collect();
@@ -329,7 +337,7 @@ pub fn read(doc: &Document, fields: &Fields, rules: &RuleSet) -> Claims {
         c.role = match c.role {
             Role::Whole { parts, list } => Role::Whole { parts: parts.iter().map(|p| map[*p]).collect(), list },
             Role::Part { of } => Role::Part { of: map[of] },
-            Role::Share { num, base } => Role::Share { num: map[num], base: base.map(|b| map[b]) },
+            Role::Share { num, base, listed } => Role::Share { num: map[num], base: base.map(|b| map[b]), listed },
             r => r,
         };
         list.push(c);
@@ -355,7 +363,7 @@ fn part_ranges(fields: &Fields) -> Vec<(Range<usize>, String)> {
 
 /// The concept whose phrase stands nearest before the figure; else one closing around it
 /// ("收到70件申请": the words before and after joined); else one just after it.
-fn concept_of(lx: &Lexicon, before: &str, after: &str, unit: &str) -> Option<String> {
+fn concept_of(lx: &Lexicon, before: &str, after: &str, unit: &str) -> Option<(String, String)> {
     let percent = unit == "%" || unit == "％";
     let fits = |c: &crate::rules::lexicon::Concept| {
         if c.rate != percent {
@@ -363,18 +371,18 @@ fn concept_of(lx: &Lexicon, before: &str, after: &str, unit: &str) -> Option<Str
         }
         unit.is_empty() || c.units.is_empty() || c.units.iter().any(|u| u == unit)
     };
-    let mut best: Option<(usize, &str)> = None;
+    let mut best: Option<(usize, &str, &str)> = None;
     for c in lx.concepts.iter().filter(|c| fits(c)) {
         if let Some(m) = c.phrase.find_iter(before).last() {
             let dist = before.len() - m.end();
             // The phrase must name this figure, not one of the words a few clauses back.
-            if dist <= NEAR && best.is_none_or(|(d, _)| dist < d) {
-                best = Some((dist, &c.id));
+            if dist <= NEAR && best.is_none_or(|(d, _, _)| dist < d) {
+                best = Some((dist, &c.id, m.as_str()));
             }
         }
     }
-    if let Some((_, id)) = best {
-        return Some(id.to_string());
+    if let Some((_, id, words)) = best {
+        return Some((id.to_string(), words.to_string()));
     }
     if after.is_empty() {
         return None;
@@ -382,8 +390,10 @@ fn concept_of(lx: &Lexicon, before: &str, after: &str, unit: &str) -> Option<Str
     let tail_from = floor(before, before.len().saturating_sub(24));
     let joined = format!("{}{}", &before[tail_from..], after);
     for hay in [joined.as_str(), after] {
-        if let Some(c) = lx.concepts.iter().filter(|c| fits(c)).find(|c| c.phrase.is_match(hay)) {
-            return Some(c.id.clone());
+        for c in lx.concepts.iter().filter(|c| fits(c)) {
+            if let Some(m) = c.phrase.find(hay) {
+                return Some((c.id.clone(), m.as_str().to_string()));
+            }
         }
     }
     None
@@ -548,11 +558,21 @@ fn assign_roles(lx: &Lexicon, text: &str, tokens: &[Token], claims: &mut [Claim]
         if num + 1 != k {
             continue;
         }
-        let base = match claims[num].role {
-            Role::Part { of } => Some(of),
-            _ => None,
+        let (base, listed) = match claims[num].role {
+            Role::Part { of } => (Some(of), true),
+            // Else the sentence's first figure of the same unit that is a total the lexicon
+            // names (收到申请, 办结): "共受理申请286件，…予以公开118件，占41.3%".
+            _ => {
+                let lead = (0..num).find(|&j| {
+                    tokens[j].sentence == t.sentence
+                        && tokens[j].unit == tokens[num].unit
+                        && claims[j].concept.as_deref().and_then(|c| lx.concept(c)).is_some_and(|c| c.breaks)
+                        && claims[j].concept != claims[num].concept
+                });
+                (lead, false)
+            }
         };
-        claims[k].role = Role::Share { num, base };
+        claims[k].role = Role::Share { num, base, listed };
     }
 }
 
@@ -664,7 +684,7 @@ pub fn locals(claims: &Claims, k: usize) -> Option<Vec<(&'static str, Value)>> {
                 ("match", text(c.text.clone())),
             ])
         }
-        Role::Share { num, base } => {
+        Role::Share { num, base, listed } => {
             let n = claims.list.get(*num)?;
             let b = claims.list.get((*base)?)?;
             if b.value == 0.0 {
@@ -683,6 +703,8 @@ pub fn locals(claims: &Claims, k: usize) -> Option<Vec<(&'static str, Value)>> {
                 ("computed", Value::Dec((computed * shown).round() / shown)),
                 ("fits", Value::Bool(fits)),
                 ("exact", Value::Bool(n.is_exact() && b.is_exact())),
+                ("listed", Value::Bool(*listed)),
+                ("base_label", text(b.label.clone())),
                 ("unit", text(n.unit.clone())),
                 ("label", text(n.label.clone())),
                 ("match", text(c.text.clone())),
@@ -696,7 +718,7 @@ pub fn locals(claims: &Claims, k: usize) -> Option<Vec<(&'static str, Value)>> {
 pub fn local_names(kind: &str) -> Option<&'static [&'static str]> {
     match kind {
         "wholes" => Some(&["whole", "sum", "count", "parts", "list", "exact", "unit", "concept", "label", "match"]),
-        "shares" => Some(&["rate", "num", "base", "computed", "fits", "exact", "unit", "label", "match"]),
+        "shares" => Some(&["rate", "num", "base", "computed", "fits", "exact", "listed", "base_label", "unit", "label", "match"]),
         _ => None,
     }
 }
@@ -745,7 +767,7 @@ pub fn to_json(claims: &Claims) -> serde_json::Value {
                 Role::Single => json!("single"),
                 Role::Whole { parts, list } => json!({"whole": {"parts": parts, "list": list.as_str()}}),
                 Role::Part { of } => json!({"part_of": of}),
-                Role::Share { num, base } => json!({"share": {"of": num, "base": base}}),
+                Role::Share { num, base, listed } => json!({"share": {"of": num, "base": base, "listed": listed}}),
                 Role::Rate => json!("rate"),
             };
             o

@@ -81,3 +81,40 @@ fn table_captions_and_article_numbers_are_not_claims() {
     let (c, _) = read_text("（一）主动公开政府信息数（不同渠道和方式公开相同信息计1条）依据条例第32条，收到申请5件。");
     assert!(c.list.iter().all(|x| x.value != 1.0 && x.value != 32.0), "{c:#?}");
 }
+
+#[test]
+fn odd_input_never_panics() {
+    for t in [
+        "条",
+        "）））100条（（（其中5条",
+        "共100条，其中",
+        "1234567890123456789012条",
+        "１２条，其中３条、４条，合计７条",
+        "1,234条，其中1,000条、234条。",
+        "5\n\n条，其中\n\n3条",
+        "占%，占5%，100%",
+        "其中。其中。其中3条、4条等",
+        "数1402。数5，",
+    ] {
+        let _ = read_text(t);
+    }
+    let (c, _) = read_text("１２条，其中３条、４条，合计７条");
+    assert!(c.list.iter().any(|x| x.value == 12.0 && matches!(x.role, Role::Whole { .. })));
+    let (c, _) = read_text("公开信息1,234条，其中网站1,000条、公报234条。");
+    assert_eq!(whole(&c, 1234.0).1, [1000.0, 234.0]);
+}
+
+#[test]
+fn a_unitless_last_part_takes_the_lists_unit() {
+    // pingtan 2011: "…作为依申请公开信息数46条，不予公开信息数1402。"
+    let (c, _) = read_text("2011年制作、获取政府信息总数1873条，其中主动公开政府信息425条，作为依申请公开信息数46条，不予公开信息数1402。");
+    let (_, parts, _) = whole(&c, 1873.0);
+    assert_eq!(parts, [425.0, 46.0, 1402.0]);
+}
+
+#[test]
+fn shares_of_a_sentence_total_are_marked_as_not_listed() {
+    let (c, _) = read_text("全年共受理政府信息公开申请286件，予以公开118件，占41.3%。");
+    let s = c.list.iter().find(|x| x.unit == "%").unwrap();
+    assert!(matches!(s.role, Role::Share { base: Some(_), listed: false, .. }), "{s:?}");
+}

@@ -106,7 +106,7 @@ impl Ctx<'_> {
         self.errors.push(RuleError { path: self.path.to_string(), line, col, message: message.into() });
     }
 
-    fn origin(&self, loc: &Location) -> Origin {
+    pub(super) fn origin(&self, loc: &Location) -> Origin {
         Origin { file: Arc::from(self.path), line: loc.line() as usize, col: loc.column() as usize }
     }
 

@@ -54,8 +54,9 @@ pub struct Lexicon {
     pub scopes: Vec<(String, Vec<String>)>,
     pub concepts: Vec<Concept>,
     pub statements: Vec<Statement>,
-    /// Section id → more heading wordings (literal, without the part number).
-    pub headings: BTreeMap<String, Vec<String>>,
+    /// Section id → more heading wordings (literal, without the part number), with where they
+    /// were written.
+    pub headings: BTreeMap<String, (Vec<String>, super::Origin)>,
 }
 
 impl Default for Lexicon {
@@ -109,10 +110,11 @@ fn token_regex(units: &[String]) -> Regex {
     Regex::new(&src).expect("the figure pattern is built from escaped literals")
 }
 
-/// Loose form of a literal heading: any spacing (a line break too) between its characters.
+/// Loose form of a literal heading: any spacing (a line break too) or markup tags left by a
+/// converter between its characters.
 pub fn loose(phrase: &str) -> String {
     let parts: Vec<String> = phrase.chars().filter(|c| !c.is_whitespace()).map(|c| regex::escape(&c.to_string())).collect();
-    parts.join(r"\s*")
+    parts.join(r"(?:\s|<[^<>\n]*>)*")
 }
 
 impl super::compile::Ctx<'_> {
@@ -171,7 +173,9 @@ pub(super) fn compile_lexicon(ctx: &mut super::compile::Ctx, d: &LexiconDef, set
         }
     }
     for (id, list) in &d.headings {
-        set.lexicon.headings.entry(id.clone()).or_default().extend(list.iter().cloned());
+        let origin = ctx.origin(&list.referenced);
+        let e = set.lexicon.headings.entry(id.clone()).or_insert_with(|| (Vec::new(), origin));
+        e.0.extend(list.value.iter().cloned());
     }
     for c in &d.concepts {
         compile_concept(ctx, &c.value, set);
@@ -247,21 +251,27 @@ fn compile_statement(ctx: &mut super::compile::Ctx, s: &StatementDef, set: &mut 
 /// (the part number first, then the wording with any spacing between its characters).
 pub(super) fn finish(set: &mut RuleSet, errors: &mut Vec<super::RuleError>) {
     let headings = set.lexicon.headings.clone();
-    for (id, list) in headings {
+    for (id, (list, at)) in headings {
         let Some(sec) = set.sections.iter_mut().find(|s| s.id == id) else {
             errors.push(super::RuleError {
-                path: "lexicon".into(),
-                line: 1,
-                col: 1,
-                message: format!("headings: `{id}` is not a section of sections.yaml"),
+                path: at.file.to_string(),
+                line: at.line,
+                col: at.col,
+                message: format!("headings: `{id}` is not a section (sections.yaml defines part.1 … part.6)"),
             });
             continue;
         };
         let Some(num) = sec.label.chars().next() else { continue };
         let alts: Vec<String> = list.iter().map(|p| loose(p)).collect();
         let src = format!(r"(?:{})|(?:{}\s*[、.．]\s*(?:{}))", sec.heading.as_str(), regex::escape(&num.to_string()), alts.join("|"));
-        if let Ok(r) = super::compile::compile_regex(&src) {
-            sec.heading = r;
+        match super::compile::compile_regex(&src) {
+            Ok(r) => sec.heading = r,
+            Err(m) => errors.push(super::RuleError {
+                path: at.file.to_string(),
+                line: at.line,
+                col: at.col,
+                message: format!("headings of `{id}`: {m}"),
+            }),
         }
     }
 }
@@ -307,6 +317,28 @@ mod tests {
         let r = Regex::new(&loose("存在问题及下一步工作")).unwrap();
         assert!(r.is_match("存在问题\n及下一步工作"));
         assert!(r.is_match("存 在 问 题 及下一步工作"));
+        assert!(r.is_match("存在问题</span>\n<span>及下一步工作"));
+    }
+
+    fn errors(files: &[(&str, &str)]) -> Vec<String> {
+        let files: Vec<(String, String)> = files.iter().map(|(p, t)| (p.to_string(), t.to_string())).collect();
+        match super::super::compile::compile(None, &files) {
+            Ok(_) => Vec::new(),
+            Err(e) => e.iter().map(|e| e.to_string()).collect(),
+        }
+    }
+
+    #[test]
+    fn lexicon_mistakes_are_located_in_the_file() {
+        let e = errors(&[("lexicon.yaml", "lexicon:\n  concepts:\n    - id: a.b\n      label: A\n      phrases: ['收到(']\n")]);
+        assert_eq!(e.len(), 1, "{e:?}");
+        assert!(e[0].starts_with("lexicon.yaml:5:"), "{e:?}");
+        let e = errors(&[("lexicon.yaml", "lexicon:\n  headings:\n    part.9: [问题]\n")]);
+        assert!(e[0].starts_with("lexicon.yaml:3:") && e[0].contains("part.9"), "{e:?}");
+        let e = errors(&[("lexicon.yaml", "lexicon:\n  concepts:\n    - id: a\n      label: A\n      phrases: [x]\n      fields: { '2022': t3.new.total }\n")]);
+        assert!(e[0].contains("template `2022`"), "{e:?}");
+        let e = errors(&[("lexicon.yaml", "lexicon:\n  conceps: []\n")]);
+        assert!(e[0].starts_with("lexicon.yaml:2:"), "{e:?}");
     }
 
     #[test]

@@ -68,7 +68,7 @@ pub struct LexiconDef {
     pub statements: Vec<Spanned<StatementDef>>,
     /// More wordings of a part's heading: section id → heading texts (without the number).
     #[serde(default)]
-    pub headings: BTreeMap<String, Vec<String>>,
+    pub headings: BTreeMap<String, Spanned<Vec<String>>>,
 }
 
 #[derive(Debug, Deserialize)]
