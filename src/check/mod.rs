@@ -1,8 +1,10 @@
 //! Checks: fields (and the text) + the rule pack → findings.
 //!
 //! An assertion that reads an ambiguous field is evaluated under every candidate reading: if it
-//! holds under all of them there is nothing to report; if it fails under any, the finding is a
-//! warning that names the uncertain fields — never an error raised on a guess.
+//! holds under all of them there is nothing to report; if it fails under every one of a complete
+//! set of readings the failure is certain and raised at the rule's own severity (saying so and how
+//! many readings were tried); if it fails under some, the finding is a warning that names the
+//! uncertain fields — never an error raised on a guess.
 
 use std::collections::HashMap;
 
@@ -144,9 +146,22 @@ fn run_instance(
                     let message = inst.message.render(&env);
                     out.push(finding(rule, severity, message, span, present, key));
                 }
-                Verdict::Uncertain(trial) => {
+                Verdict::Certain(trial, tried) => {
                     env.trying = trial;
                     let message = inst.message.render(&env);
+                    let which: Vec<&str> = ambiguous.iter().map(|f| f.id.as_str()).collect();
+                    let message = format!("{message} —— 待定字段 {} 的全部{tried}种读法下均不成立", which.join("、"));
+                    out.push(finding(rule, severity, message, span, present, key));
+                }
+                Verdict::Uncertain(trial) => {
+                    // No failing reading found among the first combinations: the message's
+                    // figures would all be unknown, so say what could not be verified instead.
+                    let message = if trial.is_empty() {
+                        format!("{}：待定字段的读法组合超过{MAX_COMBOS}种，未能逐一验证", rule.description.as_deref().unwrap_or(&rule.id))
+                    } else {
+                        env.trying = trial;
+                        inst.message.render(&env)
+                    };
                     let which: Vec<String> = ambiguous
                         .iter()
                         .map(|f| {
@@ -319,6 +334,9 @@ enum Verdict {
     NotApplicable,
     /// Fails with every field exact: the readings it failed under (empty).
     Fails(Vec<(String, Option<Value>)>),
+    /// Fails under every reading of the ambiguous fields, and those readings are complete: the
+    /// first reading it failed under, and how many readings were tried.
+    Certain(Vec<(String, Option<Value>)>, usize),
     /// Fails under at least one candidate reading of an ambiguous field.
     Uncertain(Vec<(String, Option<Value>)>),
     Error(String),
@@ -352,6 +370,9 @@ fn evaluate_over_candidates(env: &mut CheckEnv, inst: &CheckInstance, assert: &c
     let dims = dimensions(env.fields, ambiguous);
     let total: usize = dims.iter().map(|d| d.len().max(1)).try_fold(1usize, |a, n| a.checked_mul(n)).unwrap_or(usize::MAX);
     let mut failed: Option<Vec<(String, Option<Value>)>> = None;
+    // Certain only if every reading is known and the assertion fails under each of them.
+    let complete = total <= MAX_COMBOS && ambiguous.iter().all(|f| f.joint.as_ref().is_some_and(|j| j.complete));
+    let mut failures = 0usize;
     let mut index = vec![0usize; dims.len()];
     env.trying = dims.iter().flat_map(|d| d[0].iter().cloned()).collect();
     for _ in 0..total.min(MAX_COMBOS) {
@@ -364,7 +385,15 @@ fn evaluate_over_candidates(env: &mut CheckEnv, inst: &CheckInstance, assert: &c
             }
         }
         if let Ok(Some(false)) = one(env) {
-            failed = Some(env.trying.clone());
+            failures += 1;
+            if failed.is_none() {
+                failed = Some(env.trying.clone());
+            }
+            if !complete {
+                break;
+            }
+        } else if failed.is_some() {
+            // Held (or did not apply) under one reading after failing under another: uncertain.
             break;
         }
         // Next combination (odometer).
@@ -378,6 +407,7 @@ fn evaluate_over_candidates(env: &mut CheckEnv, inst: &CheckInstance, assert: &c
     }
     env.trying.clear();
     match failed {
+        Some(t) if complete && failures == total => Verdict::Certain(t, total),
         Some(t) => Verdict::Uncertain(t),
         None if total > MAX_COMBOS => Verdict::Uncertain(Vec::new()),
         None => Verdict::Holds,
@@ -480,9 +510,63 @@ mod tests {
         assert_eq!(out.len(), 1);
         assert_eq!(out[0].severity, Severity::Warning, "never an error on a guess");
         assert!(out[0].message.contains("待定字段 a"), "{}", out[0].message);
-        // Even when every candidate fails, the finding stays a warning naming the uncertainty.
+        // Candidates that may not be all the readings (an inconsistent row, a cut-short search):
+        // even when every one fails, the finding stays a warning naming the uncertainty.
         let f: Fields = [ambiguous("a", &[3, 4]), int("b", 2)].into_iter().collect();
         assert_eq!(run_checks(&doc("x"), &f, None, &rules(SUM))[0].severity, Severity::Warning);
+    }
+
+    /// Cells of one row with its complete set of readings.
+    fn row(readings: &[&[i64]], ids: &[&str], complete: bool) -> Vec<(String, Field)> {
+        let joint = crate::model::Joint {
+            group: std::sync::Arc::from("r"),
+            fields: std::sync::Arc::new(ids.iter().map(|s| s.to_string()).collect()),
+            readings: std::sync::Arc::new(readings.iter().map(|r| r.iter().map(|v| Some(Value::Int(*v))).collect()).collect()),
+            complete,
+        };
+        ids.iter()
+            .enumerate()
+            .map(|(c, id)| {
+                let values: Vec<i64> = readings.iter().map(|r| r[c]).collect();
+                let (k, mut f) = ambiguous(id, &values);
+                f.joint = Some(joint.clone());
+                (k, f)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_failure_under_every_reading_is_certain_and_raised_at_the_rule_severity() {
+        // "3812215"-like: both readings of the row break the identity.
+        let mut f: Fields = row(&[&[3, 4], &[4, 3]], &["a", "t"], true).into_iter().collect();
+        f.extend([int("b", 2)]);
+        let r = rules("checks:\n  - { id: s, severity: error, assert: 'a == b', message: '{a} ≠ {b}' }\n");
+        let out = run_checks(&doc("x"), &f, None, &r);
+        assert_eq!(out.len(), 1);
+        assert_eq!(out[0].severity, Severity::Error, "{}", out[0].message);
+        assert!(out[0].message.contains("全部2种读法下均不成立"), "{}", out[0].message);
+        assert!(out[0].message.starts_with("3 ≠ 2"), "{}", out[0].message);
+        // One reading holds: only a warning naming the uncertain field.
+        let mut f: Fields = row(&[&[2, 4], &[4, 2]], &["a", "t"], true).into_iter().collect();
+        f.extend([int("b", 2)]);
+        let out = run_checks(&doc("x"), &f, None, &r);
+        assert_eq!(out[0].severity, Severity::Warning);
+        assert!(out[0].message.contains("待定字段 a"), "{}", out[0].message);
+        // Readings of a row that breaks its own identities may not hold the truth: a warning.
+        let mut f: Fields = row(&[&[3, 4], &[4, 3]], &["a", "t"], false).into_iter().collect();
+        f.extend([int("b", 2)]);
+        assert_eq!(run_checks(&doc("x"), &f, None, &r)[0].severity, Severity::Warning);
+    }
+
+    #[test]
+    fn a_sum_of_blank_cells_is_unverified_not_zero() {
+        // An HTML table whose 总计 cells are all blank: nothing to compare the total with.
+        let r = rules("  - { id: p.1, label: P1, type: integer }\n  - { id: p.2, label: P2, type: integer }\nchecks:\n  - { id: s, severity: error, assert: 'a == sum(p.*)', message: '{a}' }\n");
+        let blank = |id: &str| (id.to_string(), Field::exact(id, id, None, "", None));
+        let f: Fields = [int("a", 9), blank("p.1"), blank("p.2")].into_iter().collect();
+        assert!(run_checks(&doc("x"), &f, None, &r).is_empty());
+        let f: Fields = [int("a", 9), int("p.1", 3), blank("p.2")].into_iter().collect();
+        assert_eq!(run_checks(&doc("x"), &f, None, &r)[0].severity, Severity::Error, "a blank beside a value counts as 0");
     }
 
     #[test]

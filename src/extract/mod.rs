@@ -371,6 +371,7 @@ fn extract_table(doc: &Document, t: &TableRule, rules: &RuleSet, fields: &mut Fi
             readings: std::sync::Arc::new(
                 res.readings.iter().map(|r| r.cells.iter().map(|c| c.as_ref().map(|c| c.value.clone())).collect()).collect(),
             ),
+            complete: res.satisfied && !res.truncated && !res.overflow,
         });
         for (c, col) in t.columns.iter().enumerate() {
             let id = ids[c].clone();

@@ -789,11 +789,26 @@ fn compile_examples(ctx: &mut Ctx, c: &CheckDef) -> Vec<Example> {
                 ctx.err_at(&e.referenced, "an example needs `text` or `fields`");
                 continue;
             }
+            let severity = match &e.value.severity {
+                None => None,
+                Some(s) => match Severity::parse(&s.value) {
+                    Some(v) if fire => Some(v),
+                    Some(_) => {
+                        ctx.err_at(&s.referenced, "`severity` belongs to a `fire` example");
+                        None
+                    }
+                    None => {
+                        ctx.err_at(&s.referenced, format!("unknown severity `{}` (error | warning | info)", s.value));
+                        None
+                    }
+                },
+            };
             out.push(Example {
                 fire,
                 text: e.value.text.clone(),
                 fields: e.value.fields.clone(),
                 prev: e.value.prev.clone(),
+                severity,
                 origin: ctx.origin(&e.referenced),
             });
         }

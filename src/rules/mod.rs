@@ -257,6 +257,8 @@ pub struct Example {
     pub text: Option<String>,
     pub fields: Option<BTreeMap<String, Option<ExampleValue>>>,
     pub prev: Option<BTreeMap<String, Option<ExampleValue>>>,
+    /// The severity a `fire` example's finding must have.
+    pub severity: Option<Severity>,
     pub origin: Origin,
 }
 

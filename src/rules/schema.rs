@@ -244,6 +244,10 @@ pub struct ExampleDef {
     pub prev: Option<BTreeMap<String, Option<ExampleValue>>>,
     #[serde(default)]
     pub note: Option<String>,
+    /// For a `fire` example: the severity the finding must have (error | warning | info), e.g. to
+    /// show that a failure under every reading is an error and under some only a warning.
+    #[serde(default)]
+    pub severity: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize, Clone)]

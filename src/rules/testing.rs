@@ -70,6 +70,12 @@ pub fn example_findings(set: &RuleSet, check_id: &str, ex: &Example) -> Result<V
 fn run_one(set: &RuleSet, check_id: &str, ex: &Example) -> Result<(), String> {
     let found = example_findings(set, check_id, ex)?;
     let fired = !found.is_empty();
+    if let (true, Some(want)) = (fired && ex.fire, ex.severity)
+        && !found.iter().any(|f| f.severity == want)
+    {
+        let got: Vec<String> = found.iter().map(|f| format!("{} {}", f.severity.as_str(), f.message)).collect();
+        return Err(format!("fired, but not as {}: {}", want.as_str(), got.join(" / ")));
+    }
     if fired == ex.fire {
         Ok(())
     } else if fired {
@@ -98,6 +104,14 @@ fn example_fields(set: &RuleSet, map: &std::collections::BTreeMap<String, Option
                     };
                     f.candidates.push(Candidate { value, note: None });
                 }
+                // An example's list is every reading the cell has: a check failing under all of
+                // them is certain, as for a table row whose readings are complete.
+                f.joint = Some(crate::model::Joint {
+                    group: std::sync::Arc::from(id.as_str()),
+                    fields: std::sync::Arc::new(vec![id.clone()]),
+                    readings: std::sync::Arc::new(f.candidates.iter().map(|c| vec![c.value.clone()]).collect()),
+                    complete: true,
+                });
             }
             Some(ExampleValue::Int(i)) => f.value = Some(example_scalar(id, ty, &ExampleScalar::Int(*i))?),
             Some(ExampleValue::Float(x)) => f.value = Some(example_scalar(id, ty, &ExampleScalar::Float(*x))?),
