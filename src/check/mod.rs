@@ -14,6 +14,8 @@ use crate::load::Document;
 use crate::model::{Field, Fields, Finding, Severity, Span, Status, Value, display_opt};
 use crate::rules::{CheckBody, CheckInstance, CheckRule, RuleSet, glob_match};
 
+mod status;
+
 /// Most candidate combinations tried for one assertion.
 const MAX_COMBOS: usize = 4096;
 
@@ -108,6 +110,24 @@ pub fn run_checks(doc: &Document, fields: &Fields, prev: Option<&Fields>, rules:
         for inst in &rule.instances {
             run_instance(doc, fields, prev, rules, rule, severity, inst, &mut out);
         }
+    }
+    alone(rules, out)
+}
+
+/// A check marked `alone` that fired says the document is not a report: its findings stand alone
+/// and say how many other findings were left out.
+fn alone(rules: &RuleSet, mut out: Vec<Finding>) -> Vec<Finding> {
+    let is_alone = |f: &Finding| rules.checks.iter().any(|c| c.alone && c.id == f.rule);
+    let kept = out.iter().filter(|f| is_alone(f)).count();
+    if kept == 0 {
+        return out;
+    }
+    let left = out.len() - kept;
+    out.retain(is_alone);
+    if left > 0
+        && let Some(f) = out.first_mut()
+    {
+        f.message = format!("{}（另有{left}条检查结果因文件不是年度报告未列出）", f.message);
     }
     out
 }
@@ -230,64 +250,16 @@ fn run_instance(
                 out.push(finding(rule, severity, message, span, Vec::new(), key));
             }
         }
-        CheckBody::Status { ambiguous, globs, per_row } => {
+        CheckBody::Status { ambiguous, globs, per } => {
             let mut env = CheckEnv::new(fields, prev, rules);
             if let Some(w) = &inst.when
                 && !is_true(&w.eval(&env)) {
                     return;
                 }
-            // Fields in the state, grouped one per finding (a field, or a table row).
-            let mut groups: Vec<(String, Vec<&Field>)> = Vec::new();
-            for f in fields.values() {
-                let wanted = if *ambiguous {
-                    f.status == Status::Ambiguous
-                } else {
-                    f.value.is_none() && f.status != Status::Ambiguous
-                };
-                if !wanted || (!globs.is_empty() && !globs.iter().any(|g| glob_match(g, &f.id))) {
-                    continue;
-                }
-                let group = if *per_row {
-                    f.joint.as_ref().map(|j| j.group.to_string()).unwrap_or_else(|| f.id.rsplit_once('.').map_or(f.id.clone(), |(a, _)| a.to_string()))
-                } else {
-                    f.id.clone()
-                };
-                match groups.iter_mut().find(|(g, _)| *g == group) {
-                    Some((_, v)) => v.push(f),
-                    None => groups.push((group, vec![f])),
-                }
-            }
-            for (group, mut members) in groups {
-                // Cells in the table's column order, not id order.
-                members.sort_by_key(|f| rules.cell_order.get(&f.id).copied().unwrap_or(usize::MAX));
-                let first = members[0];
-                let describe = |f: &Field| -> String {
-                    let c: Vec<String> = f.candidates.iter().map(|c| display_opt(&c.value)).collect();
-                    c.join(" | ")
-                };
-                let (label, candidates) = if *per_row {
-                    let row = first.label.rsplit_once('·').map_or(first.label.clone(), |(a, _)| a.to_string());
-                    let cells: Vec<String> = members
-                        .iter()
-                        .map(|f| {
-                            let col = f.label.rsplit_once('·').map_or(f.label.as_str(), |(_, b)| b);
-                            if *ambiguous { format!("{col} {}", describe(f)) } else { col.to_string() }
-                        })
-                        .collect();
-                    (row, cells.join("；"))
-                } else {
-                    (first.label.clone(), describe(first))
-                };
-                env.locals = HashMap::from([
-                    ("field".to_string(), Value::Text(group.clone())),
-                    ("label".to_string(), Value::Text(label)),
-                    ("candidates".to_string(), Value::Text(candidates)),
-                    ("raw".to_string(), Value::Text(first.raw.clone())),
-                    ("count".to_string(), Value::Int(members.len() as i64)),
-                ]);
+            for g in status::groups(fields, rules, *ambiguous, globs, *per) {
+                env.locals = g.locals;
                 let message = inst.message.render(&env);
-                let ids = members.iter().map(|f| f.id.clone()).collect();
-                out.push(finding(rule, severity, message, first.span, ids, format!("{key}@{group}")));
+                out.push(finding(rule, severity, message, g.span, g.ids, format!("{key}@{}", g.key)));
             }
         }
     }
@@ -567,6 +539,17 @@ mod tests {
         assert!(run_checks(&doc("x"), &f, None, &r).is_empty());
         let f: Fields = [int("a", 9), int("p.1", 3), blank("p.2")].into_iter().collect();
         assert_eq!(run_checks(&doc("x"), &f, None, &r)[0].severity, Severity::Error, "a blank beside a value counts as 0");
+    }
+
+    #[test]
+    fn a_check_marked_alone_leaves_out_the_other_findings() {
+        let yaml = "checks:\n  - { id: p, severity: error, pattern: 'xx', message: 占位 }\n  - { id: n, severity: error, alone: true, pattern: '免责声明', message: 不是报告 }\n";
+        let out = run_checks(&doc("xx xx 免责声明"), &Fields::new(), None, &rules(yaml));
+        assert_eq!(out.len(), 1, "{out:?}");
+        assert_eq!(out[0].rule, "n");
+        assert!(out[0].message.contains("另有2条"), "{}", out[0].message);
+        // Not fired: everything else is reported as usual.
+        assert_eq!(run_checks(&doc("xx xx"), &Fields::new(), None, &rules(yaml)).len(), 2);
     }
 
     #[test]

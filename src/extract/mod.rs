@@ -507,6 +507,20 @@ tables:
     }
 
     #[test]
+    fn the_agency_is_read_from_a_title_that_begins_with_the_year_and_never_as_guanyu() {
+        let rules = RuleSet::builtin();
+        let agency = |title: &str| extract(&doc(&format!("{title}\n一、总体情况")), &rules).get("agency").and_then(|f| f.value.clone()).map(|v| v.to_string());
+        assert_eq!(agency("2020年青禾市人民政府办公室政府信息公开工作年度报告").as_deref(), Some("青禾市人民政府办公室"));
+        assert_eq!(agency("2021年度青禾县人民政府政府信息公开工作年度报告").as_deref(), Some("青禾县人民政府"));
+        assert_eq!(agency("青禾市人民政府2020年政府信息公开工作年度报告").as_deref(), Some("青禾市人民政府"));
+        assert_eq!(agency("青禾市财政局关于2020年政府信息公开工作年度报告").as_deref(), Some("青禾市财政局"));
+        assert_eq!(agency("关于青禾区2020年政府信息公开工作的报告").as_deref(), Some("青禾区"));
+        assert_eq!(agency("关于2020年度政府信息公开工作年度报告"), None, "关于 is never an agency");
+        assert_eq!(agency("2020年政府信息公开工作年度报告"), None);
+        assert_eq!(agency("关岭布依族苗族自治县2020年政府信息公开工作年度报告").as_deref(), Some("关岭布依族苗族自治县"));
+    }
+
+    #[test]
     fn finder_templates_and_defaults() {
         let rules = pack("fields:\n  - { id: t, label: T, type: text, find: [{ pattern: '(?P<a>甲)\\s*(?P<b>乙)', value: '{a}{b}' }], default: 无 }\n");
         assert_eq!(extract(&doc("甲 乙"), &rules)["t"].value, Some(Value::Text("甲乙".into())));

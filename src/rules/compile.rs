@@ -665,18 +665,19 @@ fn compile_check(ctx: &mut Ctx, s: &Spanned<CheckDef>, set: &mut RuleSet) {
         };
         let mut locals: BTreeSet<String> = BTreeSet::new();
         let body = if let Some(ambiguous) = status {
-            for n in ["field", "label", "candidates", "raw", "count"] {
+            for n in ["field", "label", "candidates", "raw", "count", "rows"] {
                 locals.insert(n.into());
             }
-            let per_row = match c.per.as_ref().map(|p| p.value.as_str()) {
-                None | Some("field") => false,
-                Some("row") => true,
+            let per = match c.per.as_ref().map(|p| p.value.as_str()) {
+                None | Some("field") => super::Per::Field,
+                Some("row") => super::Per::Row,
+                Some("table") => super::Per::Table,
                 Some(other) => {
-                    ctx.err_in(c.per.as_ref().unwrap_or(&c.id), 0, format!("per `{other}`: use field or row"));
+                    ctx.err_in(c.per.as_ref().unwrap_or(&c.id), 0, format!("per `{other}`: use field, row or table"));
                     continue;
                 }
             };
-            CheckBody::Status { ambiguous, globs: c.fields.clone(), per_row }
+            CheckBody::Status { ambiguous, globs: c.fields.clone(), per }
         } else if let Some(p) = &c.pattern {
             let p = substituted(p, &b);
             let scope = match &c.scope {
@@ -735,6 +736,7 @@ fn compile_check(ctx: &mut Ctx, s: &Spanned<CheckDef>, set: &mut RuleSet) {
         description: c.description.clone(),
         instances,
         examples,
+        alone: c.alone,
         origin: ctx.origin(&s.referenced),
     });
 }

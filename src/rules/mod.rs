@@ -234,8 +234,17 @@ pub struct Deadline {
 pub enum CheckBody {
     Assert(Expr),
     Pattern { scope: Scope, regex: Regex, assert: Option<Expr>, absent: bool, max: usize },
-    /// One finding per field in a state; `globs` narrow which fields (empty = all).
-    Status { ambiguous: bool, globs: Vec<String>, per_row: bool },
+    /// One finding per field in a state (or per row, or per table); `globs` narrow which fields
+    /// (empty = all).
+    Status { ambiguous: bool, globs: Vec<String>, per: Per },
+}
+
+/// How a status check groups the fields it finds into findings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Per {
+    Field,
+    Row,
+    Table,
 }
 
 /// One run of a check: a check with `each` has one instance per binding.
@@ -270,6 +279,9 @@ pub struct CheckRule {
     pub description: Option<String>,
     pub instances: Vec<CheckInstance>,
     pub examples: Vec<Example>,
+    /// When this check fires, the report's other check findings are left out: the document is
+    /// not a report (a 函, a 通知, a copy with a disclaimer), so they would only be noise.
+    pub alone: bool,
     pub origin: Origin,
 }
 

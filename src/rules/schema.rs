@@ -194,9 +194,12 @@ pub struct CheckDef {
     pub status: Option<S>,
     #[serde(default)]
     pub fields: Vec<String>,
-    /// With `status`: one finding per `field` (default) or per table `row`.
+    /// With `status`: one finding per `field` (default), per table `row`, or per `table`.
     #[serde(default)]
     pub per: Option<S>,
+    /// When this check fires, the report's other check findings are left out.
+    #[serde(default)]
+    pub alone: bool,
     /// At most this many findings per report from one pattern (default 20).
     #[serde(default)]
     pub max: Option<usize>,
