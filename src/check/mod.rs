@@ -123,11 +123,20 @@ fn alone(rules: &RuleSet, mut out: Vec<Finding>) -> Vec<Finding> {
         return out;
     }
     let left = out.len() - kept;
+    // Which rules were left out, by count: a reviewer still sees what else is wrong with it.
+    let mut by_rule: Vec<(String, usize)> = Vec::new();
+    for f in out.iter().filter(|f| !is_alone(f)) {
+        match by_rule.iter_mut().find(|(r, _)| *r == f.rule) {
+            Some((_, n)) => *n += 1,
+            None => by_rule.push((f.rule.clone(), 1)),
+        }
+    }
     out.retain(is_alone);
     if left > 0
         && let Some(f) = out.first_mut()
     {
-        f.message = format!("{}（另有{left}条检查结果因文件不是年度报告未列出）", f.message);
+        let list: Vec<String> = by_rule.iter().map(|(r, n)| format!("{r} {n}")).collect();
+        f.message = format!("{}（文件不是年度报告，另有{left}条检查结果未列出：{}）", f.message, list.join("、"));
     }
     out
 }
@@ -547,7 +556,7 @@ mod tests {
         let out = run_checks(&doc("xx xx 免责声明"), &Fields::new(), None, &rules(yaml));
         assert_eq!(out.len(), 1, "{out:?}");
         assert_eq!(out[0].rule, "n");
-        assert!(out[0].message.contains("另有2条"), "{}", out[0].message);
+        assert!(out[0].message.contains("另有2条检查结果未列出：p 2"), "{}", out[0].message);
         // Not fired: everything else is reported as usual.
         assert_eq!(run_checks(&doc("xx xx"), &Fields::new(), None, &rules(yaml)).len(), 2);
     }
