@@ -204,7 +204,7 @@ impl Session {
         }
         let mut work: Work = Vec::new();
         for (i, ctx) in contexts.into_iter().enumerate() {
-            if ctx.prev.is_some() || !ctx.duplicates.is_empty() {
+            if ctx.prev.is_some() || ctx.next.is_some() || !ctx.duplicates.is_empty() {
                 work.push((i, self.entries[i].path().to_path_buf(), self.docs[i].clone(), Some(ctx.clone())));
             }
             self.contexts[i] = Some(ctx);

@@ -17,7 +17,7 @@ use crate::rules::{CheckBody, CheckInstance, CheckRule, RuleSet, glob_match};
 mod status;
 
 /// Most candidate combinations tried for one assertion.
-const MAX_COMBOS: usize = 4096;
+pub(crate) const MAX_COMBOS: usize = 4096;
 
 /// The fields a check can see: this report's, last year's (`prev.`), pattern captures, and the
 /// candidate values being tried for ambiguous fields.
@@ -61,6 +61,10 @@ impl Env for CheckEnv<'_> {
             return Lookup::Value(v.clone());
         }
         if let Some(rest) = id.strip_prefix("prev.") {
+            // Settling last year's cells from next year's side tries them as `prev.` values.
+            if let Some((_, v)) = self.trying.iter().find(|(k, _)| k == id) {
+                return v.clone().map_or(Lookup::Blank, Lookup::Value);
+            }
             let Some(prev) = self.prev else { return Lookup::Absent };
             return match prev.get(rest) {
                 Some(f) if f.status != Status::Ambiguous => match &f.value {
@@ -283,7 +287,7 @@ fn is_true(o: &Outcome) -> bool {
 }
 
 /// Globs expand to the fields present; plain references are kept as written.
-fn expand_ref(r: &str, fields: &Fields, prev: Option<&Fields>, out: &mut Vec<String>) {
+pub(crate) fn expand_ref(r: &str, fields: &Fields, prev: Option<&Fields>, out: &mut Vec<String>) {
     let ids = if r.contains('*') { glob_ids(r, fields, prev) } else { vec![r.to_string()] };
     for id in ids {
         if !out.contains(&id) {
@@ -396,13 +400,13 @@ fn evaluate_over_candidates(env: &mut CheckEnv, inst: &CheckInstance, assert: &c
 }
 
 /// Values tried together for some ambiguous fields.
-type Assignment = Vec<(String, Option<Value>)>;
+pub(crate) type Assignment = Vec<(String, Option<Value>)>;
 
 /// The independent choices behind a set of ambiguous fields. Cells of one table row vary
 /// together: their choices are the row's readings (each satisfies the row's identities), keeping
 /// only readings that agree with the row's cells that are settled (exact or corrected). Other
 /// ambiguous fields vary on their own, over their candidates.
-fn dimensions(fields: &Fields, ambiguous: &[&Field]) -> Vec<Vec<Assignment>> {
+pub(crate) fn dimensions(fields: &Fields, ambiguous: &[&Field]) -> Vec<Vec<Assignment>> {
     let mut dims = Vec::new();
     let mut seen_groups: Vec<&str> = Vec::new();
     for f in ambiguous {

@@ -6,6 +6,7 @@
 //! from table 三 when the report has one). Nothing here knows what a field means: it all comes
 //! from the rules.
 
+pub mod settle;
 pub mod split;
 
 use std::collections::BTreeMap;
@@ -383,9 +384,39 @@ fn extract_table(doc: &Document, t: &TableRule, rules: &RuleSet, fields: &mut Fi
             if narrowed_by_hint[i] && f.status == Status::Exact {
                 f.note = Some("依叙述文字中的数字与表内勾稽关系选定拆分".to_string());
             }
+            if f.status == Status::Exact && (res.settled == Settled::ByHint || narrowed_by_hint[i]) {
+                f.settled_by = Some(hint_evidence(&doc.text, t, fields, &results, narrowed_by_hint[i]));
+            }
             fields.insert(id.clone(), f);
         }
     }
+}
+
+/// Where the narrative figures that settled a row (or, through the table's identities, a row
+/// that adds up to it) were read.
+fn hint_evidence(text: &str, t: &TableRule, fields: &Fields, results: &[RowResult], through_identities: bool) -> String {
+    let mut facts: Vec<String> = Vec::new();
+    for (row, res) in t.rows.iter().zip(results) {
+        if res.settled != Settled::ByHint {
+            continue;
+        }
+        for (_, from) in &row.hints {
+            if let Some(f) = fields.get(from) {
+                let fact = match f.span {
+                    Some(s) => format!("叙述{}", settle::quote(text, s, &f.raw)),
+                    None => format!("叙述“{}”", f.raw.trim()),
+                };
+                if !facts.contains(&fact) {
+                    facts.push(fact);
+                }
+            }
+        }
+    }
+    let mut out = facts.join("、");
+    if through_identities {
+        out.push_str("，经表内勾稽关系");
+    }
+    out
 }
 
 /// One cell's field from a row's remaining readings: exact when every reading agrees.

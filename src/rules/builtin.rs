@@ -9,6 +9,7 @@ pub const FILES: &[(&str, &str)] = &[
     ("deadlines.yaml", include_str!("../../rules/deadlines.yaml")),
     ("checks/meta.yaml", include_str!("../../rules/checks/meta.yaml")),
     ("checks/structure.yaml", include_str!("../../rules/checks/structure.yaml")),
+    ("checks/table2.yaml", include_str!("../../rules/checks/table2.yaml")),
     ("checks/table3.yaml", include_str!("../../rules/checks/table3.yaml")),
     ("checks/table4.yaml", include_str!("../../rules/checks/table4.yaml")),
     ("checks/legacy.yaml", include_str!("../../rules/checks/legacy.yaml")),

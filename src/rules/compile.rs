@@ -737,6 +737,7 @@ fn compile_check(ctx: &mut Ctx, s: &Spanned<CheckDef>, set: &mut RuleSet) {
         instances,
         examples,
         alone: c.alone,
+        settles: c.settles,
         origin: ctx.origin(&s.referenced),
     });
 }

@@ -282,6 +282,8 @@ pub struct CheckRule {
     /// When this check fires, the report's other check findings are left out: the document is
     /// not a report (a 函, a 通知, a copy with a disclaimer), so they would only be noise.
     pub alone: bool,
+    /// An assertion also used to settle ambiguous cells (see `extract::settle`).
+    pub settles: bool,
     pub origin: Origin,
 }
 

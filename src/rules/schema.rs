@@ -200,6 +200,10 @@ pub struct CheckDef {
     /// When this check fires, the report's other check findings are left out.
     #[serde(default)]
     pub alone: bool,
+    /// The assertion is an identity the report must satisfy: it also settles ambiguous cells
+    /// (readings under which it fails are dropped when some reading satisfies it).
+    #[serde(default)]
+    pub settles: bool,
     /// At most this many findings per report from one pattern (default 20).
     #[serde(default)]
     pub max: Option<usize>,

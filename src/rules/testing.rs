@@ -64,6 +64,14 @@ pub fn example_findings(set: &RuleSet, check_id: &str, ex: &Example) -> Result<V
         Some(map) => Some(example_fields(set, map)?),
         None => None,
     };
+    // A text example goes through the audit's own path: settling comes before the checks.
+    if ex.text.is_some() {
+        let path = std::path::Path::new("prev.txt");
+        let year = prev.as_ref().and_then(|p| p.get("year")).and_then(|f| f.value.as_ref()).and_then(|v| v.as_int()).unwrap_or(0);
+        let linked = prev.as_ref().map(|p| crate::extract::settle::Linked { fields: p, year, path });
+        let hints = crate::extract::settle::narrative_hints(&doc.text, &fields, set);
+        crate::extract::settle::settle(&doc.text, &mut fields, set, &hints, linked, None);
+    }
     Ok(crate::check::run_checks(&doc, &fields, prev.as_ref(), &one))
 }
 
