@@ -78,7 +78,7 @@ pub fn settle(text: &str, fields: &mut Fields, rules: &RuleSet, hints: &[Hint], 
         let keep: Vec<bool> = dim.iter().map(|alt| alt.iter().any(|(id, v)| *id == h.field && v.as_ref().is_some_and(|v| same(v, &h.value)))).collect();
         narrow(fields, dim, &keep, &h.evidence);
     }
-    if !rules.checks.iter().any(|c| c.settles) || !fields.values().any(|f| f.status == Status::Ambiguous) {
+    if !fields.values().any(|f| f.status == Status::Ambiguous) {
         return;
     }
     for _ in 0..PASSES {
@@ -95,6 +95,79 @@ pub fn settle(text: &str, fields: &mut Fields, rules: &RuleSet, hints: &[Hint], 
         }
         if !changed {
             break;
+        }
+    }
+    rank(fields, rules, hints, prev);
+}
+
+/// Order each ambiguous row's readings by plausibility, most plausible first: agreement with the
+/// narrative's figures and the settling checks (a check that holds under the reading), then
+/// with last year's values of the same cells. Only the order changes: nothing is chosen.
+fn rank(fields: &mut Fields, rules: &RuleSet, hints: &[Hint], prev: Option<Linked>) {
+    let mut rows: Vec<crate::model::Joint> = Vec::new();
+    for f in fields.values().filter(|f| f.status == Status::Ambiguous) {
+        if let Some(j) = &f.joint
+            && j.readings.len() > 1
+            && !rows.iter().any(|r| r.group == j.group)
+        {
+            rows.push(j.clone());
+        }
+    }
+    for j in rows {
+        let mut checks: Vec<(&crate::rules::CheckInstance, &crate::expr::Expr)> = Vec::new();
+        for rule in rules.checks.iter().filter(|c| c.settles && c.severity.is_some()) {
+            for inst in &rule.instances {
+                if let CheckBody::Assert(a) = &inst.body {
+                    let mut refs = Vec::new();
+                    for r in &inst.refs {
+                        expand_ref(r, fields, prev.map(|p| p.fields), &mut refs);
+                    }
+                    if refs.iter().any(|r| j.fields.contains(r)) {
+                        checks.push((inst, a));
+                    }
+                }
+            }
+        }
+        let score = |reading: &Vec<Option<Value>>| -> (usize, usize) {
+            let mut evidence = 0;
+            for (id, v) in j.fields.iter().zip(reading) {
+                evidence += hints.iter().filter(|h| h.field == *id && v.as_ref().is_some_and(|v| same(v, &h.value))).count();
+            }
+            let mut env = CheckEnv::new(fields, prev.map(|p| p.fields), rules);
+            env.trying = j.fields.iter().cloned().zip(reading.iter().cloned()).collect();
+            for (inst, a) in &checks {
+                let applies = inst.when.as_ref().is_none_or(|w| matches!(w.eval(&env), Outcome::Value(Value::Bool(true))));
+                if applies && matches!(a.eval(&env), Outcome::Value(Value::Bool(true))) {
+                    evidence += 1;
+                }
+            }
+            let last_year = prev.map_or(0, |p| {
+                j.fields
+                    .iter()
+                    .zip(reading)
+                    .filter(|(id, v)| p.fields.get(*id).is_some_and(|g| g.status != Status::Ambiguous && g.value.is_some() && g.value == **v))
+                    .count()
+            });
+            (evidence, last_year)
+        };
+        let mut scored: Vec<((usize, usize), usize)> = j.readings.iter().enumerate().map(|(i, r)| (score(r), i)).collect();
+        if scored.iter().all(|(s, _)| *s == scored[0].0) {
+            continue;
+        }
+        scored.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+        let readings: Vec<Vec<Option<Value>>> = scored.iter().map(|(_, i)| j.readings[*i].clone()).collect();
+        let joint = crate::model::Joint { readings: Arc::new(readings), ..j.clone() };
+        for (c, id) in j.fields.iter().enumerate() {
+            let Some(cell) = fields.get_mut(id).filter(|f| f.status == Status::Ambiguous) else { continue };
+            let mut order: Vec<Option<Value>> = Vec::new();
+            for r in joint.readings.iter() {
+                let v = r.get(c).cloned().flatten();
+                if !order.contains(&v) {
+                    order.push(v);
+                }
+            }
+            cell.candidates.sort_by_key(|x| order.iter().position(|v| *v == x.value).unwrap_or(usize::MAX));
+            cell.joint = Some(joint.clone());
         }
     }
 }
@@ -401,6 +474,24 @@ mod tests {
         assert_eq!((int(&f, "r.a"), int(&f, "r.b"), int(&f, "r.c")), (Some(6), Some(93), Some(665)));
         let by = f["r.b"].settled_by.clone().unwrap();
         assert_eq!(by, "chain：上年报告（2020年度，2020.txt）r.c = 752");
+    }
+
+    #[test]
+    fn readings_are_ranked_by_agreement_with_last_year_never_chosen() {
+        // Last year's row was 69 | 3 | 665: that reading comes first, the row stays ambiguous.
+        let mut f = row(&RUN);
+        let mut prev = Fields::new();
+        for (id, v) in [("r.a", 69), ("r.b", 3), ("r.c", 665)] {
+            prev.insert(id.into(), Field::exact(id, id, Some(Value::Int(v)), "", None));
+        }
+        let p = PathBuf::from("2020.txt");
+        settle("", &mut f, &rules(""), &[], Some(Linked { fields: &prev, year: 2020, path: &p }), None);
+        let j = f["r.a"].joint.clone().unwrap();
+        assert_eq!(j.readings[0], vec![Some(Value::Int(69)), Some(Value::Int(3)), Some(Value::Int(665))]);
+        assert_eq!(j.readings.len(), 3);
+        assert_eq!(f["r.a"].status, Status::Ambiguous);
+        assert_eq!(f["r.a"].candidates[0].value, Some(Value::Int(69)));
+        assert_eq!(f["r.c"].candidates[0].value, Some(Value::Int(665)));
     }
 
     #[test]
