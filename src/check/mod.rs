@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use crate::expr::{Env, Lookup, Outcome};
 use crate::extract::scope_range;
 use crate::load::Document;
-use crate::model::{Field, Fields, Finding, Severity, Span, Status, Value, display_opt};
+use crate::model::{Field, Fields, Finding, Severity, Span, Value, display_opt};
 use crate::rules::{CheckBody, CheckInstance, CheckRule, RuleSet, glob_match};
 
 mod status;
@@ -46,7 +46,7 @@ impl<'a> CheckEnv<'a> {
         match f {
             None => Lookup::Absent,
             // An ambiguous field not being tried has no value to offer.
-            Some(f) if f.status == Status::Ambiguous => Lookup::Absent,
+            Some(f) if f.status.is_uncertain() => Lookup::Absent,
             Some(f) => match &f.value {
                 Some(v) => Lookup::Value(v.clone()),
                 None => Lookup::Blank,
@@ -67,7 +67,7 @@ impl Env for CheckEnv<'_> {
             }
             let Some(prev) = self.prev else { return Lookup::Absent };
             return match prev.get(rest) {
-                Some(f) if f.status != Status::Ambiguous => match &f.value {
+                Some(f) if !f.status.is_uncertain() => match &f.value {
                     Some(v) => Lookup::Value(v.clone()),
                     None => Lookup::Blank,
                 },
@@ -166,7 +166,7 @@ fn run_instance(
             let ambiguous: Vec<&Field> = refs
                 .iter()
                 .filter_map(|r| fields.get(r))
-                .filter(|f| f.status == Status::Ambiguous && !f.candidates.is_empty())
+                .filter(|f| f.status.is_uncertain() && !f.candidates.is_empty())
                 .collect();
             let mut env = CheckEnv::new(fields, prev, rules);
             let verdict = evaluate_over_candidates(&mut env, inst, assert, &ambiguous);
@@ -426,7 +426,7 @@ pub(crate) fn dimensions(fields: &Fields, ambiguous: &[&Field]) -> Vec<Vec<Assig
                     .fields
                     .iter()
                     .enumerate()
-                    .filter_map(|(c, id)| fields.get(id).filter(|g| g.status != Status::Ambiguous).map(|g| (c, &g.value)))
+                    .filter_map(|(c, id)| fields.get(id).filter(|g| !g.status.is_uncertain()).map(|g| (c, &g.value)))
                     .collect();
                 let agree = |r: &&Vec<Option<Value>>| settled.iter().all(|(c, v)| r.get(*c) == Some(*v));
                 let mut readings: Vec<&Vec<Option<Value>>> = j.readings.iter().filter(agree).collect();
@@ -451,7 +451,7 @@ pub(crate) fn dimensions(fields: &Fields, ambiguous: &[&Field]) -> Vec<Vec<Assig
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Candidate, Field};
+    use crate::model::{Candidate, Field, Status};
     use std::path::PathBuf;
 
     fn rules(yaml: &str) -> RuleSet {

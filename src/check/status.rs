@@ -75,7 +75,7 @@ fn cells(members: &[&Field], ambiguous: bool) -> String {
 pub(super) fn groups(fields: &Fields, rules: &RuleSet, ambiguous: bool, globs: &[String], per: Per) -> Vec<Group> {
     let mut groups: Vec<(String, String, Vec<&Field>)> = Vec::new();
     for f in fields.values() {
-        let wanted = if ambiguous { f.status == Status::Ambiguous } else { f.value.is_none() && f.status != Status::Ambiguous };
+        let wanted = if ambiguous { f.status == Status::Ambiguous } else { f.value.is_none() && !f.status.is_uncertain() };
         if !wanted || (!globs.is_empty() && !globs.iter().any(|g| glob_match(g, &f.id))) {
             continue;
         }

@@ -52,7 +52,7 @@ pub fn narrative_hints(text: &str, fields: &Fields, rules: &RuleSet) -> Vec<Hint
         for row in t.rows.iter().filter(|r| !r.hints.is_empty()) {
             for (col, from) in &row.hints {
                 let Some(column) = t.columns.get(*col) else { continue };
-                let Some(f) = fields.get(from).filter(|f| f.status != Status::Ambiguous) else { continue };
+                let Some(f) = fields.get(from).filter(|f| !f.status.is_uncertain()) else { continue };
                 let Some(value) = f.value.clone() else { continue };
                 let evidence = match f.span {
                     Some(s) => format!("叙述{}", quote(text, s, &f.raw)),
@@ -145,7 +145,7 @@ fn rank(fields: &mut Fields, rules: &RuleSet, hints: &[Hint], prev: Option<Linke
                 j.fields
                     .iter()
                     .zip(reading)
-                    .filter(|(id, v)| p.fields.get(*id).is_some_and(|g| g.status != Status::Ambiguous && g.value.is_some() && g.value == **v))
+                    .filter(|(id, v)| p.fields.get(*id).is_some_and(|g| !g.status.is_uncertain() && g.value.is_some() && g.value == **v))
                     .count()
             });
             (evidence, last_year)
@@ -286,7 +286,7 @@ fn describe(text: &str, rules: &RuleSet, described: &str, assert: &crate::expr::
             Some(rest) => (prev.and_then(|p| p.fields.get(rest)), prev.map(|p| format!("上年报告（{}年度，{}）", p.year, file_name(p.path)))),
             None => (source.get(&r), next.map(|n| format!("下年报告（{}年度，{}）", n.year, file_name(n.path)))),
         };
-        let Some(f) = f.filter(|f| f.status != Status::Ambiguous) else { continue };
+        let Some(f) = f.filter(|f| !f.status.is_uncertain()) else { continue };
         match (whose, f.span) {
             (Some(w), _) => add(w, format!("{} = {}", f.id, display_opt(&f.value))),
             // A figure of this report outside the tables: the narrative, quoted.
