@@ -189,7 +189,8 @@ fn run_instance(
                 Verdict::Uncertain(trial) => {
                     // No failing reading found among the first combinations: the message's
                     // figures would all be unknown, so say what could not be verified instead.
-                    let message = if trial.is_empty() {
+                    let unverified = trial.is_empty();
+                    let message = if unverified {
                         format!("{}：待定字段的读法组合超过{MAX_COMBOS}种，未能逐一验证", rule.description.as_deref().unwrap_or(&rule.id))
                     } else {
                         env.trying = trial;
@@ -203,7 +204,9 @@ fn run_instance(
                         })
                         .collect();
                     let message = format!("{message} —— 取决于待定字段 {}，请先确定取值", which.join("、"));
-                    out.push(finding(rule, Severity::Warning.min(severity), message, span, present, key));
+                    // A check that could not run is news, not a problem found: info.
+                    let at = if unverified { Severity::Info } else { Severity::Warning };
+                    out.push(finding(rule, at.min(severity), message, span, present, key));
                 }
                 Verdict::Error(e) => {
                     let message = format!("规则无法计算：{e}");
@@ -344,6 +347,21 @@ fn evaluate_over_candidates(env: &mut CheckEnv, inst: &CheckInstance, assert: &c
             _ => Err("`assert` is not true or false".into()),
         }
     };
+    // A precondition that reads none of the uncertain fields is decided once: when it is false
+    // the check does not apply, however many readings there are.
+    if !ambiguous.is_empty()
+        && let Some(w) = &inst.when
+    {
+        let mut refs = Vec::new();
+        for (r, _) in w.refs() {
+            expand_ref(&r, env.fields, env.prev, &mut refs);
+        }
+        if !refs.iter().any(|r| ambiguous.iter().any(|f| f.id == *r))
+            && matches!(w.eval(env), Outcome::Value(Value::Bool(false)) | Outcome::Missing(_))
+        {
+            return Verdict::NotApplicable;
+        }
+    }
     if ambiguous.is_empty() {
         return match one(env) {
             Ok(Some(true)) => Verdict::Holds,
@@ -541,6 +559,23 @@ mod tests {
         let mut f: Fields = row(&[&[3, 4], &[4, 3]], &["a", "t"], false).into_iter().collect();
         f.extend([int("b", 2)]);
         assert_eq!(run_checks(&doc("x"), &f, None, &r)[0].severity, Severity::Warning);
+    }
+
+    #[test]
+    fn a_precondition_independent_of_the_readings_is_decided_once() {
+        // 5,000 readings would exceed the combinations tried; a false `when` that does not read
+        // them makes the check not apply instead of "could not verify".
+        let many: Vec<i64> = (0..5000).collect();
+        let r = rules("checks:\n  - { id: s, severity: error, when: 'b == 1', assert: 'a == b', message: x }\n");
+        let f: Fields = [ambiguous("a", &many), int("b", 2)].into_iter().collect();
+        assert!(run_checks(&doc("x"), &f, None, &r).is_empty());
+        // It applies: too many readings to try is an info that says so, not a warning.
+        let f: Fields = [ambiguous("a", &many[1..]), int("b", 1), ambiguous("t", &[0, 1, 2])].into_iter().collect();
+        let r = rules("checks:\n  - { id: s, severity: error, when: 'b == 1', assert: 'a + t > 0', message: x }\n");
+        let out = run_checks(&doc("x"), &f, None, &r);
+        assert_eq!(out.len(), 1);
+        assert_eq!(out[0].severity, Severity::Info, "{}", out[0].message);
+        assert!(out[0].message.contains("未能逐一验证"), "{}", out[0].message);
     }
 
     #[test]
