@@ -34,7 +34,7 @@ fn the_narrative_and_next_years_report_settle_table_twos_runs() {
     assert_eq!(value(r, "t2.normative.issued"), &json!(88));
     assert_eq!(value(r, "t2.normative.repealed"), &json!(55));
     let by = r["fields"]["t2.normative.in_force"]["settled_by"].as_str().unwrap();
-    assert!(by.starts_with("table2.narrative：叙述“") && by.contains("现行有效行政规范性文件698件"), "{by}");
+    assert!(by.starts_with("narr.table：叙述“") && by.contains("现行有效行政规范性文件698件"), "{by}");
     assert!(!fired(r, "extract.ambiguous"), "{:?}", rules_fired(r));
     // 2021: 698 = 现行有效 + 88 − 55, so its 现行有效 is 665; 制发 | 废止 stay 6 | 93 or 69 | 3.
     let r = report(&j, "2021.txt");
@@ -58,10 +58,15 @@ fn a_narrative_figure_no_reading_gives_is_itself_the_finding() {
     std::fs::write(d.path().join("2022.txt"), text).unwrap();
     let (_, j) = check_json(&[d.path().join("2022.txt").to_str().unwrap()]);
     let r = report(&j, "2022.txt");
-    let f = r["findings"].as_array().unwrap().iter().find(|f| f["key"] == json!("table2.narrative[k=in_force]")).expect("table2.narrative fires");
+    let f = r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == json!("narr.table") && f["message"].as_str().unwrap().contains("t2.normative.in_force"))
+        .expect("narr.table fires on 现行有效");
     let msg = f["message"].as_str().unwrap();
-    assert!(msg.contains("叙述中的现行有效规范性文件699件不一致") && msg.contains("种读法下均不成立"), "{msg}");
-    assert_eq!(f["severity"], json!("warning"), "at the rule's own severity");
+    assert!(msg.contains("“699”") && msg.contains("种读法下均不成立"), "{msg}");
+    assert_eq!(f["severity"], json!("error"), "certain: at the rule's own severity");
     assert_eq!(r["fields"]["t2.normative.in_force"]["status"], json!("ambiguous"), "nothing is settled against the evidence");
 }
 

@@ -7,6 +7,7 @@
 
 mod builtin;
 pub mod compile;
+pub mod lexicon;
 pub mod schema;
 pub mod testing;
 
@@ -237,6 +238,8 @@ pub enum CheckBody {
     /// One finding per field in a state (or per row, or per table); `globs` narrow which fields
     /// (empty = all).
     Status { ambiguous: bool, globs: Vec<String>, per: Per },
+    /// Once per claim of a kind (see `claims::of_kind`); a finding where `assert` is false.
+    Claims { kind: String, assert: Expr },
 }
 
 /// How a status check groups the fields it finds into findings.
@@ -302,6 +305,8 @@ pub struct RuleSet {
     /// Table cells in the order the tables print them (row by row, column by column), for
     /// listing a row's cells the way the report does.
     pub cell_order: BTreeMap<String, usize>,
+    /// The narrative's words (`lexicon.yaml`), for the claims stage.
+    pub lexicon: lexicon::Lexicon,
 }
 
 impl RuleSet {
