@@ -118,3 +118,15 @@ fn shares_of_a_sentence_total_are_marked_as_not_listed() {
     let s = c.list.iter().find(|x| x.unit == "%").unwrap();
     assert!(matches!(s.role, Role::Share { base: Some(_), listed: false, .. }), "{s:?}");
 }
+
+#[test]
+fn listed_outcomes_take_the_part_concepts_of_their_whole() {
+    // 淮安 2024: the 复议 and 诉讼 outcomes in one sentence each.
+    let (_, f) = read_text("全市共办理政府信息公开行政复议351件，其中结果维持72件、结果纠正64件、其他结果178件、尚未审结37件；政府信息公开行政诉讼46件，其中结果维持25件、结果纠正5件、其他结果9件、尚未审结7件。");
+    let v = |id: &str| f.get(id).and_then(|x| x.value.clone());
+    assert_eq!(v("narr.review.total"), Some(Value::Int(351)));
+    assert_eq!(v("narr.review.other"), Some(Value::Int(178)));
+    assert_eq!(v("narr.review.pending"), Some(Value::Int(37)));
+    assert_eq!(v("narr.suit.total"), Some(Value::Int(46)));
+    assert_eq!(v("narr.suit.corrected"), Some(Value::Int(5)));
+}
