@@ -130,3 +130,17 @@ fn listed_outcomes_take_the_part_concepts_of_their_whole() {
     assert_eq!(v("narr.suit.total"), Some(Value::Int(46)));
     assert_eq!(v("narr.suit.corrected"), Some(Value::Int(5)));
 }
+
+#[test]
+fn the_same_whole_stated_twice_is_one_finding() {
+    let rules = RuleSet::builtin();
+    let s = "全年主动公开政府信息2210条，其中网站1680条、公报620条。";
+    let text = format!("{s}……{s}");
+    let doc = Document::from_bytes(PathBuf::from("x.txt"), text.as_bytes()).unwrap();
+    let a = crate::pipeline::audit_document(&doc, &rules, None, None);
+    let over: Vec<_> = a.findings.iter().filter(|f| f.rule == "narr.parts-over").collect();
+    assert_eq!(over.len(), 1, "{over:#?}");
+    assert_eq!(over[0].severity, crate::model::Severity::Error);
+    assert!(over[0].message.contains("2300"), "{}", over[0].message);
+    assert_eq!(a.claims.list.iter().filter(|c| c.value == 2210.0).count(), 2, "both statements are claims");
+}
