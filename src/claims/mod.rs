@@ -525,6 +525,11 @@ fn assign_roles(lx: &Lexicon, text: &str, tokens: &[Token], claims: &mut [Claim]
                 for &p in &parts {
                     if tokens[p].unitless {
                         claims[p].unit = t.unit.clone();
+                        // Its concept was read without a unit: keep it only if the unit fits.
+                        let unit_fits = claims[p].concept.as_deref().and_then(|c| lx.concept(c)).is_none_or(|c| c.units.is_empty() || c.units.contains(&t.unit));
+                        if !unit_fits {
+                            claims[p].concept = None;
+                        }
                     }
                     is_part[p] = true;
                     claims[p].role = Role::Part { of: k };
