@@ -4,8 +4,7 @@ use std::path::PathBuf;
 fn read_text(text: &str) -> (Claims, Fields) {
     let rules = RuleSet::builtin();
     let doc = Document::from_bytes(PathBuf::from("x.txt"), text.as_bytes()).unwrap();
-    let e = crate::extract::extract_full(&doc, &rules, &Default::default());
-    let (fields, claims) = (e.fields, e.claims);
+    let crate::extract::Extraction { fields, claims, .. } = crate::extract::extract_full(&doc, &rules, &Default::default());
     (claims, fields)
 }
 

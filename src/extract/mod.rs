@@ -57,7 +57,6 @@ pub struct TableSource {
 pub struct Extraction {
     pub fields: Fields,
     pub tables: Vec<TableSource>,
-    /// Every figure and set statement of the prose, read right after sectioning (see `claims`).
     pub claims: crate::claims::Claims,
 }
 
@@ -65,7 +64,7 @@ pub fn extract_with(doc: &Document, rules: &RuleSet, corrections: &Corrections) 
     extract_full(doc, rules, corrections).fields
 }
 
-/// Everything extraction learns: the fields, each table's source and the claims of the prose.
+/// Everything extraction learns: the fields, each table's source, and the claims of the prose.
 /// Claims are read right after sectioning, so the fields and table hints that read `narr.*` see
 /// them.
 pub fn extract_full(doc: &Document, rules: &RuleSet, corrections: &Corrections) -> Extraction {

@@ -299,9 +299,12 @@ pub fn each_items(set: &RuleSet, which: &str) -> Option<Vec<BTreeMap<String, Str
     // What a reviewer reads for a table expression: a single field's label and id, else the
     // expression itself.
     let shown = |e: &str| -> String {
-        match set.label(e.trim()) {
-            Some(l) => format!("{l}（{}）", e.trim()),
-            None => e.to_string(),
+        let id = e.trim();
+        // A cell two table layouts share (t2.normative.in_force in 2019 and 2021) has no one label.
+        let layouts = set.tables.iter().filter(|t| t.rows.iter().any(|r| t.columns.iter().any(|c| t.field_id(&r.id, &c.id) == id))).count();
+        match set.label(id) {
+            Some(l) if layouts <= 1 => format!("{l}（{id}）"),
+            _ => e.to_string(),
         }
     };
     match which {
