@@ -53,6 +53,8 @@ pub enum Detection {
     FewestErrors,
     /// Nothing to detect (no bytes).
     Empty,
+    /// Not decoded from bytes: the characters come from a PDF's text layer (its fonts' maps).
+    PdfText,
 }
 
 impl Detection {
@@ -66,6 +68,7 @@ impl Detection {
             Detection::Chardetng => "chardetng, Chinese encodings preferred",
             Detection::FewestErrors => "fewest undecodable bytes",
             Detection::Empty => "empty input",
+            Detection::PdfText => "PDF text layer",
         }
     }
 }

@@ -8,7 +8,7 @@ use super::LoadError;
 
 /// Extensions a folder contributes (any case). A file named explicitly is taken whatever its
 /// extension.
-const REPORT_EXTENSIONS: &[&str] = &["txt", "html", "htm"];
+const REPORT_EXTENSIONS: &[&str] = &["txt", "html", "htm", "pdf"];
 
 /// Expands files and folders into report files.
 ///

@@ -9,6 +9,9 @@
 mod decode;
 mod discover;
 mod html;
+mod pdf;
+#[doc(hidden)]
+pub mod pdf_fixture;
 mod tables;
 
 use std::fmt;
@@ -20,7 +23,8 @@ use crate::model::Span;
 pub use decode::{Decoded, Detection, decode, sniff};
 pub use discover::discover;
 pub use html::{html_to_text, looks_like_html, meta_charset};
-pub use tables::{SourceCell, SourceTable, TableOrigin};
+pub use pdf::read_pdf;
+pub use tables::{Extracted, SourceCell, SourceTable, TableOrigin};
 
 /// The largest file accepted as one report. Real reports are rarely over 1 MiB; anything past this
 /// is almost certainly not a single report, and refusing it keeps memory use bounded.
@@ -66,6 +70,9 @@ impl Document {
         if bytes.is_empty() {
             return Err(LoadError::Empty);
         }
+        if bytes.starts_with(b"%PDF-") || has_extension(&path, &["pdf"]) {
+            return Document::from_extracted(path, bytes, pdf::read_pdf(bytes)?, "PDF", Detection::PdfText);
+        }
         sniff(bytes)?;
         let decoded = decode(bytes);
         refuse_if_undecodable(&decoded)?;
@@ -93,6 +100,27 @@ impl Document {
             tables: Vec::new(),
             issues,
             size,
+        })
+    }
+
+    /// A document from a reader that yields text and tables itself (PDF). A source with no text is
+    /// refused as empty unless the reader said why (a scan that needs OCR is a report to flag).
+    fn from_extracted(path: PathBuf, bytes: &[u8], ex: Extracted, encoding: &str, detection: Detection) -> Result<Document, LoadError> {
+        let explained = ex.issues.iter().any(|i| i.kind == LoadIssueKind::NeedsOcr);
+        if ex.text.trim().is_empty() && !explained {
+            return Err(LoadError::Empty);
+        }
+        Ok(Document {
+            path,
+            id: content_id(bytes),
+            encoding: encoding.to_string(),
+            detection,
+            html: false,
+            line_starts: line_starts(&ex.text),
+            text: ex.text.into(),
+            tables: ex.tables,
+            issues: ex.issues,
+            size: bytes.len() as u64,
         })
     }
 
@@ -196,11 +224,21 @@ pub enum LoadIssueKind {
     ControlChars,
     /// Parts of the file are in different encodings (e.g. mostly UTF-8 with some GBK passages).
     MixedEncoding,
+    /// A PDF (or some of its pages) without a text layer: a scan that needs OCR.
+    NeedsOcr,
+    /// A PDF read only in part: a damaged cross-reference table, or more content than a report holds.
+    PdfIncomplete,
 }
 
 impl LoadIssueKind {
-    pub const ALL: [LoadIssueKind; 4] =
-        [LoadIssueKind::Undecodable, LoadIssueKind::NulBytes, LoadIssueKind::ControlChars, LoadIssueKind::MixedEncoding];
+    pub const ALL: [LoadIssueKind; 6] = [
+        LoadIssueKind::Undecodable,
+        LoadIssueKind::NulBytes,
+        LoadIssueKind::ControlChars,
+        LoadIssueKind::MixedEncoding,
+        LoadIssueKind::NeedsOcr,
+        LoadIssueKind::PdfIncomplete,
+    ];
 
     /// The id of the finding this problem raises.
     pub fn rule_id(self) -> String {
@@ -213,6 +251,8 @@ impl LoadIssueKind {
             LoadIssueKind::NulBytes => "nul-bytes",
             LoadIssueKind::ControlChars => "control-chars",
             LoadIssueKind::MixedEncoding => "mixed-encoding",
+            LoadIssueKind::NeedsOcr => "needs-ocr",
+            LoadIssueKind::PdfIncomplete => "pdf-incomplete",
         }
     }
 }
@@ -289,6 +329,13 @@ impl fmt::Display for LoadError {
 }
 
 impl std::error::Error for LoadError {}
+
+/// The path ends in one of these extensions (any case).
+fn has_extension(path: &Path, exts: &[&str]) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| exts.iter().any(|x| e.eq_ignore_ascii_case(x)))
+}
 
 /// `.html` / `.htm`, any case.
 pub fn has_html_extension(path: &Path) -> bool {

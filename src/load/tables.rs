@@ -65,3 +65,12 @@ impl SourceTable {
         self.rows.iter().map(Vec::len).max().unwrap_or(0)
     }
 }
+
+/// What a reader that parses a container format (PDF, Word) yields: the report's text, the tables
+/// with their cells' spans in that text, and the problems found on the way.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Extracted {
+    pub text: String,
+    pub tables: Vec<SourceTable>,
+    pub issues: Vec<super::LoadIssue>,
+}
