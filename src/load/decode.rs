@@ -53,8 +53,8 @@ pub enum Detection {
     FewestErrors,
     /// Nothing to detect (no bytes).
     Empty,
-    /// Not decoded from bytes: the characters come from a PDF's text layer (its fonts' maps).
-    PdfText,
+    /// Not decoded as text: a structured source's reader (Word, PDF) gave the text.
+    Structured,
 }
 
 impl Detection {
@@ -68,7 +68,7 @@ impl Detection {
             Detection::Chardetng => "chardetng, Chinese encodings preferred",
             Detection::FewestErrors => "fewest undecodable bytes",
             Detection::Empty => "empty input",
-            Detection::PdfText => "PDF text layer",
+            Detection::Structured => "read by the document's own reader",
         }
     }
 }

@@ -70,8 +70,8 @@ impl Document {
         if bytes.is_empty() {
             return Err(LoadError::Empty);
         }
-        if bytes.starts_with(b"%PDF-") || has_extension(&path, &["pdf"]) {
-            return Document::from_extracted(path, bytes, pdf::read_pdf(bytes)?, "PDF", Detection::PdfText);
+        if let Some((format, extracted)) = read_structured(&path, bytes)? {
+            return Document::from_extracted(path, bytes, format, extracted);
         }
         sniff(bytes)?;
         let decoded = decode(bytes);
@@ -103,23 +103,28 @@ impl Document {
         })
     }
 
-    /// A document from a reader that yields text and tables itself (PDF). A source with no text is
-    /// refused as empty unless the reader said why (a scan that needs OCR is a report to flag).
-    fn from_extracted(path: PathBuf, bytes: &[u8], ex: Extracted, encoding: &str, detection: Detection) -> Result<Document, LoadError> {
-        let explained = ex.issues.iter().any(|i| i.kind == LoadIssueKind::NeedsOcr);
-        if ex.text.trim().is_empty() && !explained {
+    /// A document from a structured source's reader (Word, PDF): its text is already decoded;
+    /// `format` names the source ("DOCX", "PDF") where a text file names its encoding. A source
+    /// with no text is refused as empty, unless the reader said why (a scan that needs OCR is a
+    /// report to flag, not a file to skip).
+    pub fn from_extracted(path: PathBuf, bytes: &[u8], format: &str, extracted: Extracted) -> Result<Document, LoadError> {
+        let Extracted { text, tables, mut issues } = extracted;
+        let explained = issues.iter().any(|i| i.kind == LoadIssueKind::NeedsOcr);
+        if text.trim().is_empty() && !explained {
             return Err(LoadError::Empty);
         }
+        let line_starts = line_starts(&text);
+        issues.extend(decode::scan_controls(&text, &line_starts));
         Ok(Document {
             path,
             id: content_id(bytes),
-            encoding: encoding.to_string(),
-            detection,
+            encoding: format.to_string(),
+            detection: Detection::Structured,
             html: false,
-            line_starts: line_starts(&ex.text),
-            text: ex.text.into(),
-            tables: ex.tables,
-            issues: ex.issues,
+            text: text.into(),
+            line_starts,
+            tables,
+            issues,
             size: bytes.len() as u64,
         })
     }
@@ -330,11 +335,12 @@ impl fmt::Display for LoadError {
 
 impl std::error::Error for LoadError {}
 
-/// The path ends in one of these extensions (any case).
-fn has_extension(path: &Path, exts: &[&str]) -> bool {
-    path.extension()
-        .and_then(|e| e.to_str())
-        .is_some_and(|e| exts.iter().any(|x| e.eq_ignore_ascii_case(x)))
+/// Sources with a reader of their own (not decoded as text): PDF by its header or extension.
+fn read_structured(path: &Path, bytes: &[u8]) -> Result<Option<(&'static str, Extracted)>, LoadError> {
+    if bytes.starts_with(b"%PDF-") || pdf::has_pdf_extension(path) {
+        return pdf::read_pdf(bytes).map(|e| Some(("PDF", e)));
+    }
+    Ok(None)
 }
 
 /// `.html` / `.htm`, any case.

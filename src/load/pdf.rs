@@ -32,6 +32,11 @@ pub fn looks_like_pdf(bytes: &[u8]) -> bool {
     bytes[..bytes.len().min(1024)].windows(5).any(|w| w == b"%PDF-")
 }
 
+/// `.pdf`, any case.
+pub fn has_pdf_extension(path: &std::path::Path) -> bool {
+    path.extension().and_then(|e| e.to_str()).is_some_and(|e| e.eq_ignore_ascii_case("pdf"))
+}
+
 /// Reads a PDF's text layer and its ruled tables. A file that cannot be read at all (not a PDF,
 /// encrypted, damaged beyond repair) is an error with a message saying so; a scan without text
 /// comes back with empty text and a `needs-ocr` issue.
@@ -90,7 +95,8 @@ fn read(bytes: &[u8]) -> Result<Extracted, LoadError> {
         if pc.glyphs.is_empty() && pc.images > 0 {
             image_only.push(i + 1);
         }
-        read_pages.push(page_layout(pc));
+        let prev = read_pages.last().and_then(PageLayout::continued_table);
+        read_pages.push(page_layout(pc, prev));
     }
     if let Some(at) = stopped_at {
         issues.push(LoadIssue {
@@ -177,14 +183,33 @@ struct PageLayout {
     tables: Vec<PageTable>,
 }
 
+impl PageLayout {
+    /// The table that ends this page, if it runs to the bottom (nothing but a page number below
+    /// it): the next page may continue it.
+    fn continued_table(&self) -> Option<&Grid> {
+        let t = self.tables.last()?;
+        let below = self.lines.iter().any(|l| l.top() < t.grid.bottom() && !layout::is_page_number(&l.text));
+        (!below && t.grid.bottom() < self.height * 0.3).then_some(&t.grid)
+    }
+}
+
 struct PageTable {
     grid: Grid,
     /// Text of each merged cell (region), in grid order.
     cells: Vec<String>,
 }
 
-fn page_layout(pc: PageContent) -> PageLayout {
-    let grids = grid::find_grids(&pc.rules);
+/// `prev`: the table the page before ends with, which a table at the top of this page, with
+/// the same left and right edges, continues.
+fn page_layout(pc: PageContent, prev: Option<&Grid>) -> PageLayout {
+    let mut grids = grid::find_grids(&pc.rules);
+    if let (Some(prev), Some(first)) = (prev, grids.first_mut()) {
+        let same_edges = (prev.left() - first.left()).abs() <= 2.0 && (prev.right() - first.right()).abs() <= 2.0;
+        let text_above = pc.glyphs.iter().any(|g| g.cy() > first.top() && g.y < pc.height * 0.88);
+        if same_edges && !text_above && first.top() > pc.height * 0.7 {
+            *first = first.with_columns(&prev.xs);
+        }
+    }
     let mut per_region: Vec<Vec<Vec<&Glyph>>> = grids.iter().map(|g| vec![Vec::new(); g.anchors.len()]).collect();
     let mut body: Vec<&Glyph> = Vec::new();
     'glyph: for g in &pc.glyphs {

@@ -66,9 +66,10 @@ impl SourceTable {
     }
 }
 
-/// What a reader that parses a container format (PDF, Word) yields: the report's text, the tables
-/// with their cells' spans in that text, and the problems found on the way.
-#[derive(Debug, Clone, PartialEq)]
+/// What a reader of a structured source (Word, PDF) gives back: the report's text, the tables it
+/// really has (cell spans into `text`), and problems met on the way. `Document::from_bytes` turns
+/// it into a [`Document`](super::Document) the same way for every such source.
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Extracted {
     pub text: String,
     pub tables: Vec<SourceTable>,

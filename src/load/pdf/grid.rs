@@ -20,6 +20,9 @@ pub struct Grid {
     pub region: Vec<Vec<usize>>,
     /// Each region's anchor (top-left grid cell).
     pub anchors: Vec<(usize, usize)>,
+    /// The table's rules (merged), kept to rebuild the grid with more column boundaries.
+    h: Vec<Rule>,
+    v: Vec<Rule>,
 }
 
 impl Grid {
@@ -34,6 +37,27 @@ impl Grid {
     }
     pub fn bottom(&self) -> f64 {
         self.ys[self.ys.len() - 1]
+    }
+
+    pub fn left(&self) -> f64 {
+        self.xs[0]
+    }
+    pub fn right(&self) -> f64 {
+        self.xs[self.xs.len() - 1]
+    }
+
+    /// The same table with `extra` column boundaries added (those inside its edges): a piece of
+    /// a table continued from the page before gets that page's columns, its cells spanning the
+    /// boundaries it has no rules for.
+    pub fn with_columns(&self, extra: &[f64]) -> Grid {
+        let mut xs = self.xs.clone();
+        for &x in extra {
+            if x > self.left() + SNAP && x < self.right() - SNAP && xs.iter().all(|&b| (b - x).abs() > SNAP) {
+                xs.push(x);
+            }
+        }
+        xs.sort_by(f64::total_cmp);
+        build_on(&self.h, &self.v, xs, self.ys.clone()).unwrap_or_else(|| self.clone())
     }
 
     /// The grid cell holding a point, if inside the table.
@@ -145,9 +169,27 @@ fn build(h: &[Rule], v: &[Rule]) -> Option<Grid> {
     if h.len() < 2 || v.len() < 2 {
         return None;
     }
+    // A table cut by a page break may leave its last (or first) row open: the vertical rules
+    // run past the last horizontal one. Close it where they end.
+    let mut h = h.to_vec();
+    let (left, right) = v.iter().fold((f64::MAX, f64::MIN), |(l, r), x| (l.min(x.x0), r.max(x.x0)));
+    let (low, high) = h.iter().fold((f64::MAX, f64::MIN), |(l, t), x| (l.min(x.y0), t.max(x.y0)));
+    let v_low = v.iter().map(|r| r.y0).fold(f64::MAX, f64::min);
+    let v_high = v.iter().map(|r| r.y1).fold(f64::MIN, f64::max);
+    if v_low < low - 3.0 * SNAP {
+        h.push(Rule { x0: left, y0: v_low, x1: right, y1: v_low });
+    }
+    if v_high > high + 3.0 * SNAP {
+        h.push(Rule { x0: left, y0: v_high, x1: right, y1: v_high });
+    }
+    let (h, v) = (&h[..], v);
     let xs = positions(v.iter().map(|r| r.x0).collect());
     let mut ys = positions(h.iter().map(|r| r.y0).collect());
     ys.reverse();
+    build_on(h, v, xs, ys)
+}
+
+fn build_on(h: &[Rule], v: &[Rule], xs: Vec<f64>, ys: Vec<f64>) -> Option<Grid> {
     let (rows, cols) = (ys.len().checked_sub(1)?, xs.len().checked_sub(1)?);
     // A single box is a frame around text, not a table.
     if rows == 0 || cols == 0 || rows * cols < 2 || rows * cols > 20_000 {
@@ -180,7 +222,7 @@ fn build(h: &[Rule], v: &[Rule]) -> Option<Grid> {
             });
         }
     }
-    Some(Grid { xs, ys, region, anchors })
+    Some(Grid { xs, ys, region, anchors, h: h.to_vec(), v: v.to_vec() })
 }
 
 fn find(parent: &mut [usize], mut i: usize) -> usize {
@@ -247,6 +289,23 @@ mod tests {
         assert_eq!(grids.len(), 2);
         assert_eq!((grids[0].rows(), grids[0].cols()), (1, 2));
         assert_eq!((grids[1].rows(), grids[1].cols()), (2, 1));
+    }
+
+    #[test]
+    fn a_continued_piece_takes_the_columns_of_the_page_before() {
+        // Two columns ruled on this page; the page before had a boundary at 150 as well.
+        let rules = vec![hr(100.0, 0.0, 200.0), hr(80.0, 0.0, 200.0), vr(0.0, 80.0, 100.0), vr(100.0, 80.0, 100.0), vr(200.0, 80.0, 100.0)];
+        let g = &find_grids(&rules)[0].with_columns(&[0.0, 100.0, 150.0, 200.0]);
+        assert_eq!(g.cols(), 3);
+        assert_eq!(g.region[0][1], g.region[0][2], "no rule at 150 here: one cell over both columns");
+    }
+
+    #[test]
+    fn a_row_left_open_by_a_page_break_is_closed_where_the_columns_end() {
+        let rules = vec![hr(100.0, 0.0, 200.0), hr(80.0, 0.0, 200.0), vr(0.0, 50.0, 100.0), vr(100.0, 50.0, 100.0), vr(200.0, 50.0, 100.0)];
+        let g = &find_grids(&rules)[0];
+        assert_eq!((g.rows(), g.cols()), (2, 2));
+        assert_eq!(g.locate(50.0, 60.0), Some((1, 0)));
     }
 
     #[test]
