@@ -109,6 +109,8 @@ fn read(bytes: &[u8]) -> Result<Extracted, LoadError> {
             span: None,
         });
     }
+    finish_tables(&mut read_pages);
+    join_split_rows(&mut read_pages);
     let (text, tables) = write_text(&read_pages);
     let has_text = text.chars().any(|c| !c.is_whitespace());
     let rebuilt = doc.xref_recovery == Some(lopdf::xref::XrefRecovery::Reconstructed);
@@ -194,41 +196,146 @@ impl PageLayout {
 }
 
 struct PageTable {
+    /// This table goes on from the one the page before ends with.
+    continues: bool,
     grid: Grid,
-    /// Text of each merged cell (region), in grid order.
+    /// The glyphs inside the table, kept until the grid is final (a later piece of the table
+    /// may bring column boundaries this piece has no rules for).
+    glyphs: Vec<Glyph>,
+    /// Text of each merged cell (region), in grid order: filled by [`PageTable::fill`].
     cells: Vec<String>,
 }
 
-/// `prev`: the table the page before ends with, which a table at the top of this page, with
-/// the same left and right edges, continues.
-fn page_layout(pc: PageContent, prev: Option<&Grid>) -> PageLayout {
-    let mut grids = grid::find_grids(&pc.rules);
-    if let (Some(prev), Some(first)) = (prev, grids.first_mut()) {
-        let same_edges = (prev.left() - first.left()).abs() <= 2.0 && (prev.right() - first.right()).abs() <= 2.0;
-        let text_above = pc.glyphs.iter().any(|g| g.cy() > first.top() && g.y < pc.height * 0.88);
-        if same_edges && !text_above && first.top() > pc.height * 0.7 {
-            *first = first.with_columns(&prev.xs);
+impl PageTable {
+    fn fill(&mut self) {
+        let mut regions: Vec<Vec<&Glyph>> = vec![Vec::new(); self.grid.anchors.len()];
+        for g in &self.glyphs {
+            if let Some((r, c)) = self.grid.locate(g.cx(), g.cy()) {
+                regions[self.grid.region[r][c]].push(g);
+            }
         }
+        self.cells = regions.iter().map(|gs| layout::cell_text(gs)).collect();
     }
-    let mut per_region: Vec<Vec<Vec<&Glyph>>> = grids.iter().map(|g| vec![Vec::new(); g.anchors.len()]).collect();
+}
+
+/// `prev`: the table the page before ends with, which a table at the top of this page, with
+/// the same left and right edges, may continue.
+fn page_layout(pc: PageContent, prev: Option<&Grid>) -> PageLayout {
+    let grids = grid::find_grids(&pc.rules);
+    let mut inside: Vec<Vec<Glyph>> = vec![Vec::new(); grids.len()];
     let mut body: Vec<&Glyph> = Vec::new();
     'glyph: for g in &pc.glyphs {
         for (t, grid) in grids.iter().enumerate() {
-            if let Some((r, c)) = grid.locate(g.cx(), g.cy()) {
-                per_region[t][grid.region[r][c]].push(g);
+            if grid.locate(g.cx(), g.cy()).is_some() {
+                inside[t].push(g.clone());
                 continue 'glyph;
             }
         }
         body.push(g);
     }
+    let lines = layout::lines(&body);
+    let continued = match (prev, grids.first()) {
+        (Some(prev), Some(first)) => continues_table(prev, first, &lines, pc.height),
+        _ => false,
+    };
     let tables = grids
         .into_iter()
-        .zip(per_region)
-        .map(|(grid, regions)| PageTable { cells: regions.iter().map(|gs| layout::cell_text(gs)).collect(), grid })
+        .zip(inside)
+        .enumerate()
         // A ruled box with nothing in it is decoration.
-        .filter(|t| t.cells.iter().any(|c| !c.is_empty()))
+        .filter(|(_, (_, glyphs))| !glyphs.is_empty())
+        .map(|(i, (grid, glyphs))| PageTable { continues: i == 0 && continued, grid, glyphs, cells: Vec::new() })
         .collect();
-    PageLayout { height: pc.height, lines: layout::lines(&body), tables }
+    PageLayout { height: pc.height, lines, tables }
+}
+
+/// The pieces of a table split over pages get the same columns: each piece takes the column
+/// boundaries of its neighbours (a boundary a piece has no rule for is spanned by its cells).
+/// Then the cells are read.
+fn finish_tables(pages: &mut [PageLayout]) {
+    for _pass in 0..2 {
+        for i in 1..pages.len() {
+            let (before, after) = pages.split_at_mut(i);
+            let (Some(prev), Some(next)) = (before[i - 1].tables.last_mut(), after[0].tables.first_mut()) else { continue };
+            if next.continues {
+                next.grid = next.grid.with_columns(&prev.grid.xs);
+                prev.grid = prev.grid.with_columns(&next.grid.xs);
+            }
+        }
+    }
+    for t in pages.iter_mut().flat_map(|p| p.tables.iter_mut()) {
+        t.fill();
+    }
+}
+
+/// Whether `first`, the top table of a page, continues `prev`, the table the page before ends
+/// with: it starts at the top of the page with nothing above it but a page number or a header
+/// line in the top margin, has the same left and right edges, and one piece's column
+/// boundaries are among the other's.
+fn continues_table(prev: &Grid, first: &Grid, lines: &[Line], height: f64) -> bool {
+    let near = |a: f64, b: f64| (a - b).abs() <= 2.0;
+    let same_edges = near(prev.left(), first.left()) && near(prev.right(), first.right());
+    let text_above = lines
+        .iter()
+        .any(|l| l.y > first.top() && l.y < height * 0.95 && !layout::is_page_number(&l.text));
+    let within = |a: &[f64], b: &[f64]| a.iter().all(|&x| b.iter().any(|&y| near(x, y)));
+    let columns_agree = within(&prev.xs, &first.xs) || within(&first.xs, &prev.xs);
+    same_edges && !text_above && columns_agree && first.top() > height * 0.7
+}
+
+/// A row the page break cut in two: the continued piece starts with a row of label text only
+/// (the end of a wrapped label, "申请"), under a data row of the piece before. The text goes back
+/// to that row's cells and the fragment row is dropped.
+fn join_split_rows(pages: &mut [PageLayout]) {
+    for i in 1..pages.len() {
+        let (before, after) = pages.split_at_mut(i);
+        let (Some(prev), Some(next)) = (before[i - 1].tables.last_mut(), after[0].tables.first_mut()) else { continue };
+        let (pg, g) = (&prev.grid, &next.grid);
+        if !next.continues || g.rows() < 2 || pg.cols() != g.cols() {
+            continue;
+        }
+        let last = pg.rows() - 1;
+        // Text in regions of the first row only (a label merged down the next rows is a label
+        // of those rows and stays).
+        let fragment: Vec<usize> = (0..g.cols())
+            .filter(|&c| {
+                let id = g.region[0][c];
+                g.anchors[id] == (0, c) && g.region[1][c] != id && !next.cells[id].is_empty()
+            })
+            .collect();
+        let row_numbers = (0..g.cols()).any(|c| numeric(&next.cells[g.region[0][c]]));
+        // Every piece of text in the fragment lies under a label cell of the row above that
+        // spans the same columns: the row goes on cell by cell. (A header repeated on the new
+        // page, or a section row under a full-width title, is laid out differently.)
+        let span = |g: &Grid, r: usize, c: usize| {
+            let id = g.region[r][c];
+            let cols: Vec<usize> = (0..g.cols()).filter(|&k| g.region[r][k] == id).collect();
+            (cols[0], cols[cols.len() - 1])
+        };
+        let fits = fragment
+            .iter()
+            .all(|&c| !numeric(&prev.cells[pg.region[last][c]]) && span(pg, last, c) == span(g, 0, c));
+        if fragment.is_empty() || row_numbers || !fits {
+            continue;
+        }
+        let mut done = Vec::new();
+        for &c in &fragment {
+            let (to, from) = (pg.region[last][c], g.region[0][c]);
+            if !done.contains(&to) {
+                let tail = next.cells[from].clone();
+                prev.cells[to].push_str(&tail);
+                done.push(to);
+            }
+        }
+        let map = next.grid.drop_first_row();
+        let mut cells = vec![String::new(); next.grid.anchors.len()];
+        for (old, new) in map.iter().enumerate() {
+            if let Some(new) = new {
+                cells[*new] = std::mem::take(&mut next.cells[old]);
+            }
+        }
+        next.cells = cells;
+    }
 }
 
 /// A number as a table shows it: digits with separators, a sign, a decimal point, a percent.
@@ -309,14 +416,22 @@ fn margins<'a>(lines: impl Iterator<Item = &'a Line>) -> (f64, f64) {
 }
 
 /// Whether `next` goes on the paragraph `prev` ends: `prev` runs to the right margin, `next`
-/// starts at the left one without indent, in the same size, close below (or on the next page).
+/// starts at the left one without indent, in the same size, close below (or on the next page);
+/// or both are centred lines of one title.
 fn continues(prev: &Line, next: &Line, left: f64, right: f64, new_page: bool) -> bool {
     let sz = prev.size.max(next.size);
-    let full = prev.x1 >= right - 1.5 * sz;
+    // Ragged right: the line was full if what the next one starts with would not have fitted.
+    let full = prev.x1 + next.lead >= right - sz;
     let flush = next.x0 <= left + 0.8 * sz;
     let same_size = (prev.size - next.size).abs() <= 0.15 * sz;
     let close = new_page || (prev.y - next.y) <= 2.2 * sz && prev.y > next.y;
-    full && flush && same_size && close
+    // A centred title wrapped over two lines reads as one.
+    let middle = (left + right) / 2.0;
+    let centred = |l: &Line| {
+        l.x0 - left > 0.3 * sz && right - l.x1 > 0.3 * sz && ((l.x0 + l.x1) / 2.0 - middle).abs() < sz
+    };
+    let title = !new_page && centred(prev) && centred(next);
+    (full && flush || title) && same_size && close
 }
 
 /// Writes one table, a row per line, and returns it as a grid of cells with their spans.
@@ -351,11 +466,13 @@ fn write_table(text: &mut String, t: &PageTable) -> SourceTable {
         rows.push(row);
     }
     let end = text.len().saturating_sub(1).max(start);
-    // Header rows: the leading rows with no number in any cell past the first column.
-    let header_rows = rows
-        .iter()
-        .position(|row| row.iter().skip(1).any(|c| !c.merged && numeric(&c.text)))
-        .unwrap_or(0);
+    // Header rows: the leading rows with no number in any cell past the first column. A piece
+    // continued from the page before has none: its header is that piece's.
+    let header_rows = if t.continues {
+        0
+    } else {
+        rows.iter().position(|row| row.iter().skip(1).any(|c| !c.merged && numeric(&c.text))).unwrap_or(0)
+    };
     SourceTable { origin: TableOrigin::Pdf, rows, header_rows, start, end }
 }
 

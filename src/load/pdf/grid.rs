@@ -20,6 +20,10 @@ pub struct Grid {
     pub region: Vec<Vec<usize>>,
     /// Each region's anchor (top-left grid cell).
     pub anchors: Vec<(usize, usize)>,
+    /// The last row (first row) had no rule below (above) it: the vertical rules ran on, as
+    /// when a page break cuts a row in two.
+    pub open_bottom: bool,
+    pub open_top: bool,
     /// The table's rules (merged), kept to rebuild the grid with more column boundaries.
     h: Vec<Rule>,
     v: Vec<Rule>,
@@ -57,7 +61,32 @@ impl Grid {
             }
         }
         xs.sort_by(f64::total_cmp);
-        build_on(&self.h, &self.v, xs, self.ys.clone()).unwrap_or_else(|| self.clone())
+        match build_on(&self.h, &self.v, xs, self.ys.clone()) {
+            Some(g) => Grid { open_bottom: self.open_bottom, open_top: self.open_top, ..g },
+            None => self.clone(),
+        }
+    }
+
+    /// Drops the top row (a row fragment moved to the piece before) and returns, for each old
+    /// region, its new index (None when the region lay only in that row).
+    pub fn drop_first_row(&mut self) -> Vec<Option<usize>> {
+        let mut map = vec![None; self.anchors.len()];
+        if self.rows() < 2 {
+            return map;
+        }
+        self.ys.remove(0);
+        self.region.remove(0);
+        self.anchors.clear();
+        for (r, row) in self.region.iter_mut().enumerate() {
+            for (c, slot) in row.iter_mut().enumerate() {
+                let new = *map[*slot].get_or_insert_with(|| {
+                    self.anchors.push((r, c));
+                    self.anchors.len() - 1
+                });
+                *slot = new;
+            }
+        }
+        map
     }
 
     /// The grid cell holding a point, if inside the table.
@@ -176,17 +205,21 @@ fn build(h: &[Rule], v: &[Rule]) -> Option<Grid> {
     let (low, high) = h.iter().fold((f64::MAX, f64::MIN), |(l, t), x| (l.min(x.y0), t.max(x.y0)));
     let v_low = v.iter().map(|r| r.y0).fold(f64::MAX, f64::min);
     let v_high = v.iter().map(|r| r.y1).fold(f64::MIN, f64::max);
-    if v_low < low - 3.0 * SNAP {
+    let open_bottom = v_low < low - 3.0 * SNAP;
+    let open_top = v_high > high + 3.0 * SNAP;
+    if open_bottom {
         h.push(Rule { x0: left, y0: v_low, x1: right, y1: v_low });
     }
-    if v_high > high + 3.0 * SNAP {
+    if open_top {
         h.push(Rule { x0: left, y0: v_high, x1: right, y1: v_high });
     }
-    let (h, v) = (&h[..], v);
     let xs = positions(v.iter().map(|r| r.x0).collect());
     let mut ys = positions(h.iter().map(|r| r.y0).collect());
     ys.reverse();
-    build_on(h, v, xs, ys)
+    let mut grid = build_on(&h, v, xs, ys)?;
+    grid.open_bottom = open_bottom;
+    grid.open_top = open_top;
+    Some(grid)
 }
 
 fn build_on(h: &[Rule], v: &[Rule], xs: Vec<f64>, ys: Vec<f64>) -> Option<Grid> {
@@ -222,7 +255,7 @@ fn build_on(h: &[Rule], v: &[Rule], xs: Vec<f64>, ys: Vec<f64>) -> Option<Grid> 
             });
         }
     }
-    Some(Grid { xs, ys, region, anchors, h: h.to_vec(), v: v.to_vec() })
+    Some(Grid { xs, ys, region, anchors, open_bottom: false, open_top: false, h: h.to_vec(), v: v.to_vec() })
 }
 
 fn find(parent: &mut [usize], mut i: usize) -> usize {

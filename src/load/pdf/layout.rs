@@ -16,6 +16,10 @@ pub struct Line {
     pub y: f64,
     pub size: f64,
     pub text: String,
+    /// Width of what the line starts with that could not have ended the line before: a run of
+    /// Latin letters and digits, an opening bracket or quote with the character after it, or
+    /// one character. A line that ended short by less than this was still full.
+    pub lead: f64,
 }
 
 impl Line {
@@ -53,7 +57,9 @@ fn line_of(mut glyphs: Vec<&Glyph>) -> Option<Line> {
         if let Some(p) = prev {
             let sz = p.size.max(g.size);
             // The same glyph drawn again on top of itself (fake bold, shadow).
-            if p.ch == g.ch && (g.x0 - p.x0).abs() < 0.3 * sz {
+            // Fake bold shifts the copy by a small fraction of the glyph; "tt" or "//" in a
+            // narrow font are a whole glyph apart.
+            if p.ch == g.ch && (g.x0 - p.x0).abs() < (0.2 * (p.x1 - p.x0)).max(0.04 * sz) {
                 continue;
             }
             let gap = g.x0 - p.x1;
@@ -68,12 +74,18 @@ fn line_of(mut glyphs: Vec<&Glyph>) -> Option<Line> {
         prev = Some(g);
     }
     let first = glyphs.first()?;
+    let opening = |c: char| "《（(“‘〈【[「『".contains(c);
+    let word = |from: usize| glyphs[from..].iter().take_while(|g| g.ch.is_ascii_alphanumeric() || ".,%-/".contains(g.ch)).count();
+    let skip = usize::from(opening(first.ch));
+    let lead_end = skip + word(skip).max(1);
+    let lead = glyphs[..lead_end.min(glyphs.len())].last().map_or(0.0, |g| g.x1 - first.x0);
     Some(Line {
         x0: first.x0,
         x1: glyphs.iter().map(|g| g.x1).fold(f64::MIN, f64::max),
         y: first.y,
         size,
         text,
+        lead,
     })
 }
 
@@ -220,7 +232,7 @@ mod tests {
 
     #[test]
     fn running_headers_and_page_numbers_are_furniture() {
-        let line = |t: &str, y: f64| Line { x0: 0.0, x1: 100.0, y, size: 10.0, text: t.to_string() };
+        let line = |t: &str, y: f64| Line { x0: 0.0, x1: 100.0, y, size: 10.0, text: t.to_string(), lead: 10.0 };
         let pages: Vec<(f64, Vec<Line>)> = (1..=4)
             .map(|p| (800.0, vec![line("某某县人民政府文件", 780.0), line("正文", 400.0), line(&format!("- {p} -"), 30.0)]))
             .collect();
