@@ -109,7 +109,8 @@ fn fixture_pdfs_give_the_same_fields_and_findings_as_their_reading() {
     let dir = root().join("tests/fixtures/published");
     // (file, agency, year, template, published, findings) as check reports the report's source
     // text, less the page chrome make.py leaves out and less any ambiguity: the cells are known.
-    let expected: [(&str, &str, u32, &str, Option<&str>, &[&str]); 4] = [
+    type Reading<'a> = (&'a str, &'a str, u32, &'a str, Option<&'a str>, &'a [&'a str]);
+    let expected: [Reading; 4] = [
         ("pingtan-2021.pdf", "平潭综合实验区", 2021, "2021", Some("2022-02-08"), &[]),
         ("pingtan-2019.pdf", "平潭综合实验区", 2019, "2019", Some("2020-01-20"), &[]),
         ("longtan-2018-legacy.pdf", "龙潭区人民政府", 2018, "legacy", Some("2019-03-06"), &["structure.legacy-coverage"]),

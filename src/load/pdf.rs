@@ -208,6 +208,9 @@ struct PageTable {
 
 impl PageTable {
     fn fill(&mut self) {
+        if !self.grid.ruled() {
+            return; // cells were read from the aligned runs already
+        }
         let mut regions: Vec<Vec<&Glyph>> = vec![Vec::new(); self.grid.anchors.len()];
         for g in &self.glyphs {
             if let Some((r, c)) = self.grid.locate(g.cx(), g.cy()) {
@@ -233,7 +236,7 @@ fn page_layout(pc: PageContent, prev: Option<&Grid>) -> PageLayout {
         }
         body.push(g);
     }
-    let lines = layout::lines(&body);
+    let (lines, unruled) = unruled_tables(layout::lines(&body));
     let continued = match (prev, grids.first()) {
         (Some(prev), Some(first)) => continues_table(prev, first, &lines, pc.height),
         _ => false,
@@ -245,8 +248,77 @@ fn page_layout(pc: PageContent, prev: Option<&Grid>) -> PageLayout {
         // A ruled box with nothing in it is decoration.
         .filter(|(_, (_, glyphs))| !glyphs.is_empty())
         .map(|(i, (grid, glyphs))| PageTable { continues: i == 0 && continued, grid, glyphs, cells: Vec::new() })
-        .collect();
+        .chain(unruled)
+        .collect::<Vec<_>>();
+    let mut tables = tables;
+    tables.sort_by(|a, b| b.grid.top().total_cmp(&a.grid.top()));
     PageLayout { height: pc.height, lines, tables }
+}
+
+/// Tables drawn without rules: a header line of three or more runs set apart by wide gaps, then
+/// at least two lines of runs with numbers, within the header's width and close below each
+/// other. The header's runs give the columns; each run of a row goes to the column it overlaps
+/// most (or the nearest).
+fn unruled_tables(lines: Vec<Line>) -> (Vec<Line>, Vec<PageTable>) {
+    let mut taken = vec![false; lines.len()];
+    let mut tables = Vec::new();
+    let mut i = 0;
+    while i < lines.len() {
+        let h = &lines[i];
+        if h.chunks.len() < 3 || h.chunks.iter().any(|c| numeric(&c.2)) {
+            i += 1;
+            continue;
+        }
+        let cols: Vec<(f64, f64)> = h.chunks.iter().map(|c| (c.0, c.1)).collect();
+        let (lo, hi) = (cols[0].0 - 2.0 * h.size, cols[cols.len() - 1].1 + 2.0 * h.size);
+        let mut j = i + 1;
+        while let Some(l) = lines.get(j) {
+            let close = lines[j - 1].y - l.y <= 2.5 * l.size.max(h.size);
+            let row = l.chunks.len() >= 2 && l.chunks.len() <= cols.len() && l.chunks.iter().skip(1).any(|c| numeric(&c.2));
+            let inside = l.chunks.iter().all(|c| c.0 >= lo && c.1 <= hi);
+            if !(close && row && inside) {
+                break;
+            }
+            j += 1;
+        }
+        if j - i < 3 {
+            i += 1;
+            continue;
+        }
+        let mut cells = Vec::new();
+        for l in &lines[i..j] {
+            let mut row = vec![String::new(); cols.len()];
+            for c in &l.chunks {
+                let overlap = |k: usize| (c.1.min(cols[k].1) - c.0.max(cols[k].0)).max(0.0);
+                let distance = |k: usize| (((c.0 + c.1) - (cols[k].0 + cols[k].1)) / 2.0).abs();
+                let k = (0..cols.len())
+                    .max_by(|&a, &b| overlap(a).total_cmp(&overlap(b)).then(distance(b).total_cmp(&distance(a))))
+                    .unwrap_or(0);
+                let cell = &mut row[k];
+                if !cell.is_empty() {
+                    cell.push(' ');
+                }
+                cell.push_str(c.2.trim());
+            }
+            cells.extend(row);
+        }
+        let block = &lines[i..j];
+        let left = block.iter().flat_map(|l| l.chunks.iter().map(|c| c.0)).fold(f64::MAX, f64::min);
+        let right = block.iter().flat_map(|l| l.chunks.iter().map(|c| c.1)).fold(f64::MIN, f64::max);
+        let mut xs = vec![left];
+        xs.extend(cols.windows(2).map(|w| (w[0].1 + w[1].0) / 2.0));
+        xs.push(right);
+        let mut ys = vec![block[0].top()];
+        ys.extend(block.windows(2).map(|w| (w[0].y + w[1].top()) / 2.0));
+        ys.push(block[block.len() - 1].y - 0.3 * block[block.len() - 1].size);
+        if let Some(grid) = Grid::unruled(xs, ys) {
+            tables.push(PageTable { continues: false, grid, glyphs: Vec::new(), cells });
+            taken[i..j].iter_mut().for_each(|t| *t = true);
+        }
+        i = j;
+    }
+    let rest = lines.into_iter().zip(taken).filter(|(_, t)| !t).map(|(l, _)| l).collect();
+    (rest, tables)
 }
 
 /// The pieces of a table split over pages get the same columns: each piece takes the column

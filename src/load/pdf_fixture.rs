@@ -137,7 +137,7 @@ fn write_file(objects: &[Vec<u8>], extra: &str) -> Vec<u8> {
     let xref = out.len();
     let mut table = format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1);
     for off in offsets {
-        let _ = write!(table, "{off:010} 00000 n \n");
+        let _ = writeln!(table, "{off:010} 00000 n ");
     }
     let _ = write!(table, "trailer\n<< /Size {} /Root 1 0 R {extra} >>\nstartxref\n{xref}\n%%EOF\n", objects.len() + 1);
     out.extend_from_slice(table.as_bytes());

@@ -326,11 +326,7 @@ impl<'a> Interp<'a, '_> {
             let args = &op.operands;
             let num = |i: usize| args.get(i).and_then(number).unwrap_or(0.0);
             match op.operator.as_str() {
-                "q" => {
-                    if stack.len() < 256 {
-                        stack.push(gs.clone());
-                    }
-                }
+                "q" if stack.len() < 256 => stack.push(gs.clone()),
                 "Q" => {
                     if let Some(s) = stack.pop() {
                         gs = s;
@@ -413,11 +409,7 @@ impl<'a> Interp<'a, '_> {
                         }
                     }
                 }
-                "m" => {
-                    if path.len() < 10_000 {
-                        path.push(vec![apply(&gs.ctm, num(0), num(1))]);
-                    }
-                }
+                "m" if path.len() < 10_000 => path.push(vec![apply(&gs.ctm, num(0), num(1))]),
                 "l" => {
                     let p = apply(&gs.ctm, num(0), num(1));
                     if let Some(sp) = path.last_mut().filter(|sp| sp.len() < 10_000) {
@@ -531,14 +523,13 @@ impl<'a> Interp<'a, '_> {
                 self.push(char::REPLACEMENT_CHARACTER, ox, ex, oy, size, font.vertical);
                 continue;
             };
-            let mut chars = text.chars().filter(|c| !c.is_whitespace() && !c.is_control());
             // A ligature or a multi-character mapping shares the glyph's box.
-            let n = text.chars().filter(|c| !c.is_whitespace() && !c.is_control()).count().max(1) as f64;
-            let mut i = 0.0;
-            while let Some(c) = chars.next() {
+            let visible: Vec<char> = text.chars().filter(|c| !c.is_whitespace() && !c.is_control()).collect();
+            let n = visible.len().max(1) as f64;
+            for (i, c) in visible.into_iter().enumerate() {
+                let i = i as f64;
                 let (a, b) = (ox + (ex - ox) * i / n, ox + (ex - ox) * (i + 1.0) / n);
                 self.push(c, a, b, oy, size, font.vertical);
-                i += 1.0;
             }
         }
     }

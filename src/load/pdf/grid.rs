@@ -43,6 +43,22 @@ impl Grid {
         self.ys[self.ys.len() - 1]
     }
 
+    /// A grid with no rules behind it (a table laid out by alignment only): every cell its own.
+    pub fn unruled(xs: Vec<f64>, ys: Vec<f64>) -> Option<Grid> {
+        let (rows, cols) = (ys.len().checked_sub(1)?, xs.len().checked_sub(1)?);
+        if rows == 0 || cols < 2 {
+            return None;
+        }
+        let region = (0..rows).map(|r| (0..cols).map(|c| r * cols + c).collect()).collect();
+        let anchors = (0..rows).flat_map(|r| (0..cols).map(move |c| (r, c))).collect();
+        Some(Grid { xs, ys, region, anchors, open_bottom: false, open_top: false, h: Vec::new(), v: Vec::new() })
+    }
+
+    /// Whether rules drew this grid (an unruled one takes no columns from its neighbours).
+    pub fn ruled(&self) -> bool {
+        !self.v.is_empty()
+    }
+
     pub fn left(&self) -> f64 {
         self.xs[0]
     }
@@ -54,6 +70,9 @@ impl Grid {
     /// a table continued from the page before gets that page's columns, its cells spanning the
     /// boundaries it has no rules for.
     pub fn with_columns(&self, extra: &[f64]) -> Grid {
+        if !self.ruled() {
+            return self.clone();
+        }
         let mut xs = self.xs.clone();
         for &x in extra {
             if x > self.left() + SNAP && x < self.right() - SNAP && xs.iter().all(|&b| (b - x).abs() > SNAP) {

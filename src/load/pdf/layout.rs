@@ -20,6 +20,9 @@ pub struct Line {
     /// Latin letters and digits, an opening bracket or quote with the character after it, or
     /// one character. A line that ended short by less than this was still full.
     pub lead: f64,
+    /// Runs of the line separated by wide gaps (over 1.5 em): columns, when the line is a row
+    /// of a table drawn without rules. (x0, x1, text).
+    pub chunks: Vec<(f64, f64, String)>,
 }
 
 impl Line {
@@ -53,7 +56,9 @@ fn line_of(mut glyphs: Vec<&Glyph>) -> Option<Line> {
     let mut text = String::new();
     let mut prev: Option<&Glyph> = None;
     let mut size: f64 = 0.0;
+    let mut chunks: Vec<(f64, f64, String)> = Vec::new();
     for g in &glyphs {
+        let mut new_chunk = prev.is_none();
         if let Some(p) = prev {
             let sz = p.size.max(g.size);
             // The same glyph drawn again on top of itself (fake bold, shadow).
@@ -65,9 +70,20 @@ fn line_of(mut glyphs: Vec<&Glyph>) -> Option<Line> {
             let gap = g.x0 - p.x1;
             if gap > 1.5 * sz {
                 text.push_str("  ");
+                new_chunk = true;
             } else if !(wide(p.ch) && wide(g.ch)) && gap > 0.15 * sz {
                 text.push(' ');
+                if let Some(c) = chunks.last_mut() {
+                    c.2.push(' ');
+                }
             }
+        }
+        if new_chunk {
+            chunks.push((g.x0, g.x1, String::new()));
+        }
+        if let Some(c) = chunks.last_mut() {
+            c.1 = c.1.max(g.x1);
+            c.2.push(g.ch);
         }
         text.push(g.ch);
         size = size.max(g.size);
@@ -86,6 +102,7 @@ fn line_of(mut glyphs: Vec<&Glyph>) -> Option<Line> {
         size,
         text,
         lead,
+        chunks,
     })
 }
 
@@ -232,7 +249,7 @@ mod tests {
 
     #[test]
     fn running_headers_and_page_numbers_are_furniture() {
-        let line = |t: &str, y: f64| Line { x0: 0.0, x1: 100.0, y, size: 10.0, text: t.to_string(), lead: 10.0 };
+        let line = |t: &str, y: f64| Line { x0: 0.0, x1: 100.0, y, size: 10.0, text: t.to_string(), lead: 10.0, chunks: Vec::new() };
         let pages: Vec<(f64, Vec<Line>)> = (1..=4)
             .map(|p| (800.0, vec![line("某某县人民政府文件", 780.0), line("正文", 400.0), line(&format!("- {p} -"), 30.0)]))
             .collect();

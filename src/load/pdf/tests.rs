@@ -188,3 +188,50 @@ fn two_thousand_pages_in_bounded_time() {
     // Generous for a debug build on a shared machine; a release build takes a fraction.
     assert!(t.elapsed().as_secs() < 60, "{:?}", t.elapsed());
 }
+
+#[test]
+fn a_table_without_rules_takes_its_columns_from_the_header() {
+    let mut p = Page::default();
+    p.text(90.0, 760.0, 12.0, "二、主动公开政府信息情况");
+    for (x, t) in [(90.0, "信息内容"), (220.0, "本年制发件数"), (330.0, "本年废止件数"), (440.0, "现行有效件数")] {
+        p.text(x, 730.0, 10.0, t);
+    }
+    // Numbers sit under their headers, not at their left edge; a blank cell has nothing.
+    for (x, t) in [(90.0, "规章"), (250.0, "1"), (360.0, "0"), (465.0, "11")] {
+        p.text(x, 712.0, 10.0, t);
+    }
+    for (x, t) in [(90.0, "行政规范性文件"), (250.0, "8"), (465.0, "66")] {
+        p.text(x, 694.0, 10.0, t);
+    }
+    p.text(90.0, 650.0, 12.0, "三、收到和处理政府信息公开申请情况");
+    let ex = read_ok(&pdf_fixture::pdf(&[p]));
+    assert_eq!(ex.tables.len(), 1, "{}", ex.text);
+    let t = &ex.tables[0];
+    assert_eq!(t.header_rows, 1);
+    let texts: Vec<Vec<&str>> = t.rows.iter().map(|r| r.iter().map(|c| c.text.as_str()).collect()).collect();
+    assert_eq!(texts, [
+        vec!["信息内容", "本年制发件数", "本年废止件数", "现行有效件数"],
+        vec!["规章", "1", "0", "11"],
+        vec!["行政规范性文件", "8", "", "66"],
+    ]);
+    for c in t.rows.iter().flatten() {
+        assert_eq!(&ex.text[c.start..c.end], c.text);
+    }
+    assert!(ex.text.starts_with("二、主动公开政府信息情况\n信息内容"), "{}", ex.text);
+    assert!(ex.text.ends_with("三、收到和处理政府信息公开申请情况\n"), "{}", ex.text);
+}
+
+#[test]
+fn prose_with_wide_gaps_is_not_a_table() {
+    // Runs set apart like columns, but a single line with numbers under them is no table.
+    let mut p = Page::default();
+    for (x, t) in [(90.0, "联系人"), (200.0, "张三"), (300.0, "电话")] {
+        p.text(x, 760.0, 12.0, t);
+    }
+    for (x, t) in [(90.0, "邮编"), (200.0, "350400"), (300.0, "0591-23165370")] {
+        p.text(x, 740.0, 12.0, t);
+    }
+    p.text(90.0, 700.0, 12.0, "以上为联系方式。");
+    let ex = read_ok(&pdf_fixture::pdf(&[p]));
+    assert!(ex.tables.is_empty());
+}
