@@ -201,7 +201,9 @@ fn fixture_pdfs_hold_the_cells_their_word_files_hold() {
         let pdf = rows(&fixture(&format!("{stem}.pdf")));
         for r in rows(&word).into_iter().filter(|r| r.iter().any(|c| c.parse::<f64>().is_ok())) {
             let values: Vec<&String> = r.iter().filter(|c| c.parse::<f64>().is_ok()).collect();
-            let label = r.iter().find(|c| !c.is_empty() && c.parse::<f64>().is_err());
+            // The row's own label (the last one before its numbers): a label merged down over
+            // a page break is printed on the first page only.
+            let label = r.iter().rfind(|c| !c.is_empty() && c.parse::<f64>().is_err());
             let found = pdf.iter().any(|p| {
                 p.iter().filter(|c| c.parse::<f64>().is_ok()).collect::<Vec<_>>() == values
                     && label.is_none_or(|l| p.iter().any(|c| c == l))

@@ -53,7 +53,7 @@ pub enum Detection {
     FewestErrors,
     /// Nothing to detect (no bytes).
     Empty,
-    /// Not decoded as text: a structured source's reader (Word, PDF) gave the text.
+    /// A structured source (Word, PDF) whose own reader gave the text.
     Structured,
 }
 

@@ -8,6 +8,7 @@
 
 mod decode;
 mod discover;
+pub mod docx;
 mod html;
 mod pdf;
 #[doc(hidden)]
@@ -22,7 +23,7 @@ use crate::model::Span;
 
 pub use decode::{Decoded, Detection, decode, sniff};
 pub use discover::discover;
-pub use html::{html_to_text, looks_like_html, meta_charset};
+pub use html::{html_to_document, html_to_text, looks_like_html, meta_charset};
 pub use pdf::read_pdf;
 pub use tables::{Extracted, SourceCell, SourceTable, TableOrigin};
 
@@ -78,12 +79,12 @@ impl Document {
         refuse_if_undecodable(&decoded)?;
 
         let html = has_html_extension(&path) || looks_like_html(&decoded.text);
-        let (text, issues) = if html {
-            let text = html_to_text(&decoded.text);
+        let (text, tables, issues) = if html {
+            let (text, tables) = html_to_document(&decoded.text);
             let issues = reanchor_issues(&decoded, &text);
-            (text, issues)
+            (text, tables, issues)
         } else {
-            (decoded.text, decoded.issues)
+            (decoded.text, Vec::new(), decoded.issues)
         };
         if text.trim().is_empty() {
             return Err(LoadError::Empty);
@@ -97,7 +98,7 @@ impl Document {
             html,
             text: text.into(),
             line_starts,
-            tables: Vec::new(),
+            tables,
             issues,
             size,
         })
@@ -283,6 +284,12 @@ pub enum LoadError {
     Binary {
         reason: String,
     },
+    /// A structured file (Word, WPS, PDF) its reader could not read: `reason` says why and what
+    /// to do.
+    Unreadable {
+        format: &'static str,
+        reason: String,
+    },
     /// Text in an encoding the decoder does not read (UTF-32).
     UnsupportedEncoding {
         name: String,
@@ -324,6 +331,7 @@ impl fmt::Display for LoadError {
                  check that it is a single report text, or split it"
             ),
             LoadError::Binary { reason } => write!(f, "not a text file: {reason}"),
+            LoadError::Unreadable { format, reason } => write!(f, "cannot read this {format} file: {reason}"),
             LoadError::UnsupportedEncoding { name } => write!(
                 f,
                 "text in {name} is not supported: convert it to UTF-8 first, \
@@ -335,10 +343,19 @@ impl fmt::Display for LoadError {
 
 impl std::error::Error for LoadError {}
 
-/// Sources with a reader of their own (not decoded as text): PDF by its header or extension.
+/// Sources read by a reader of their own rather than decoded as text: Word by extension or by
+/// content, legacy Word / WPS by extension, PDF by its header or extension. `None`: decode the
+/// bytes as text.
 fn read_structured(path: &Path, bytes: &[u8]) -> Result<Option<(&'static str, Extracted)>, LoadError> {
     if bytes.starts_with(b"%PDF-") || pdf::has_pdf_extension(path) {
         return pdf::read_pdf(bytes).map(|e| Some(("PDF", e)));
+    }
+    if docx::has_docx_extension(path) || docx::looks_like_docx(bytes) {
+        return docx::read_docx(bytes).map(|e| Some(("DOCX", e)));
+    }
+    if let Some(ext) = docx::legacy_word_extension(path) {
+        let format = if ext == "wps" { "WPS via LibreOffice" } else { "DOC via LibreOffice" };
+        return docx::read_legacy_word(bytes, &ext).map(|e| Some((format, e)));
     }
     Ok(None)
 }
