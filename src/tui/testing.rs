@@ -293,5 +293,6 @@ pub fn sample_report(file: &str, agency: &str, year: &str, template: &str) -> Re
         prev: None,
         tables: Vec::new(),
         grids: Arc::from(Vec::new()),
+        conflicts: Vec::new(),
     }
 }
