@@ -50,6 +50,8 @@ pub struct TableSource {
     pub line: usize,
     /// Indexes into `Document::tables` of the grids read (empty for digit runs).
     pub grids: Vec<usize>,
+    /// Each field read from a cell: its grid (index into `Document::tables`), row and column.
+    pub cells: BTreeMap<String, (usize, usize, usize)>,
 }
 
 /// Fields and where each table came from.
@@ -421,12 +423,13 @@ fn extract_table(doc: &Document, t: &TableRule, fields: &mut Fields) -> Option<T
             fields.insert(id.clone(), f);
         }
     }
-    first_row.map(|at| TableSource { table: t.id.clone(), source: "digit-run", line: doc.line_col(at).0, grids: Vec::new() })
+    first_row.map(|at| TableSource { table: t.id.clone(), source: "digit-run", line: doc.line_col(at).0, grids: Vec::new(), cells: BTreeMap::new() })
 }
 
 /// A table's fields read from the source's cells, one field per cell.
 fn read_cells(doc: &Document, t: &TableRule, ct: &cells::CellTable, fields: &mut Fields) -> TableSource {
     let mut line = None;
+    let mut placed = BTreeMap::new();
     for (i, row) in t.rows.iter().enumerate() {
         let Some(at) = &ct.rows[i] else { continue };
         let cells = &doc.tables[at.grid].rows[at.row];
@@ -436,11 +439,12 @@ fn read_cells(doc: &Document, t: &TableRule, ct: &cells::CellTable, fields: &mut
             let label = format!("{}·{}", row.label, col.label);
             let f = cells::cell_field(doc, &id, &label, cell, col.kind, ct.origin);
             line.get_or_insert(doc.line_col(cell.start).0);
+            placed.insert(id.clone(), (at.grid, at.row, at.cols[c]));
             fields.insert(id, f);
         }
     }
     let line = line.unwrap_or_else(|| doc.line_col(doc.tables[ct.grids[0]].start).0);
-    TableSource { table: t.id.clone(), source: ct.origin.name(), line, grids: ct.grids.clone() }
+    TableSource { table: t.id.clone(), source: ct.origin.name(), line, grids: ct.grids.clone(), cells: placed }
 }
 
 /// One cell's field from a row's remaining readings: exact when every reading agrees.
