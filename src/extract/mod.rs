@@ -541,6 +541,36 @@ tables:
     }
 
     #[test]
+    fn cells_are_read_by_column_never_split() {
+        let rules = pack(TABLE);
+        let html = "<html><body><p>表</p><table><tr><th>项目</th><th>单位</th><th>A</th><th>B</th><th>合计</th></tr>\
+            <tr><td>甲</td><td>件</td><td>12012</td><td>&nbsp;</td><td>12012</td></tr>\
+            <tr><td>乙</td><td>件</td><td>0</td><td>/</td><td>12件</td></tr></table>\
+            <p>续表</p><table><tr><td>丙</td><td>件</td><td>1</td><td>\u{3000}</td><td>1</td></tr></table></body></html>";
+        let d = Document::from_bytes(PathBuf::from("x.html"), html.as_bytes()).unwrap();
+        let out = extract_full(&d, &rules, &Corrections::new());
+        let f = &out.fields;
+        // A digit run in one cell is one value: no splitting, even when a split would fit.
+        assert_eq!(f["t.x.a"].value, Some(Value::Int(12012)));
+        assert_eq!(f["t.x.a"].status, Status::Exact);
+        assert_eq!(f["t.x.b"].value, None, "&nbsp; is a blank cell");
+        assert_eq!(f["t.x.b"].status, Status::Exact);
+        assert_eq!(f["t.y.a"].value, Some(Value::Int(0)), "0 stays 0");
+        assert_eq!((f["t.y.b"].value.clone(), f["t.y.b"].raw.as_str()), (None, "/"), "a marker is a written blank");
+        assert_eq!(f["t.y.total"].status, Status::Ambiguous, "a cell that is no number is uncertain");
+        assert!(f["t.y.total"].candidates.is_empty());
+        // The second <table> continues the first.
+        assert_eq!(f["t.z.a"].value, Some(Value::Int(1)));
+        assert_eq!(f["t.z.b"].value, None);
+        assert_eq!(&d.text[f["t.x.a"].span.unwrap().start..f["t.x.a"].span.unwrap().end], "12012");
+        assert_eq!(out.tables[0].source, "html");
+        assert_eq!(out.tables[0].grids, [0, 1]);
+        // The same rows as plain text go through the splitter.
+        let out = extract_full(&doc("表 甲12012 乙 110 11 丙 1 0 1"), &rules, &Corrections::new());
+        assert_eq!(out.tables[0].source, "digit-run");
+    }
+
+    #[test]
     fn a_corrected_field_flows_into_the_fields_read_from_it() {
         let rules = pack(
             "fields:\n  - { id: agency, label: 机关, type: text, find: [{ pattern: '^(?P<value>\\S+)' }] }\n  - { id: kind, label: 类别, type: text, find: [{ in: 'field:agency', pattern: '局$', value: department }, { in: 'field:agency', pattern: '.', value: government }] }\n",
