@@ -577,7 +577,7 @@ fn each_bindings(ctx: &mut Ctx, c: &CheckDef, set: &RuleSet) -> Vec<Vec<(String,
                 };
                 let (kind, name) = sel.split_once(':').unwrap_or(("", sel));
                 if kind == "lexicon" {
-                    match super::lexicon::each_items(&set.lexicon, name) {
+                    match super::lexicon::each_items(set, name) {
                         Some(items) => items,
                         None => {
                             ctx.err_at(&def.referenced, format!("each `{var}`: `{sel}` is not `lexicon:concepts` or `lexicon:fields`"));

@@ -105,6 +105,9 @@ pub struct ConceptDef {
     /// Naming it starts a new statement, never a part of another concept's list (办结, 结转).
     #[serde(default)]
     pub breaks: bool,
+    /// Only a listed part of a whole of this concept ("行政复议N件，其中结果维持a件" → review.upheld).
+    #[serde(default)]
+    pub part_of: Option<S>,
     /// The table field (an expression over fields) it equals, per template: `2021`, `2019`,
     /// `legacy`, `legacy_national`, `legacy_fujian`; `alt` a second accepted meaning.
     #[serde(default)]
