@@ -387,16 +387,10 @@ fn evaluate_over_candidates(env: &mut CheckEnv, inst: &CheckInstance, assert: &c
     // the check does not apply, however many readings there are.
     if !ambiguous.is_empty()
         && let Some(w) = &inst.when
+        && matches!(w.eval(env), Outcome::Value(Value::Bool(false)) | Outcome::Missing(_))
+        && !reads_any(w, env, ambiguous)
     {
-        let mut refs = Vec::new();
-        for (r, _) in w.refs() {
-            expand_ref(&r, env.fields, env.prev, &mut refs);
-        }
-        if !refs.iter().any(|r| ambiguous.iter().any(|f| f.id == *r))
-            && matches!(w.eval(env), Outcome::Value(Value::Bool(false)) | Outcome::Missing(_))
-        {
-            return Verdict::NotApplicable;
-        }
+        return Verdict::NotApplicable;
     }
     if ambiguous.is_empty() {
         return match one(env) {
@@ -451,6 +445,15 @@ fn evaluate_over_candidates(env: &mut CheckEnv, inst: &CheckInstance, assert: &c
         None if total > MAX_COMBOS => Verdict::Uncertain(Vec::new()),
         None => Verdict::Holds,
     }
+}
+
+/// Whether an expression reads any of these fields (globs expanded).
+pub(crate) fn reads_any(e: &crate::expr::Expr, env: &CheckEnv, fields: &[&Field]) -> bool {
+    let mut refs = Vec::new();
+    for (r, _) in e.refs() {
+        expand_ref(&r, env.fields, env.prev, &mut refs);
+    }
+    refs.iter().any(|r| fields.iter().any(|f| f.id == *r))
 }
 
 /// Values tried together for some ambiguous fields.
