@@ -158,7 +158,6 @@ fn is_sentence_end(c: char) -> bool {
 /// Sentence starts (byte offsets): after 。！？ and at blank lines.
 fn sentence_starts(text: &str) -> Vec<usize> {
     let mut starts = vec![0];
-    let b = text.as_bytes();
     let mut prev_nl = false;
     for (i, c) in text.char_indices() {
         if is_sentence_end(c) {
@@ -173,7 +172,6 @@ fn sentence_starts(text: &str) -> Vec<usize> {
             prev_nl = false;
         }
     }
-    let _ = b;
     starts.dedup();
     starts
 }
@@ -266,7 +264,6 @@ pub fn read(doc: &Document, fields: &Fields, rules: &RuleSet) -> Claims {
 
     let parts = part_ranges(fields);
     let mut claims: Vec<Claim> = Vec::with_capacity(tokens.len());
-    let mut keep: Vec<bool> = Vec::with_capacity(tokens.len());
     for (k, t) in tokens.iter().enumerate() {
         let s_start = starts[t.sentence];
         let prev_end = if k > 0 && tokens[k - 1].sentence == t.sentence { tokens[k - 1].end } else { s_start };
@@ -312,7 +309,6 @@ pub fn read(doc: &Document, fields: &Fields, rules: &RuleSet) -> Claims {
             text: text[t.start..t.end].trim_end().to_string(),
             decimals: t.decimals,
         });
-        keep.push(false);
     }
 
     assign_roles(lx, text, &tokens, &mut claims, &starts);
@@ -337,8 +333,15 @@ pub fn read(doc: &Document, fields: &Fields, rules: &RuleSet) -> Claims {
         }
     }
 
-    for (k, c) in claims.iter().enumerate() {
-        keep[k] = c.concept.is_some() || c.role != Role::Single;
+    // Kept: figures with a concept or a role, and whatever a share is of.
+    let mut keep: Vec<bool> = claims.iter().map(|c| c.concept.is_some() || c.role != Role::Single).collect();
+    for c in &claims {
+        if let Role::Share { num, base, .. } = c.role {
+            keep[num] = true;
+            if let Some(b) = base {
+                keep[b] = true;
+            }
+        }
     }
     // Renumber the kept claims; drop a share whose figure was dropped.
     let mut map = vec![usize::MAX; claims.len()];
