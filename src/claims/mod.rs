@@ -220,7 +220,9 @@ pub fn read(doc: &Document, fields: &Fields, rules: &RuleSet) -> Claims {
             continue;
         }
         let unit = caps.name("unit").map(|u| u.as_str().to_string()).unwrap_or_default();
-        let after = text[m.end()..].chars().next();
+        // The punctuation after a unitless figure is not part of it.
+        let end = caps.name("stop").map_or(m.end(), |s| s.start());
+        let after = text[end..].chars().next();
         let mut unitless = false;
         if unit.is_empty() {
             // A list's last figure sometimes drops the unit: "不予公开信息数1402。"
@@ -251,7 +253,7 @@ pub fn read(doc: &Document, fields: &Fields, rules: &RuleSet) -> Claims {
         // The span starts at the digits (the qualifier belongs to the figure but "约" is not a number).
         tokens.push(Token {
             start: num.start(),
-            end: m.end(),
+            end,
             value: v,
             qualifier,
             unit,
@@ -395,7 +397,9 @@ fn concept_of(lx: &Lexicon, before: &str, after: &str, unit: &str) -> Option<(St
         unit.is_empty() || c.units.is_empty() || c.units.iter().any(|u| u == unit)
     };
     let mut best: Option<(usize, &str, &str)> = None;
-    for c in lx.concepts.iter().filter(|c| fits(c)) {
+    // One pass of all the phrases first: most figures are named by none.
+    let hits = lx.concept_set.matches(before);
+    for c in hits.iter().map(|i| &lx.concepts[i]).filter(|c| fits(c)) {
         if let Some(m) = c.phrase.find_iter(before).last() {
             let dist = before.len() - m.end();
             // The phrase must name this figure, not one of the words a few clauses back.
@@ -413,7 +417,8 @@ fn concept_of(lx: &Lexicon, before: &str, after: &str, unit: &str) -> Option<(St
     let tail_from = floor(before, before.len().saturating_sub(24));
     let joined = format!("{}{}", &before[tail_from..], after);
     for hay in [joined.as_str(), after] {
-        for c in lx.concepts.iter().filter(|c| fits(c)) {
+        let hits = lx.concept_set.matches(hay);
+        for c in hits.iter().map(|i| &lx.concepts[i]).filter(|c| fits(c)) {
             if let Some(m) = c.phrase.find(hay) {
                 return Some((c.id.clone(), m.as_str().to_string()));
             }
