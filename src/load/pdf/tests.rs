@@ -235,3 +235,17 @@ fn prose_with_wide_gaps_is_not_a_table() {
     let ex = read_ok(&pdf_fixture::pdf(&[p]));
     assert!(ex.tables.is_empty());
 }
+
+#[test]
+fn a_compression_bomb_is_refused_without_inflating_it_all() {
+    use std::io::Write;
+    let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::best());
+    let chunk = vec![b' '; 1 << 20];
+    for _ in 0..80 {
+        z.write_all(&chunk).unwrap();
+    }
+    let bomb = z.finish().unwrap();
+    assert!(bomb.len() < 200_000, "{}", bomb.len());
+    let m = message(&pdf_fixture::raw_content(&bomb, "/Filter /FlateDecode"));
+    assert!(m.contains("compression bomb"), "{m}");
+}
