@@ -600,6 +600,9 @@ impl<'a> Interp<'a, '_> {
                 y1 = y1.max(y);
             }
             let (w, h) = (x1 - x0, y1 - y0);
+            if !(w.is_finite() && h.is_finite()) {
+                continue;
+            }
             if h < 2.5 && w > 2.0 * h && w > 1.0 {
                 let y = (y0 + y1) / 2.0;
                 self.out.rules.push(Rule { x0, y0: y, x1, y1: y });

@@ -249,3 +249,19 @@ fn a_compression_bomb_is_refused_without_inflating_it_all() {
     let m = message(&pdf_fixture::raw_content(&bomb, "/Filter /FlateDecode"));
     assert!(m.contains("compression bomb"), "{m}");
 }
+
+#[test]
+fn a_page_of_thousands_of_rules_is_a_drawing_not_a_table() {
+    let mut p = Page::default();
+    for i in 0..2500 {
+        let k = f64::from(i) * 0.3;
+        p.line(10.0, 10.0 + k, 580.0, 10.0 + k);
+        p.line(10.0 + k * 0.2, 10.0, 10.0 + k * 0.2, 800.0);
+    }
+    p.text(90.0, 700.0, 12.0, "图示");
+    let t = std::time::Instant::now();
+    let ex = read_ok(&pdf_fixture::pdf(&[p]));
+    assert!(ex.tables.is_empty());
+    assert!(ex.text.contains("图示"));
+    assert!(t.elapsed().as_secs() < 30, "{:?}", t.elapsed());
+}
