@@ -4,6 +4,8 @@
 //! holds under all of them there is nothing to report; if it fails under any, the finding is a
 //! warning that names the uncertain fields — never an error raised on a guess.
 
+mod text_quality;
+
 use std::collections::HashMap;
 
 use crate::expr::{Env, Lookup, Outcome};
@@ -215,6 +217,7 @@ fn run_instance(
                 out.push(finding(rule, severity, message, span, Vec::new(), key));
             }
         }
+        CheckBody::Text { scope, kind, max } => text_quality::run(doc, fields, prev, rules, rule, severity, inst, scope, kind, *max, &key, out),
         CheckBody::Status { ambiguous, globs, per_row } => {
             let mut env = CheckEnv::new(fields, prev, rules);
             if let Some(w) = &inst.when

@@ -13,6 +13,7 @@ pub const FILES: &[(&str, &str)] = &[
     ("checks/table4.yaml", include_str!("../../rules/checks/table4.yaml")),
     ("checks/legacy.yaml", include_str!("../../rules/checks/legacy.yaml")),
     ("checks/text.yaml", include_str!("../../rules/checks/text.yaml")),
+    ("checks/quality.yaml", include_str!("../../rules/checks/quality.yaml")),
     ("checks/extract.yaml", include_str!("../../rules/checks/extract.yaml")),
     ("checks/cross.yaml", include_str!("../../rules/checks/cross.yaml")),
 ];

@@ -11,7 +11,7 @@ use serde_saphyr::{Location, Spanned};
 use super::schema::*;
 use super::{
     CheckBody, CheckInstance, CheckRule, Column, Deadline, DeadlineKind, Example, FieldRule,
-    FieldType, Finder, Origin, Row, RuleSet, Scope, SectionRule, TableRule,
+    FieldType, Finder, Origin, Row, RuleSet, Scope, SectionRule, TableRule, TextKind,
 };
 use crate::expr::{Expr, HostFunctions, Template};
 use crate::extract::split::{CellKind, Identity, TableIdentity};
@@ -630,8 +630,12 @@ fn compile_check(ctx: &mut Ctx, s: &Spanned<CheckDef>, set: &mut RuleSet) {
             }
         },
     };
-    if c.assert.is_none() && c.pattern.is_none() && c.status.is_none() {
-        ctx.err_at(&s.referenced, format!("check `{}` needs `assert`, `pattern` or `status`", c.id.value));
+    if c.assert.is_none() && c.pattern.is_none() && c.status.is_none() && c.repeat.is_none() && c.numbering.is_none() {
+        ctx.err_at(&s.referenced, format!("check `{}` needs `assert`, `pattern`, `status`, `repeat` or `numbering`", c.id.value));
+        return;
+    }
+    if [c.pattern.is_some(), c.status.is_some(), c.repeat.is_some(), c.numbering.is_some()].iter().filter(|b| **b).count() > 1 {
+        ctx.err_at(&s.referenced, format!("check `{}`: use one of `pattern`, `status`, `repeat`, `numbering`", c.id.value));
         return;
     }
     let status = match c.status.as_ref().map(|s| s.value.as_str()) {
@@ -651,8 +655,8 @@ fn compile_check(ctx: &mut Ctx, s: &Spanned<CheckDef>, set: &mut RuleSet) {
     if c.absent && c.pattern.is_none() {
         ctx.err_at(&s.referenced, "`absent` goes with `pattern`");
     }
-    if c.scope.is_some() && c.pattern.is_none() {
-        ctx.err_at(&s.referenced, "`in` goes with `pattern`");
+    if c.scope.is_some() && c.pattern.is_none() && c.repeat.is_none() && c.numbering.is_none() {
+        ctx.err_at(&s.referenced, "`in` goes with `pattern`, `repeat` or `numbering`");
     }
     let errors_before = ctx.errors.len();
     let mut instances = Vec::new();
@@ -677,6 +681,17 @@ fn compile_check(ctx: &mut Ctx, s: &Spanned<CheckDef>, set: &mut RuleSet) {
                 }
             };
             CheckBody::Status { ambiguous, globs: c.fields.clone(), per_row }
+        } else if c.repeat.is_some() || c.numbering.is_some() {
+            let scope = match &c.scope {
+                Some(sc) => parse_scope(ctx, &substituted(sc, &b), true),
+                None => Some(Scope::Text),
+            };
+            let Some(kind) = compile_text_kind(ctx, c) else { continue };
+            for n in ["match", "unit", "previous"] {
+                locals.insert(n.into());
+            }
+            let Some(scope) = scope else { continue };
+            CheckBody::Text { scope, kind, max: c.max.unwrap_or(20).max(1) }
         } else if let Some(p) = &c.pattern {
             let p = substituted(p, &b);
             let scope = match &c.scope {
@@ -737,6 +752,32 @@ fn compile_check(ctx: &mut Ctx, s: &Spanned<CheckDef>, set: &mut RuleSet) {
         examples,
         origin: ctx.origin(&s.referenced),
     });
+}
+
+fn compile_text_kind(ctx: &mut Ctx, c: &CheckDef) -> Option<TextKind> {
+    if let Some(r) = &c.repeat {
+        let d = &r.value;
+        if d.min < 1 || d.max < d.min || d.max > 64 {
+            ctx.err_at(&r.referenced, format!("repeat: need 1 <= min <= max <= 64, got min {} max {}", d.min, d.max));
+            return None;
+        }
+        let allow = match &d.allow {
+            Some(a) => Some(ctx.regex(a)?),
+            None => None,
+        };
+        return Some(TextKind::Repeat { min: d.min, max: d.max, allow });
+    }
+    let n = c.numbering.as_ref()?;
+    let heading = ctx.regex(&n.value.heading)?;
+    if !heading.capture_names().flatten().any(|g| g == "num") {
+        ctx.err_in(&n.value.heading, 0, "numbering.heading needs a group `num` (the numeral 一…十)");
+        return None;
+    }
+    let skip = match &n.value.skip {
+        Some(s) => Some(ctx.regex(s)?),
+        None => None,
+    };
+    Some(TextKind::Numbering { heading, skip })
 }
 
 fn parse_expr(ctx: &mut Ctx, s: &S, set: &RuleSet, locals: &BTreeSet<String>) -> Option<Expr> {

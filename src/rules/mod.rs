@@ -236,6 +236,16 @@ pub enum CheckBody {
     Pattern { scope: Scope, regex: Regex, assert: Option<Expr>, absent: bool, max: usize },
     /// One finding per field in a state; `globs` narrow which fields (empty = all).
     Status { ambiguous: bool, globs: Vec<String>, per_row: bool },
+    /// A text check no regex can express (`check::text_quality`).
+    Text { scope: Scope, kind: TextKind, max: usize },
+}
+
+#[derive(Debug, Clone)]
+pub enum TextKind {
+    /// A unit of `min..=max` characters written twice in a row, unless `allow` matches the doubled text.
+    Repeat { min: usize, max: usize, allow: Option<Regex> },
+    /// Top-level numbering that goes back; `heading` has groups `num` and (optionally) `title`.
+    Numbering { heading: Regex, skip: Option<Regex> },
 }
 
 /// One run of a check: a check with `each` has one instance per binding.
