@@ -201,7 +201,8 @@ fn real_reports_match_their_truth_files() {
         eprintln!("../shared is not here; truth test skipped");
         return;
     }
-    let truths = load_truths();
+    let mut truths = load_truths();
+    truths.sort_by(|a, b| a.1.report.cmp(&b.1.report));
     assert!(!truths.is_empty(), "tests/truth holds no truth files");
     let mut paths = Vec::new();
     for (file, t) in &truths {

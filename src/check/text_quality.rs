@@ -43,6 +43,7 @@ pub(super) fn run(
     let hits = match kind {
         TextKind::Repeat { min, max, allow } => repeats(hay, *min, *max, allow.as_ref()),
         TextKind::Numbering { heading, skip } => numbering_restarts(hay, heading, skip.as_ref()),
+        TextKind::PartCount { heading, skip, stated } => part_count(hay, heading, skip.as_ref(), stated),
     };
     let mut seen: HashMap<String, usize> = HashMap::new();
     for h in hits.into_iter().take(max) {
@@ -73,8 +74,8 @@ fn breaks_unit(c: char) -> bool {
 
 /// Every place where a unit of `min..=max` characters is immediately written again ("资金资金",
 /// "审核审核"). The unit starts with a Han character, holds at least `min.min(2)` of them, is not
-/// one character repeated ("一一", "方方" are reduplications), and the doubled text is not matched
-/// by `allow`. The
+/// one character repeated ("一一", "方方" are reduplications), does not end in a space (spaced
+/// column labels), and the doubled text, spaces removed, is not matched by `allow`. The
 /// shortest doubling at a position wins; scanning resumes after it.
 fn repeats(hay: &str, min: usize, max: usize, allow: Option<&regex::Regex>) -> Vec<Hit> {
     let chars: Vec<(usize, char)> = hay.char_indices().collect();
@@ -106,9 +107,14 @@ fn repeats(hay: &str, min: usize, max: usize, allow: Option<&regex::Regex>) -> V
             if unit.iter().filter(|(_, c)| is_han(*c)).count() < min.min(2) || unit.iter().all(|(_, c)| *c == chars[i].1) {
                 continue;
             }
+            // "结果   结果   ": a layout's column labels, spaced apart, are not a doubled word.
+            if unit.last().is_some_and(|(_, c)| c.is_whitespace()) {
+                continue;
+            }
             // `allow` reads the doubled text, so a header or breadcrumb is allowed whichever
             // rotation of its words the scan meets first.
-            if allow.is_some_and(|a| a.is_match(&hay[byte_at(i)..byte_at(i + 2 * len)])) {
+            let doubled: String = hay[byte_at(i)..byte_at(i + 2 * len)].chars().filter(|c| !c.is_whitespace()).collect();
+            if allow.is_some_and(|a| a.is_match(&doubled)) {
                 continue;
             }
             found = Some((len, hay[byte_at(i)..byte_at(i + len)].to_string()));
@@ -125,23 +131,52 @@ fn repeats(hay: &str, min: usize, max: usize, allow: Option<&regex::Regex>) -> V
     out
 }
 
+/// The top-level headings in order: (numeral, numeral start, heading end).
+fn headings(hay: &str, heading: &regex::Regex, skip: Option<&regex::Regex>) -> Vec<(i64, usize, usize)> {
+    heading
+        .captures_iter(hay)
+        .filter_map(|caps| {
+            let (m, num) = (caps.get(0)?, caps.name("num")?);
+            let title = caps.name("title").map_or("", |t| t.as_str());
+            if skip.is_some_and(|s| s.is_match(title)) {
+                return None;
+            }
+            Some((crate::text::chinese_number(num.as_str())?, num.start(), m.end()))
+        })
+        .collect()
+}
+
+/// "本报告由…共九个部分组成" when the report numbers its parts up to 七: the stated count is neither the
+/// highest part numeral nor one more (an unnumbered 统计表 or 附件 counted as a part).
+fn part_count(hay: &str, heading: &regex::Regex, skip: Option<&regex::Regex>, stated: &regex::Regex) -> Vec<Hit> {
+    let Some(caps) = stated.captures(hay) else { return Vec::new() };
+    let (Some(m), Some(n)) = (caps.get(0), caps.name("n")) else { return Vec::new() };
+    let said = match n.as_str().parse::<i64>() {
+        Ok(v) => v,
+        Err(_) => match crate::text::chinese_number(n.as_str()) {
+            Some(v) => v,
+            None => return Vec::new(),
+        },
+    };
+    let found = headings(hay, heading, skip).iter().map(|h| h.0).max().unwrap_or(0);
+    // Too few numbered parts to say what the report's parts are: no finding.
+    if found < 3 || said == found || said == found + 1 {
+        return Vec::new();
+    }
+    vec![Hit { start: m.start(), end: m.end(), locals: vec![("stated", said.to_string()), ("found", found.to_string())] }]
+}
+
 /// Headings whose numeral is not above the one before (a second 一、 after 六、): the report's
 /// parts restart, or 总体情况's own sub-topics were numbered as top-level parts.
 fn numbering_restarts(hay: &str, heading: &regex::Regex, skip: Option<&regex::Regex>) -> Vec<Hit> {
     let mut out = Vec::new();
     let mut last: Option<(i64, String)> = None;
-    for caps in heading.captures_iter(hay) {
-        let (Some(m), Some(num)) = (caps.get(0), caps.name("num")) else { continue };
-        let title = caps.name("title").map_or("", |t| t.as_str());
-        if skip.is_some_and(|s| s.is_match(title)) {
-            continue;
-        }
-        let Some(value) = crate::text::chinese_number(num.as_str()) else { continue };
-        let shown: String = hay[num.start()..m.end()].trim().chars().take(24).collect();
+    for (value, start, end) in headings(hay, heading, skip) {
+        let shown: String = hay[start..end].trim().chars().take(24).collect();
         if let Some((before, before_text)) = &last
             && value <= *before
         {
-            out.push(Hit { start: num.start(), end: m.end(), locals: vec![("previous", before_text.clone())] });
+            out.push(Hit { start, end, locals: vec![("previous", before_text.clone())] });
         }
         last = Some((value, shown));
     }
@@ -164,6 +199,7 @@ mod tests {
         assert!(doubled("认真研究研究，一一对应，天天更新", 2, 3, Some("^(?:研究|讨论){2}$")).is_empty());
         assert!(doubled("方方面面、扎扎实实", 2, 3, None).is_empty(), "AABB is one character doubled twice");
         assert!(doubled("资金，资金", 2, 3, None).is_empty(), "a clause break is not a doubling");
+        assert!(doubled("结果   结果   其他", 2, 3, None).is_empty(), "spaced column labels are not a doubling");
     }
 
     #[test]
@@ -183,5 +219,17 @@ mod tests {
         assert_eq!(&text[hits[0].start..hits[0].end], "一、主动公开政府信息情况");
         assert_eq!(hits[0].locals[0].1, "六、平台建设");
         assert!(numbering_restarts("一、总体情况。二、主动公开。三、收到", &h, None).is_empty());
+    }
+
+    #[test]
+    fn a_stated_part_count_is_held_to_the_numbered_parts() {
+        let h = regex::Regex::new(r"(?m)(?:^|[\s。])(?P<num>[一二三四五六七八九十]{1,2})、(?P<title>[^\n]{0,12})").unwrap();
+        let stated = regex::Regex::new(r"共(?P<n>[一二三四五六七八九十\d]{1,2})个?部分").unwrap();
+        let body = "\n一、基本\n二、主动\n三、回应\n四、依申请\n五、复议\n六、机构\n七、存在问题及工作打算\n统计表";
+        let hits = part_count(&format!("本年报由…附件,共九个部分组成。{body}"), &h, None, &stated);
+        assert_eq!(hits.len(), 1);
+        assert_eq!(hits[0].locals, vec![("stated", "9".to_string()), ("found", "7".to_string())]);
+        assert!(part_count(&format!("共八个部分组成。{body}"), &h, None, &stated).is_empty(), "the table counted as a part");
+        assert!(part_count(&format!("共分7个部分。{body}"), &h, None, &stated).is_empty());
     }
 }

@@ -687,7 +687,7 @@ fn compile_check(ctx: &mut Ctx, s: &Spanned<CheckDef>, set: &mut RuleSet) {
                 None => Some(Scope::Text),
             };
             let Some(kind) = compile_text_kind(ctx, c) else { continue };
-            for n in ["match", "unit", "previous"] {
+            for n in ["match", "unit", "previous", "stated", "found"] {
                 locals.insert(n.into());
             }
             let Some(scope) = scope else { continue };
@@ -777,7 +777,17 @@ fn compile_text_kind(ctx: &mut Ctx, c: &CheckDef) -> Option<TextKind> {
         Some(s) => Some(ctx.regex(s)?),
         None => None,
     };
-    Some(TextKind::Numbering { heading, skip })
+    match &n.value.stated {
+        None => Some(TextKind::Numbering { heading, skip }),
+        Some(st) => {
+            let stated = ctx.regex(st)?;
+            if !stated.capture_names().flatten().any(|g| g == "n") {
+                ctx.err_in(st, 0, "numbering.stated needs a group `n` (the stated number of parts)");
+                return None;
+            }
+            Some(TextKind::PartCount { heading, skip, stated })
+        }
+    }
 }
 
 fn parse_expr(ctx: &mut Ctx, s: &S, set: &RuleSet, locals: &BTreeSet<String>) -> Option<Expr> {

@@ -246,6 +246,8 @@ pub enum TextKind {
     Repeat { min: usize, max: usize, allow: Option<Regex> },
     /// Top-level numbering that goes back; `heading` has groups `num` and (optionally) `title`.
     Numbering { heading: Regex, skip: Option<Regex> },
+    /// The stated number of parts (`stated`, group `n`) against the highest part numeral found.
+    PartCount { heading: Regex, skip: Option<Regex>, stated: Regex },
 }
 
 /// One run of a check: a check with `each` has one instance per binding.

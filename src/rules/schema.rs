@@ -230,6 +230,10 @@ pub struct NumberingDef {
     pub heading: S,
     #[serde(default)]
     pub skip: Option<S>,
+    /// With this (a regex with a group `n`, e.g. 共(?P<n>九)个部分), the check compares the number
+    /// of parts the report says it has with the numbered parts it has, instead of their order.
+    #[serde(default)]
+    pub stated: Option<S>,
 }
 
 #[derive(Debug, Deserialize)]
