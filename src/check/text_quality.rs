@@ -69,7 +69,10 @@ fn is_han(c: char) -> bool {
 /// Characters a doubled unit may not contain: a doubling that spans a clause break or a line is
 /// not a doubled word.
 fn breaks_unit(c: char) -> bool {
-    c == '\n' || c == '\r' || "，。；：、！？,.;:!?（）()【】《》“”\"'|".contains(c)
+    matches!(
+        c,
+        '\n' | '\r' | '，' | '。' | '；' | '：' | '、' | '！' | '？' | ',' | '.' | ';' | ':' | '!' | '?' | '（' | '）' | '(' | ')' | '【' | '】' | '《' | '》' | '“' | '”' | '"' | '\'' | '|'
+    )
 }
 
 /// Every place where a unit of `min..=max` characters is immediately written again ("资金资金",
@@ -81,26 +84,27 @@ fn repeats(hay: &str, min: usize, max: usize, allow: Option<&regex::Regex>) -> V
     let chars: Vec<(usize, char)> = hay.char_indices().collect();
     let n = chars.len();
     let byte_at = |i: usize| if i < n { chars[i].0 } else { hay.len() };
+    // Where the clause containing each position ends: a doubling (both copies) lies within one
+    // clause, so this bounds the lengths worth trying, and most positions try none.
+    let mut clause_end = vec![n; n + 1];
+    for i in (0..n).rev() {
+        clause_end[i] = if breaks_unit(chars[i].1) { i } else { clause_end[i + 1] };
+    }
     let mut out = Vec::new();
     let mut i = 0;
     while i < n {
-        if !is_han(chars[i].1) {
+        let longest = max.min((clause_end[i] - i) / 2);
+        if longest < min || !is_han(chars[i].1) {
             i += 1;
             continue;
         }
         let mut found = None;
-        for len in min..=max {
-            if i + 2 * len > n {
-                break;
-            }
-            // Cheap test first: almost every position fails on its first character.
+        for len in min..=longest {
+            // Cheap test first: almost every length fails on its first character.
             if chars[i + len].1 != chars[i].1 {
                 continue;
             }
             let unit = &chars[i..i + len];
-            if unit.iter().any(|(_, c)| breaks_unit(*c)) {
-                break;
-            }
             if unit.iter().zip(&chars[i + len..i + 2 * len]).any(|(a, b)| a.1 != b.1) {
                 continue;
             }
