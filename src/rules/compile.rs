@@ -897,6 +897,19 @@ mod tests {
     }
 
     #[test]
+    fn text_quality_kinds_are_validated() {
+        let e = errors("checks:\n  - { id: c, severity: warning, numbering: { heading: '(?P<n>一)、' }, message: m }\n");
+        assert!(e[0].starts_with("r.yaml:2:") && e[0].contains("group `num`"), "{e:?}");
+        let e = errors("checks:\n  - { id: c, severity: warning, repeat: { min: 4, max: 2 }, message: m }\n");
+        assert!(e[0].contains("min <= max"), "{e:?}");
+        let e = errors("checks:\n  - { id: c, severity: warning, repeat: { min: 2, max: 3 }, pattern: x, message: m }\n");
+        assert!(e[0].contains("use one of"), "{e:?}");
+        let e = errors("checks:\n  - { id: c, severity: warning, numbering: { heading: '(?P<num>一)、', stated: '共(.)个部分' }, message: '{stated}' }\n");
+        assert!(e[0].contains("group `n`"), "{e:?}");
+        assert!(errors("checks:\n  - { id: c, severity: warning, repeat: { min: 2, max: 3, allow: '^研究研究$' }, in: part.1, message: '{unit}' }\n").is_empty());
+    }
+
+    #[test]
     fn a_check_with_no_bindings_is_refused() {
         let e = errors("checks:\n  - { id: c, severity: error, each: { v: [] }, assert: 'true', message: m }\n");
         assert!(e[0].contains("would never run"), "{e:?}");
