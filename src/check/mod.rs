@@ -44,7 +44,7 @@ impl<'a> CheckEnv<'a> {
         match f {
             None => Lookup::Absent,
             // An ambiguous field not being tried has no value to offer.
-            Some(f) if f.status == Status::Ambiguous => Lookup::Absent,
+            Some(f) if f.status.is_uncertain() => Lookup::Absent,
             Some(f) => match &f.value {
                 Some(v) => Lookup::Value(v.clone()),
                 None => Lookup::Blank,
@@ -61,7 +61,7 @@ impl Env for CheckEnv<'_> {
         if let Some(rest) = id.strip_prefix("prev.") {
             let Some(prev) = self.prev else { return Lookup::Absent };
             return match prev.get(rest) {
-                Some(f) if f.status != Status::Ambiguous => match &f.value {
+                Some(f) if !f.status.is_uncertain() => match &f.value {
                     Some(v) => Lookup::Value(v.clone()),
                     None => Lookup::Blank,
                 },
@@ -133,7 +133,7 @@ fn run_instance(
             let ambiguous: Vec<&Field> = refs
                 .iter()
                 .filter_map(|r| fields.get(r))
-                .filter(|f| f.status == Status::Ambiguous && !f.candidates.is_empty())
+                .filter(|f| f.status.is_uncertain() && !f.candidates.is_empty())
                 .collect();
             let mut env = CheckEnv::new(fields, prev, rules);
             let verdict = evaluate_over_candidates(&mut env, inst, assert, &ambiguous);
@@ -218,7 +218,7 @@ fn run_instance(
             }
         }
         CheckBody::Text { scope, kind, max } => text_quality::run(doc, fields, prev, rules, rule, severity, inst, scope, kind, *max, &key, out),
-        CheckBody::Status { ambiguous, globs, per_row } => {
+        CheckBody::Status { ambiguous, globs, per_row, per_table } => {
             let mut env = CheckEnv::new(fields, prev, rules);
             if let Some(w) = &inst.when
                 && !is_true(&w.eval(&env)) {
@@ -230,12 +230,14 @@ fn run_instance(
                 let wanted = if *ambiguous {
                     f.status == Status::Ambiguous
                 } else {
-                    f.value.is_none() && f.status != Status::Ambiguous
+                    f.value.is_none() && !f.status.is_uncertain()
                 };
                 if !wanted || (!globs.is_empty() && !globs.iter().any(|g| glob_match(g, &f.id))) {
                     continue;
                 }
-                let group = if *per_row {
+                let group = if *per_table {
+                    f.id.split('.').next().unwrap_or(&f.id).to_string()
+                } else if *per_row {
                     f.joint.as_ref().map(|j| j.group.to_string()).unwrap_or_else(|| f.id.rsplit_once('.').map_or(f.id.clone(), |(a, _)| a.to_string()))
                 } else {
                     f.id.clone()
@@ -253,7 +255,15 @@ fn run_instance(
                     let c: Vec<String> = f.candidates.iter().map(|c| display_opt(&c.value)).collect();
                     c.join(" | ")
                 };
-                let (label, candidates) = if *per_row {
+                let (label, candidates) = if *per_table {
+                    // Each cell as row·column, the first few named: the count says how many.
+                    const NAMED: usize = 6;
+                    let mut cells: Vec<String> = members.iter().take(NAMED).map(|f| f.label.clone()).collect();
+                    if members.len() > NAMED {
+                        cells.push(format!("等{}个", members.len()));
+                    }
+                    (group.clone(), cells.join("；"))
+                } else if *per_row {
                     let row = first.label.rsplit_once('·').map_or(first.label.clone(), |(a, _)| a.to_string());
                     let cells: Vec<String> = members
                         .iter()
@@ -414,7 +424,7 @@ fn dimensions(fields: &Fields, ambiguous: &[&Field]) -> Vec<Vec<Assignment>> {
                     .fields
                     .iter()
                     .enumerate()
-                    .filter_map(|(c, id)| fields.get(id).filter(|g| g.status != Status::Ambiguous).map(|g| (c, &g.value)))
+                    .filter_map(|(c, id)| fields.get(id).filter(|g| !g.status.is_uncertain()).map(|g| (c, &g.value)))
                     .collect();
                 let agree = |r: &&Vec<Option<Value>>| settled.iter().all(|(c, v)| r.get(*c) == Some(*v));
                 let mut readings: Vec<&Vec<Option<Value>>> = j.readings.iter().filter(agree).collect();

@@ -6,6 +6,7 @@
 //! from table 三 when the report has one). Nothing here knows what a field means: it all comes
 //! from the rules.
 
+pub mod cells;
 pub mod split;
 
 use std::collections::BTreeMap;
@@ -38,15 +39,43 @@ pub fn extract(doc: &Document, rules: &RuleSet) -> Fields {
     extract_with(doc, rules, &Corrections::new())
 }
 
+/// Where one table's fields were read from: the source's cells (`html`, `docx`, `pdf`,
+/// `text-pipes`) or digit runs in the text (`digit-run`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct TableSource {
+    /// The table rule's id (`t3`, `t2_2021_1`, …).
+    pub table: String,
+    pub source: &'static str,
+    /// 1-based line where the table's rows start.
+    pub line: usize,
+    /// Indexes into `Document::tables` of the grids read (empty for digit runs).
+    pub grids: Vec<usize>,
+}
+
+/// Fields and where each table came from.
+#[derive(Debug, Clone, Default)]
+pub struct Extraction {
+    pub fields: Fields,
+    pub tables: Vec<TableSource>,
+}
+
 pub fn extract_with(doc: &Document, rules: &RuleSet, corrections: &Corrections) -> Fields {
+    extract_full(doc, rules, corrections).fields
+}
+
+/// Everything extraction learns: the fields and each table's source.
+pub fn extract_full(doc: &Document, rules: &RuleSet, corrections: &Corrections) -> Extraction {
     let mut fields = Fields::new();
+    let mut tables = Vec::new();
     extract_sections(doc, rules, &mut fields);
     for f in rules.fields.iter().filter(|f| !f.after_tables) {
         let found = extract_field(doc, f, &fields);
         put(&mut fields, &f.id, &f.label, found, corrections);
     }
     for t in &rules.tables {
-        extract_table(doc, t, rules, &mut fields);
+        if let Some(source) = extract_table(doc, t, &mut fields) {
+            tables.push(source);
+        }
     }
     // Table cells (and anything else) corrected by the reviewer, before the fields that read them.
     for (id, c) in corrections {
@@ -60,7 +89,7 @@ pub fn extract_with(doc: &Document, rules: &RuleSet, corrections: &Corrections) 
         let found = extract_field(doc, f, &fields);
         put(&mut fields, &f.id, &f.label, found, corrections);
     }
-    fields
+    Extraction { fields, tables }
 }
 
 /// Insert an extracted field, replaced by the reviewer's correction when there is one.
@@ -273,14 +302,13 @@ impl Env for FieldsEnv<'_> {
     }
 }
 
-fn extract_table(doc: &Document, t: &TableRule, rules: &RuleSet, fields: &mut Fields) {
-    let _ = rules;
+fn extract_table(doc: &Document, t: &TableRule, fields: &mut Fields) -> Option<TableSource> {
     if let Some(when) = &t.when
         && !matches!(when.eval(&FieldsEnv(fields)), Outcome::Value(Value::Bool(true))) {
-            return;
+            return None;
         }
     let text = &doc.text;
-    let Some(start) = t.start.find(text) else { return };
+    let start = t.start.find(text)?;
     let region_end = t
         .end
         .as_ref()
@@ -299,6 +327,12 @@ fn extract_table(doc: &Document, t: &TableRule, rules: &RuleSet, fields: &mut Fi
             }
             None => labels.push(None),
         }
+    }
+    // A source with cells is read cell by cell; its tables never go through the splitter.
+    if !doc.tables.is_empty()
+        && let Some(ct) = cells::locate(doc, t, start.start()..region_end, &labels)
+    {
+        return Some(read_cells(doc, t, &ct, fields));
     }
     let kinds: Vec<_> = t.columns.iter().map(|c| c.kind).collect();
     let spec = RowSpec { kinds, identities: t.row_sums.clone(), at_least: t.at_least.clone(), hints: Vec::new() };
@@ -358,12 +392,14 @@ fn extract_table(doc: &Document, t: &TableRule, rules: &RuleSet, fields: &mut Fi
             narrowed_by_hint[i] = r.readings.len() < before[i];
         }
     }
+    let mut first_row: Option<usize> = None;
     for (i, row) in t.rows.iter().enumerate() {
         let (Some(cells), res) = (&cell_ranges[i], &results[i]) else { continue };
         if res.readings.is_empty() || res.readings.iter().all(|r| r.cells.iter().all(|c| c.is_none())) && res.explicit_blanks == 0 {
             // A heading row with no cells of its own (e.g. （六）其他处理 in the 2021 format).
             continue;
         }
+        first_row.get_or_insert(labels[i].as_ref().map_or(cells.start, |l| l.start));
         let ids: Vec<String> = t.columns.iter().map(|col| t.field_id(&row.id, &col.id)).collect();
         let joint = (res.readings.len() > 1).then(|| crate::model::Joint {
             group: std::sync::Arc::from(t.field_id(&row.id, "").as_str()),
@@ -385,6 +421,26 @@ fn extract_table(doc: &Document, t: &TableRule, rules: &RuleSet, fields: &mut Fi
             fields.insert(id.clone(), f);
         }
     }
+    first_row.map(|at| TableSource { table: t.id.clone(), source: "digit-run", line: doc.line_col(at).0, grids: Vec::new() })
+}
+
+/// A table's fields read from the source's cells, one field per cell.
+fn read_cells(doc: &Document, t: &TableRule, ct: &cells::CellTable, fields: &mut Fields) -> TableSource {
+    let mut line = None;
+    for (i, row) in t.rows.iter().enumerate() {
+        let Some(at) = &ct.rows[i] else { continue };
+        let cells = &doc.tables[at.grid].rows[at.row];
+        for (c, col) in t.columns.iter().enumerate() {
+            let cell = &cells[at.cols[c]];
+            let id = t.field_id(&row.id, &col.id);
+            let label = format!("{}·{}", row.label, col.label);
+            let f = cells::cell_field(doc, &id, &label, cell, col.kind, ct.origin);
+            line.get_or_insert(doc.line_col(cell.start).0);
+            fields.insert(id, f);
+        }
+    }
+    let line = line.unwrap_or_else(|| doc.line_col(doc.tables[ct.grids[0]].start).0);
+    TableSource { table: t.id.clone(), source: ct.origin.name(), line, grids: ct.grids.clone() }
 }
 
 /// One cell's field from a row's remaining readings: exact when every reading agrees.
