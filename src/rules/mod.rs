@@ -7,6 +7,7 @@
 
 mod builtin;
 pub mod compile;
+pub mod lexicon;
 pub mod schema;
 pub mod testing;
 
@@ -238,6 +239,8 @@ pub enum CheckBody {
     /// `per_table`: one finding for all the fields of a table (a column left blank in every
     /// row is one problem, not one per row).
     Status { ambiguous: bool, globs: Vec<String>, per_row: bool, per_table: bool },
+    /// Once per claim of a kind (see `claims::of_kind`); a finding where `assert` is false.
+    Claims { kind: String, assert: Expr },
     /// A text check no regex can express (`check::text_quality`).
     Text { scope: Scope, kind: TextKind, max: usize },
 }
@@ -300,6 +303,8 @@ pub struct RuleSet {
     /// Table cells in the order the tables print them (row by row, column by column), for
     /// listing a row's cells the way the report does.
     pub cell_order: BTreeMap<String, usize>,
+    /// The narrative's words (`lexicon.yaml`), for the claims stage.
+    pub lexicon: lexicon::Lexicon,
 }
 
 impl RuleSet {
