@@ -6,6 +6,8 @@
 //! many readings were tried); if it fails under some, the finding is a warning that names the
 //! uncertain fields — never an error raised on a guess.
 
+mod text_quality;
+
 use std::collections::HashMap;
 
 use crate::expr::{Env, Lookup, Outcome};
@@ -274,6 +276,7 @@ fn run_instance(
                 out.push(finding(rule, severity, message, span, Vec::new(), key));
             }
         }
+        CheckBody::Text { scope, kind, max } => text_quality::run(doc, fields, prev, rules, rule, severity, inst, scope, kind, *max, &key, out),
         CheckBody::Claims { kind, assert } => {
             let mut env = CheckEnv::new(fields, prev, rules);
             if let Some(w) = &inst.when
