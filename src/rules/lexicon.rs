@@ -389,7 +389,7 @@ mod tests {
 
     #[test]
     fn the_figure_pattern_takes_the_longest_unit() {
-        let r = token_regex(&["次".into(), "人次".into(), "元".into(), "万元".into()]);
+        let r = token_regex(&["次".into(), "人次".into(), "元".into(), "万元".into(), "条".into()]);
         let c = r.captures("访问量达11460人次").unwrap();
         assert_eq!(&c["num"], "11460");
         assert_eq!(&c["unit"], "人次");
