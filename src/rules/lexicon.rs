@@ -397,5 +397,9 @@ mod tests {
         assert_eq!((&c["num"], &c["frac"], &c["unit"]), ("226", "4", "万元"));
         let c = r.captures("300余条").unwrap();
         assert!(c.name("more").is_some());
+        // Bare digit runs are not figures; a unitless one before punctuation is (a list's last).
+        assert!(r.captures("2021年的640020470二、").is_none());
+        let c = r.captures("不予公开信息数1402。").unwrap();
+        assert_eq!((&c["num"], c.name("unit").is_none(), &c["stop"]), ("1402", true, "。"));
     }
 }
