@@ -6,6 +6,7 @@
 //! from table 三 when the report has one). Nothing here knows what a field means: it all comes
 //! from the rules.
 
+pub mod pieces;
 pub mod split;
 
 use std::collections::BTreeMap;
@@ -286,57 +287,25 @@ fn extract_table(doc: &Document, t: &TableRule, rules: &RuleSet, fields: &mut Fi
         .as_ref()
         .and_then(|e| e.find_at(text, start.end()))
         .map_or(text.len(), |m| m.start());
-    // Row labels in order; a row whose label is missing is skipped, the search goes on after
-    // the last row found.
-    let mut labels: Vec<Option<Range<usize>>> = Vec::with_capacity(t.rows.len());
-    let mut cursor = start.end();
-    let region = &text[..region_end];
-    for row in &t.rows {
-        match row.regex.find_at(region, cursor) {
-            Some(m) => {
-                cursor = m.end();
-                labels.push(Some(m.range()));
-            }
-            None => labels.push(None),
-        }
-    }
     let kinds: Vec<_> = t.columns.iter().map(|c| c.kind).collect();
     let spec = RowSpec { kinds, identities: t.row_sums.clone(), at_least: t.at_least.clone(), hints: Vec::new() };
-    let mut results: Vec<RowResult> = Vec::with_capacity(t.rows.len());
-    let mut cell_ranges: Vec<Option<Range<usize>>> = Vec::with_capacity(t.rows.len());
-    for (i, label) in labels.iter().enumerate() {
-        let Some(label) = label else {
-            results.push(RowResult {
-                readings: Vec::new(),
-                satisfied: false,
-                unverified: true,
-                settled: Settled::NoneSatisfy,
-                truncated: false,
-                overflow: false,
-                explicit_blanks: 0,
-                set_aside: Vec::new(),
-                hint_count: 0,
-            });
-            cell_ranges.push(None);
-            continue;
-        };
-        let next = labels[i + 1..].iter().flatten().next().map_or(region_end, |r| r.start);
-        let cells = label.end..next.max(label.end);
-        let row = &t.rows[i];
-        let result = if row.hints.is_empty() {
-            split::read_row(&text[cells.clone()], &spec)
-        } else {
-            let mut spec = spec.clone();
-            for (col, field) in &row.hints {
-                if let Some(Value::Int(v)) = fields.get(field).filter(|f| f.status != Status::Ambiguous).and_then(|f| f.value.clone()) {
-                    spec.hints.push((*col, v));
-                }
-            }
-            split::read_row(&text[cells.clone()], &spec)
-        };
-        results.push(result);
-        cell_ranges.push(Some(cells));
-    }
+    let heading: Vec<bool> = t
+        .rows
+        .iter()
+        .map(|r| r.heading.as_ref().is_some_and(|h| matches!(h.eval(&FieldsEnv(fields)), Outcome::Value(Value::Bool(true)))))
+        .collect();
+    // Pipe rows someone else extracted are read by cell; the digit runs only where they hold
+    // none of the table's rows.
+    let from_pieces = pieces::read_table(doc, t, start.start()..region_end, &heading, &spec);
+    let source = if from_pieces.is_some() { "text-pipes" } else { "digit-run" };
+    let (mut results, cell_ranges, placed) = match from_pieces {
+        Some(p) => (p.results, p.cell_ranges, p.placed),
+        None => {
+            let (r, c) = digit_rows(doc, t, &spec, start.end(), region_end, fields);
+            let n = r.len();
+            (r, c, vec![false; n])
+        }
+    };
     // Identities between rows can only use rows the report has.
     let usable: Vec<split::TableIdentity> = t
         .balances
@@ -382,9 +351,92 @@ fn extract_table(doc: &Document, t: &TableRule, rules: &RuleSet, fields: &mut Fi
             if narrowed_by_hint[i] && f.status == Status::Exact {
                 f.note = Some("依叙述文字中的数字与表内勾稽关系选定拆分".to_string());
             }
+            if placed[i] {
+                let why = "行标签在文本中缺失，按其在表中的位置对应到本行";
+                f.note = Some(match f.note.take() {
+                    Some(n) => format!("{why}；{n}"),
+                    None => why.to_string(),
+                });
+            }
             fields.insert(id.clone(), f);
         }
     }
+    let rows = cell_ranges.iter().filter(|c| c.is_some()).count();
+    record_source(fields, t, source, rows);
+}
+
+/// Where a rule table's cells were read from, as field `tables.<table id>.source`.
+fn record_source(fields: &mut Fields, t: &TableRule, source: &str, rows: usize) {
+    let id = format!("tables.{}.source", t.id);
+    let mut f = Field::exact(&id, &format!("{}（来源）", t.label), Some(Value::Text(source.to_string())), "", None);
+    f.note = Some(format!("{rows} 行"));
+    fields.insert(id, f);
+}
+
+/// Rows read from digit runs: each row's cells are the numbers between its label and the next
+/// label found (a pipe table in between ends them: its numbers are its own cells).
+fn digit_rows(
+    doc: &Document,
+    t: &TableRule,
+    spec: &RowSpec,
+    from: usize,
+    region_end: usize,
+    fields: &Fields,
+) -> (Vec<RowResult>, Vec<Option<Range<usize>>>) {
+    let text = &doc.text;
+    // Row labels in order; a row whose label is missing is skipped, the search goes on after
+    // the last row found.
+    let mut labels: Vec<Option<Range<usize>>> = Vec::with_capacity(t.rows.len());
+    let mut cursor = from;
+    let region = &text[..region_end];
+    for row in &t.rows {
+        match row.regex.find_at(region, cursor) {
+            Some(m) => {
+                cursor = m.end();
+                labels.push(Some(m.range()));
+            }
+            None => labels.push(None),
+        }
+    }
+    let mut results: Vec<RowResult> = Vec::with_capacity(t.rows.len());
+    let mut cell_ranges: Vec<Option<Range<usize>>> = Vec::with_capacity(t.rows.len());
+    for (i, label) in labels.iter().enumerate() {
+        let Some(label) = label else {
+            results.push(RowResult {
+                readings: Vec::new(),
+                satisfied: false,
+                unverified: true,
+                settled: Settled::NoneSatisfy,
+                truncated: false,
+                overflow: false,
+                explicit_blanks: 0,
+                set_aside: Vec::new(),
+                hint_count: 0,
+            });
+            cell_ranges.push(None);
+            continue;
+        };
+        let next = labels[i + 1..].iter().flatten().next().map_or(region_end, |r| r.start);
+        let mut cells = label.end..next.max(label.end);
+        if let Some(p) = pieces::first_table_in(doc, &cells) {
+            cells.end = p;
+        }
+        let row = &t.rows[i];
+        let result = if row.hints.is_empty() {
+            split::read_row(&text[cells.clone()], spec)
+        } else {
+            let mut spec = spec.clone();
+            for (col, field) in &row.hints {
+                if let Some(Value::Int(v)) = fields.get(field).filter(|f| f.status != Status::Ambiguous).and_then(|f| f.value.clone()) {
+                    spec.hints.push((*col, v));
+                }
+            }
+            split::read_row(&text[cells.clone()], &spec)
+        };
+        results.push(result);
+        cell_ranges.push(Some(cells));
+    }
+    (results, cell_ranges)
 }
 
 /// One cell's field from a row's remaining readings: exact when every reading agrees.

@@ -9,6 +9,7 @@
 mod decode;
 mod discover;
 mod html;
+mod pipes;
 mod tables;
 
 use std::fmt;
@@ -20,6 +21,7 @@ use crate::model::Span;
 pub use decode::{Decoded, Detection, decode, sniff};
 pub use discover::discover;
 pub use html::{html_to_text, looks_like_html, meta_charset};
+pub use pipes::{is_column_numbers, is_number_cell, pipe_tables};
 pub use tables::{SourceCell, SourceTable, TableOrigin};
 
 /// The largest file accepted as one report. Real reports are rarely over 1 MiB; anything past this
@@ -82,6 +84,9 @@ impl Document {
             return Err(LoadError::Empty);
         }
         let line_starts = line_starts(&text);
+        // Plain text keeps the pipe rows a converter wrote as tables; HTML tables are the HTML
+        // reader's.
+        let tables = if html { Vec::new() } else { pipe_tables(&text) };
         Ok(Document {
             path,
             id: content_id(bytes),
@@ -90,7 +95,7 @@ impl Document {
             html,
             text: text.into(),
             line_starts,
-            tables: Vec::new(),
+            tables,
             issues,
             size,
         })

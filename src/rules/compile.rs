@@ -412,8 +412,15 @@ fn compile_table(ctx: &mut Ctx, s: &Spanned<TableDef>, set: &mut RuleSet) {
                 hints.push((c, field.clone()));
             }
         }
+        let heading = rd.heading.as_ref().and_then(|w| match Expr::parse(&w.value, &Host) {
+            Ok(e) => Some(e),
+            Err(e) => {
+                ctx.err_in(w, e.offset, e.message);
+                None
+            }
+        });
         if let Some(regex) = regex {
-            rows.push(Row { id: rd.id.clone(), label: rd.label.clone(), regex, hints });
+            rows.push(Row { id: rd.id.clone(), label: rd.label.clone(), regex, hints, heading });
         }
     }
     let mut balances = Vec::new();

@@ -190,6 +190,8 @@ pub struct Row {
     pub regex: Regex,
     /// (column index, field id) whose value settles an open split.
     pub hints: Vec<(usize, String)>,
+    /// When true, a heading without cells of its own (see `RowDef::heading`).
+    pub heading: Option<Expr>,
 }
 
 #[derive(Debug, Clone)]

@@ -135,6 +135,11 @@ pub struct RowDef {
     /// field id (e.g. `'': narr.active.total`). A split settled this way says so.
     #[serde(default)]
     pub hints: BTreeMap<String, String>,
+    /// Expression over fields found before the tables: when true, the row is a heading with no
+    /// cells of its own (（六）其他处理 in the 2021 format), so a row whose label was lost is
+    /// never placed there.
+    #[serde(default)]
+    pub heading: Option<S>,
 }
 
 #[derive(Debug, Deserialize)]
