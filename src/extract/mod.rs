@@ -43,7 +43,7 @@ pub fn extract_with(doc: &Document, rules: &RuleSet, corrections: &Corrections) 
     let mut fields = Fields::new();
     extract_sections(doc, rules, &mut fields);
     for f in rules.fields.iter().filter(|f| !f.after_tables) {
-        let found = extract_field(doc, f, &fields);
+        let found = extract_field(doc, f, &fields).map(|x| read_name(x, f, rules));
         put(&mut fields, &f.id, &f.label, found, corrections);
     }
     for t in &rules.tables {
@@ -62,6 +62,24 @@ pub fn extract_with(doc: &Document, rules: &RuleSet, corrections: &Corrections) 
         put(&mut fields, &f.id, &f.label, found, corrections);
     }
     fields
+}
+
+/// A name field read through the pack's names: "沐阳县人民政府" (OCR) is 沭阳县人民政府, "上海市科委"
+/// is 上海市科学技术委员会. The text stays in `raw` and the note says what it had.
+fn read_name(mut f: Field, rule: &FieldRule, rules: &RuleSet) -> Field {
+    if !rule.names {
+        return f;
+    }
+    let Some(Value::Text(t)) = &f.value else { return f };
+    if let Some(fixed) = rules.fix_name(t) {
+        let why = format!("文中作“{t}”，按名称表读作“{fixed}”");
+        f.note = Some(match f.note.take() {
+            Some(n) => format!("{n}；{why}"),
+            None => why,
+        });
+        f.value = Some(Value::Text(fixed));
+    }
+    f
 }
 
 /// Insert an extracted field, replaced by the reviewer's correction when there is one.
@@ -126,7 +144,10 @@ fn extract_sections(doc: &Document, rules: &RuleSet, fields: &mut Fields) {
     let mut cursor = 0;
     for s in &rules.sections {
         // In order first; a part printed out of order is still found, and the order check sees it.
-        let m = s.heading.find_at(text, cursor).or_else(|| s.heading.find(text));
+        let m = s.heading.find_at(text, cursor).or_else(|| s.heading.find(text)).or_else(|| {
+            let f = s.fallback.as_ref()?;
+            f.find_at(text, cursor).or_else(|| f.find(text))
+        });
         if let Some(m) = m {
             if m.start() >= cursor {
                 cursor = m.end();

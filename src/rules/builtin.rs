@@ -7,6 +7,7 @@ pub const FILES: &[(&str, &str)] = &[
     ("sections.yaml", include_str!("../../rules/sections.yaml")),
     ("tables.yaml", include_str!("../../rules/tables.yaml")),
     ("deadlines.yaml", include_str!("../../rules/deadlines.yaml")),
+    ("names.yaml", include_str!("../../rules/names.yaml")),
     ("checks/meta.yaml", include_str!("../../rules/checks/meta.yaml")),
     ("checks/structure.yaml", include_str!("../../rules/checks/structure.yaml")),
     ("checks/table3.yaml", include_str!("../../rules/checks/table3.yaml")),

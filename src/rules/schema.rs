@@ -24,6 +24,23 @@ pub struct RuleFile {
     pub deadlines: Vec<Spanned<DeadlineDef>>,
     #[serde(default)]
     pub checks: Vec<Spanned<CheckDef>>,
+    #[serde(default)]
+    pub names: Vec<Spanned<NameDef>>,
+}
+
+/// A name as OCR or habit writes it, and the name it stands for: "沐阳" (OCR) for 沭阳, "科委"
+/// for 科学技术委员会. Fields marked `names: true` are read through these.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NameDef {
+    pub text: String,
+    pub name: String,
+    /// Only as the last unit of the name ("上海市科委", not "科委员会").
+    #[serde(default)]
+    pub suffix: bool,
+    /// Why the two are the same name (kept for the reviewer; not used by the engine).
+    #[serde(default)]
+    pub why: Option<String>,
 }
 
 /// A field read from the report text by patterns, or taken from other fields.
@@ -48,6 +65,9 @@ pub struct FieldDef {
     pub hidden: bool,
     #[serde(default)]
     pub description: Option<String>,
+    /// The value is a name: read it through the pack's `names` (OCR misreadings, abbreviations).
+    #[serde(default)]
+    pub names: bool,
 }
 
 #[derive(Debug, Deserialize)]
@@ -73,6 +93,10 @@ pub struct SectionDef {
     pub id: S,
     pub label: String,
     pub heading: S,
+    /// Tried only when `heading` is found nowhere: a heading under another number, or the
+    /// part's first sub-heading when its own heading was lost.
+    #[serde(default)]
+    pub fallback: Option<S>,
 }
 
 /// A table layout: a region of the text, its columns and its rows, and the identities its
