@@ -144,15 +144,29 @@ fn extract_sections(doc: &Document, rules: &RuleSet, fields: &mut Fields) {
     let mut cursor = 0;
     for s in &rules.sections {
         // In order first; a part printed out of order is still found, and the order check sees it.
-        let m = s.heading.find_at(text, cursor).or_else(|| s.heading.find(text)).or_else(|| {
-            let f = s.fallback.as_ref()?;
-            f.find_at(text, cursor).or_else(|| f.find(text))
-        });
-        if let Some(m) = m {
-            if m.start() >= cursor {
-                cursor = m.end();
+        // A heading's words inside a pipe row ("| 三、 | （一）予以公开 |") are a table cell.
+        let first = |re: &regex::Regex, from: usize| {
+            let mut at = from;
+            while let Some(m) = re.find_at(text, at) {
+                if !pieces::in_pipe_table(doc, m.start()) {
+                    return Some((m.start(), m.end()));
+                }
+                at = ceil_boundary(text, m.end().max(m.start() + 1));
+                if at >= text.len() {
+                    break;
+                }
             }
-            found.push((m.start(), m.range(), s));
+            None
+        };
+        let m = first(&s.heading, cursor).or_else(|| first(&s.heading, 0)).or_else(|| {
+            let f = s.fallback.as_ref()?;
+            first(f, cursor).or_else(|| first(f, 0))
+        });
+        if let Some((start, end)) = m {
+            if start >= cursor {
+                cursor = end;
+            }
+            found.push((start, start..end, s));
         }
     }
     let order: Vec<&str> = found.iter().map(|f| f.2.id.as_str()).collect();
@@ -386,12 +400,13 @@ fn extract_table(doc: &Document, t: &TableRule, rules: &RuleSet, fields: &mut Fi
     record_source(fields, t, source, rows);
 }
 
-/// Where a rule table's cells were read from, as field `tables.<table id>.source`.
+/// Where a rule table's cells were read from (`tables.<table id>.source`: text-pipes or
+/// digit-run) and how many of its rows were found (`tables.<table id>.rows`).
 fn record_source(fields: &mut Fields, t: &TableRule, source: &str, rows: usize) {
     let id = format!("tables.{}.source", t.id);
-    let mut f = Field::exact(&id, &format!("{}（来源）", t.label), Some(Value::Text(source.to_string())), "", None);
-    f.note = Some(format!("{rows} 行"));
-    fields.insert(id, f);
+    fields.insert(id.clone(), Field::exact(&id, &format!("{}（读自）", t.label), Some(Value::Text(source.to_string())), "", None));
+    let id = format!("tables.{}.rows", t.id);
+    fields.insert(id.clone(), Field::exact(&id, &format!("{}（读到的行数）", t.label), Some(Value::Int(rows as i64)), "", None));
 }
 
 /// Rows read from digit runs: each row's cells are the numbers between its label and the next

@@ -501,3 +501,103 @@ pub fn in_pipe_table(doc: &Document, pos: usize) -> bool {
 pub fn first_table_in(doc: &Document, range: &Range<usize>) -> Option<usize> {
     doc.tables.iter().filter(|t| t.origin == TableOrigin::TextPipes).map(|t| t.start).filter(|s| *s > range.start && *s < range.end).min()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Status, Value};
+    use std::path::PathBuf;
+
+    fn doc(text: &str) -> Document {
+        Document::from_bytes(PathBuf::from("x.txt"), text.as_bytes()).unwrap()
+    }
+
+    fn pack(yaml: &str) -> crate::rules::RuleSet {
+        crate::rules::compile::compile(None, &[("r.yaml".into(), yaml.to_string())]).unwrap_or_else(|e| panic!("{}", e[0]))
+    }
+
+    const TABLE: &str = r#"
+tables:
+  - id: t
+    label: T
+    start: '表'
+    columns: [{ id: a, label: 甲组·A }, { id: b, label: 甲组·合计 }, { id: c, label: 乙组·A }, { id: d, label: 乙组·合计 }]
+    rows:
+      - { id: x, label: 子 }
+      - { id: h, label: 丑, heading: 'true' }
+      - { id: y, label: 寅 }
+      - { id: z, label: 卯 }
+"#;
+
+    #[test]
+    fn placements_keep_the_order() {
+        assert_eq!(placements(2, &[1, 2, 3]), Some(vec![vec![1, 2], vec![1, 3], vec![2, 3]]));
+        assert_eq!(placements(1, &[4]), Some(vec![vec![4]]));
+        assert_eq!(placements(2, &[4]), Some(vec![]));
+    }
+
+    #[test]
+    fn a_label_less_row_skips_the_heading_row() {
+        let rules = pack(TABLE);
+        let d = doc("表\n| 子 | 1 | 1 | 2 | 2 |\n| 丑 |\n| 5 | 5 | 0 | 0 |\n|---|---|---|---|\n| 卯 | 0 | 0 | 0 | 0 |\n");
+        let f = crate::extract::extract(&d, &rules);
+        // 丑 is a heading, 寅 the only free row: the label-less row is 寅's.
+        assert_eq!(f["t.y.a"].value, Some(Value::Int(5)));
+        assert_eq!(f["t.y.a"].status, Status::Exact);
+        assert!(f["t.y.a"].note.as_deref().unwrap_or("").contains("位置"));
+        assert!(!f.contains_key("t.h.a"));
+        assert_eq!(f["tables.t.source"].value, Some(Value::Text("text-pipes".into())));
+        // The span is the cell in the text.
+        let s = f["t.y.a"].span.unwrap();
+        assert_eq!(&d.text[s.start..s.end], "5");
+    }
+
+    #[test]
+    fn fragments_are_placed_by_their_headers_and_the_heading_above() {
+        let rules = pack(&TABLE.replace("rows:\n      - { id: x, label: 子 }\n      - { id: h, label: 丑, heading: 'true' }\n      - { id: y, label: 寅 }\n      - { id: z, label: 卯 }", "rows:\n      - { id: '', label: 表 }"));
+        let d = doc("表\n### 乙组\n| A | 合计 |\n|---|---|\n| 3 | 3 |\n\n### 甲组\n| 合 计 | A |\n|---|---|\n| 7 | 7 |\n");
+        let f = crate::extract::extract(&d, &rules);
+        assert_eq!(f["t.c"].value, Some(Value::Int(3)));
+        assert_eq!(f["t.d"].value, Some(Value::Int(3)));
+        assert_eq!(f["t.b"].value, Some(Value::Int(7)));
+        assert_eq!(f["t.a"].value, Some(Value::Int(7)));
+        assert!([f["t.a"].status, f["t.d"].status].iter().all(|s| *s == Status::Exact));
+    }
+
+    #[test]
+    fn pieces_of_another_table_leave_the_digit_runs_alone() {
+        let rules = pack(TABLE);
+        let d = doc("| 信息内容 | 本年制发件数 |\n|---|---|\n| 规章 | 0 |\n表 子 1 1 2 2 寅 0 0 0 0 卯 0 0 0 0\n");
+        let f = crate::extract::extract(&d, &rules);
+        assert_eq!(f["tables.t.source"].value, Some(Value::Text("digit-run".into())));
+        assert_eq!(f["t.x.d"].value, Some(Value::Int(2)));
+    }
+
+    #[test]
+    fn a_text_row_stops_where_a_pipe_table_starts() {
+        let rules = pack("tables:\n  - id: f\n    label: F\n    start: '收费'\n    columns: [{ id: v, label: 金额 }]\n    rows: [{ id: fee, label: 行政事业性收费 }]\n");
+        let d = doc("收费\n行政事业性收费 0\n| 规章 | 0 | 0 | 0 |\n| 规范性文件 | 13 | 0 | 55 |\n");
+        let f = crate::extract::extract(&d, &rules);
+        assert_eq!(f["f.fee.v"].value, Some(Value::Int(0)));
+        assert_eq!(f["f.fee.v"].status, Status::Exact);
+    }
+
+    #[test]
+    fn a_cell_in_a_pipe_row_is_inside_a_table() {
+        let d = doc("正文\n| 三、 | （一）予以公开 | 9 |\n三、收到和处理\n");
+        let at = d.text.find("三、").unwrap();
+        assert!(in_pipe_table(&d, at));
+        assert!(!in_pipe_table(&d, d.text.rfind("三、").unwrap()));
+    }
+
+    #[test]
+    fn a_heading_inside_a_pipe_row_is_not_a_part() {
+        let rules = pack("sections:\n  - { id: part.3, label: 三, heading: '三\\s*[、.．]\\s*收到' }\n");
+        let d = doc("| 三、 | 收到 | 9 |\n正文\n三、收到和处理\n");
+        let f = crate::extract::extract(&d, &rules);
+        assert_eq!(f["part.3"].span.map(|s| s.line), Some(3));
+        // Without pipes the same words are the heading.
+        let f = crate::extract::extract(&doc("三、收到 9\n"), &rules);
+        assert_eq!(f["part.3"].span.map(|s| s.line), Some(1));
+    }
+}
