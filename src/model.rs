@@ -137,6 +137,9 @@ pub enum Status {
     Corrected,
     /// A correction exists but was recorded against different report content.
     Stale,
+    /// Reviewers corrected it to different values (see `candidates`) and nobody has settled
+    /// it yet; checks treat it like an ambiguous field.
+    Conflict,
 }
 
 impl Status {
@@ -146,7 +149,13 @@ impl Status {
             Status::Ambiguous => "ambiguous",
             Status::Corrected => "corrected",
             Status::Stale => "stale",
+            Status::Conflict => "conflict",
         }
+    }
+
+    /// Several values remain possible: ambiguous, or in conflict between reviewers.
+    pub fn is_uncertain(self) -> bool {
+        matches!(self, Status::Ambiguous | Status::Conflict)
     }
 }
 
@@ -211,7 +220,7 @@ impl Field {
 
     pub fn display_value(&self) -> String {
         match (&self.value, self.status) {
-            (_, Status::Ambiguous) if !self.candidates.is_empty() => {
+            (_, Status::Ambiguous | Status::Conflict) if !self.candidates.is_empty() => {
                 let c: Vec<String> = self.candidates.iter().map(|c| display_opt(&c.value)).collect();
                 format!("? {}", c.join(" | "))
             }
@@ -278,6 +287,37 @@ impl Verdict {
             Verdict::Confirmed => "confirmed",
             Verdict::Dismissed => "dismissed",
         }
+    }
+}
+
+/// Reviewers who said different things about one field or finding of a report, neither naming
+/// the other's record: shown with both sides until a later record settles it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReviewConflict {
+    /// Short id (`nianbao log conflicts` lists it).
+    pub id: String,
+    /// Field id (`field: true`) or finding key.
+    pub subject: String,
+    pub field: bool,
+    pub sides: Vec<ConflictSide>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConflictSide {
+    pub reviewer: String,
+    pub ts: String,
+    /// The value a correction set, or 确认 / 驳回.
+    pub value: String,
+    /// The reason or note given.
+    pub note: String,
+    /// Id of the log record.
+    pub record: String,
+}
+
+impl ReviewConflict {
+    /// `wang 6 · li 7`, for narrow places.
+    pub fn brief(&self) -> String {
+        self.sides.iter().map(|s| format!("{} {}", s.reviewer, s.value)).collect::<Vec<_>>().join(" · ")
     }
 }
 

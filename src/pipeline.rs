@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use crate::model::{Field, Fields, Finding, Severity, Verdict};
+use crate::model::{ConflictSide, Field, Fields, Finding, ReviewConflict, Severity, Verdict};
 
 /// Everything known about one report after an audit. Built only from model types so that the
 /// screens and outputs do not depend on the loader's or the journal's internals.
@@ -28,6 +28,8 @@ pub struct ReportAudit {
     pub group: Option<String>,
     /// Last year's report of the same agency, with the fields the cross-year checks read.
     pub prev: Option<PrevReport>,
+    /// Fields and findings reviewers disagree on (from a merged log), not yet settled.
+    pub conflicts: Vec<ReviewConflict>,
 }
 
 /// A correction or decision that was recorded against an earlier version of the report.
@@ -73,11 +75,17 @@ impl ReportAudit {
             stale: Vec::new(),
             group: None,
             prev: None,
+            conflicts: Vec::new(),
         }
     }
 
     pub fn field(&self, id: &str) -> Option<&Field> {
         self.fields.get(id)
+    }
+
+    /// The unsettled conflict on a finding (by its key), if any.
+    pub fn finding_conflict(&self, key: &str) -> Option<&ReviewConflict> {
+        self.conflicts.iter().find(|c| !c.field && c.subject == key)
     }
 
     /// Findings without a decision, per severity: (errors, warnings, infos).
@@ -105,7 +113,7 @@ impl ReportAudit {
             .any(|f| f.status == crate::model::Status::Corrected);
         if !self.findings.is_empty() && decided == self.findings.len() {
             ReviewState::Done
-        } else if decided > 0 || corrected {
+        } else if decided > 0 || corrected || !self.conflicts.is_empty() {
             ReviewState::InProgress
         } else {
             ReviewState::New
@@ -155,6 +163,7 @@ pub fn audit_document(doc: &Document, rules: &RuleSet, replay: Option<&Replay>, 
             });
         }
     }
+    let conflicts = replay.map(|r| conflicts_of(rules, r, &doc.id, &mut fields)).unwrap_or_default();
     if let Some(b) = batch {
         b.add_fields(&mut fields);
     }
@@ -189,7 +198,50 @@ pub fn audit_document(doc: &Document, rules: &RuleSet, replay: Option<&Replay>, 
         stale,
         group: batch.and_then(|b| b.group.clone()),
         prev: batch.and_then(|b| b.prev.clone()),
+        conflicts,
     }
+}
+
+/// The log's unsettled conflicts on this report. A field in conflict gets status `conflict`
+/// with every reviewer's value as a candidate (so checks retry them like an ambiguous cell) and
+/// no value of its own.
+fn conflicts_of(rules: &RuleSet, replay: &Replay, report: &str, fields: &mut Fields) -> Vec<ReviewConflict> {
+    let mut out = Vec::new();
+    for c in replay.conflicts_for(report) {
+        let field = c.subject == crate::journal::Subject::Field;
+        let sides = c
+            .sides
+            .iter()
+            .map(|r| ConflictSide {
+                reviewer: r.reviewer.clone(),
+                ts: r.ts.clone(),
+                value: crate::journal::Conflict::side_value(r),
+                note: r.reason.clone().or_else(|| r.note.clone()).unwrap_or_default(),
+                record: r.id.clone(),
+            })
+            .collect();
+        if field {
+            let ty = rules.field_type(&c.key).unwrap_or(crate::rules::FieldType::Text);
+            let label = rules.label(&c.key).unwrap_or(&c.key).to_string();
+            let f = fields.entry(c.key.clone()).or_insert_with(|| Field::exact(&c.key, &label, None, "", None));
+            f.extracted = Some(if f.status.is_uncertain() { None } else { f.value.clone() });
+            f.status = Status::Conflict;
+            f.value = None;
+            f.joint = None;
+            f.candidates.clear();
+            for r in &c.sides {
+                // A value that no longer parses under the rules is still shown, as text.
+                let input = r.new.as_deref().unwrap_or("");
+                let value = ty.parse_input(input).unwrap_or_else(|_| Some(crate::model::Value::Text(input.to_string())));
+                if !f.candidates.iter().any(|k| k.value == value) {
+                    f.candidates.push(crate::model::Candidate { value, note: Some(format!("{} 于 {}", r.reviewer, r.ts)) });
+                }
+            }
+            f.note = Some(format!("审核人意见冲突：{}", c.describe()));
+        }
+        out.push(ReviewConflict { id: c.id(), subject: c.key.clone(), field, sides });
+    }
+    out
 }
 
 /// The log's live corrections for one report, typed by the rules.

@@ -42,7 +42,7 @@ impl<'a> CheckEnv<'a> {
         match f {
             None => Lookup::Absent,
             // An ambiguous field not being tried has no value to offer.
-            Some(f) if f.status == Status::Ambiguous => Lookup::Absent,
+            Some(f) if f.status.is_uncertain() => Lookup::Absent,
             Some(f) => match &f.value {
                 Some(v) => Lookup::Value(v.clone()),
                 None => Lookup::Blank,
@@ -59,7 +59,7 @@ impl Env for CheckEnv<'_> {
         if let Some(rest) = id.strip_prefix("prev.") {
             let Some(prev) = self.prev else { return Lookup::Absent };
             return match prev.get(rest) {
-                Some(f) if f.status != Status::Ambiguous => match &f.value {
+                Some(f) if !f.status.is_uncertain() => match &f.value {
                     Some(v) => Lookup::Value(v.clone()),
                     None => Lookup::Blank,
                 },
@@ -131,7 +131,7 @@ fn run_instance(
             let ambiguous: Vec<&Field> = refs
                 .iter()
                 .filter_map(|r| fields.get(r))
-                .filter(|f| f.status == Status::Ambiguous && !f.candidates.is_empty())
+                .filter(|f| f.status.is_uncertain() && !f.candidates.is_empty())
                 .collect();
             let mut env = CheckEnv::new(fields, prev, rules);
             let verdict = evaluate_over_candidates(&mut env, inst, assert, &ambiguous);
@@ -227,7 +227,7 @@ fn run_instance(
                 let wanted = if *ambiguous {
                     f.status == Status::Ambiguous
                 } else {
-                    f.value.is_none() && f.status != Status::Ambiguous
+                    f.value.is_none() && !f.status.is_uncertain()
                 };
                 if !wanted || (!globs.is_empty() && !globs.iter().any(|g| glob_match(g, &f.id))) {
                     continue;
@@ -411,7 +411,7 @@ fn dimensions(fields: &Fields, ambiguous: &[&Field]) -> Vec<Vec<Assignment>> {
                     .fields
                     .iter()
                     .enumerate()
-                    .filter_map(|(c, id)| fields.get(id).filter(|g| g.status != Status::Ambiguous).map(|g| (c, &g.value)))
+                    .filter_map(|(c, id)| fields.get(id).filter(|g| !g.status.is_uncertain()).map(|g| (c, &g.value)))
                     .collect();
                 let agree = |r: &&Vec<Option<Value>>| settled.iter().all(|(c, v)| r.get(*c) == Some(*v));
                 let mut readings: Vec<&Vec<Option<Value>>> = j.readings.iter().filter(agree).collect();

@@ -79,10 +79,23 @@ pub fn audit_to_json(a: &ReportAudit, hidden: &dyn Fn(&str) -> bool) -> J {
     if let Some(e) = &a.error {
         r["error"] = json!(e);
     }
+    if !a.conflicts.is_empty() {
+        r["conflicts"] = J::Array(a.conflicts.iter().map(conflict_json).collect());
+    }
     if !a.stale.is_empty() {
         r["stale"] = J::Array(a.stale.iter().map(|s| json!({"target": s.target, "message": s.message})).collect());
     }
     r
+}
+
+/// `{"id","kind":"field"|"finding","subject","sides":[{"reviewer","ts","value","note","record"}]}`.
+pub fn conflict_json(c: &crate::model::ReviewConflict) -> J {
+    let sides: Vec<J> = c
+        .sides
+        .iter()
+        .map(|s| json!({"reviewer": s.reviewer, "ts": s.ts, "value": s.value, "note": s.note, "record": s.record}))
+        .collect();
+    json!({"id": c.id, "kind": if c.field { "field" } else { "finding" }, "subject": c.subject, "sides": sides})
 }
 
 impl Writer for JsonWriter {
@@ -98,7 +111,10 @@ impl Writer for JsonWriter {
         if !self.started {
             out.write_all(b"{\"reports\":[\n")?;
         }
-        let summary = json!({"reports": s.reports, "failed": s.failed, "errors": s.errors, "warnings": s.warnings, "infos": s.infos});
+        let mut summary = json!({"reports": s.reports, "failed": s.failed, "errors": s.errors, "warnings": s.warnings, "infos": s.infos});
+        if let Some(n) = s.conflicts {
+            summary["conflicts"] = json!(n);
+        }
         writeln!(out, "\n],\"summary\":{summary}}}")
     }
 }

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use ratatui_textarea::TextArea;
 
-use crate::model::{Field, Finding, Status, Verdict};
+use crate::model::{Field, Finding, Verdict};
 use crate::pipeline::ReportAudit;
 
 use super::action::Action;
@@ -435,6 +435,9 @@ impl App {
         if !problems.is_empty() {
             app.set_error(format!("日志有 {} 处问题已跳过：{}", problems.len(), problems.join("；")));
         }
+        if let Some(n) = app.backend.take_notice() {
+            app.set_error(n);
+        }
         app.rebuild_view();
         app
     }
@@ -493,6 +496,10 @@ impl App {
         }
         if self.backend.rules_changed_on_disk() {
             self.reload_rules("规则文件已改动");
+            changed = true;
+        }
+        if let Some(n) = self.backend.take_notice() {
+            self.set_error(n);
             changed = true;
         }
         changed
@@ -1205,7 +1212,7 @@ impl App {
             Ok((report, f)) => (report, f.id.clone(), f.candidates.len(), f.status),
             Err(e) => return self.set_error(e),
         };
-        if status != Status::Ambiguous {
+        if !status.is_uncertain() {
             return self.set_error(format!("{id} 不是待定字段，用 {} 更正", self.keymap.keys_label(Action::Edit)));
         }
         if n == 0 || usize::from(n) > count {

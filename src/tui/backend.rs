@@ -106,4 +106,10 @@ pub trait ReviewBackend {
     /// Problems met while reading the log (torn or invalid lines skipped). The screens show
     /// them once in the status line at start.
     fn log_problems(&self) -> Vec<String>;
+
+    /// Something to say once in the status line, taken by the screens on each tick: a merged
+    /// log brought a conflict, the log was re-read, writing needs a reviewer name.
+    fn take_notice(&mut self) -> Option<String> {
+        None
+    }
 }

@@ -92,6 +92,7 @@ pub fn status_label(s: Status) -> &'static str {
         Status::Ambiguous => "? 待定",
         Status::Corrected => "* 已更正",
         Status::Stale => "! 过期",
+        Status::Conflict => "‼ 冲突",
     }
 }
 
@@ -257,7 +258,11 @@ fn list_row(e: &Entry, (fw, aw, gw): (usize, usize, usize), w: usize, t: &Theme)
         Span::raw(" "),
         count(i_, t.info()),
         Span::raw(" "),
-        Span::raw(fit(a.review_state().label(), 6)),
+        if a.conflicts.is_empty() {
+            Span::raw(fit(a.review_state().label(), 6))
+        } else {
+            Span::styled(fit(&format!("冲突{}", a.conflicts.len()), 6), t.error())
+        },
     ]);
     Line::from(spans)
 }
@@ -546,7 +551,7 @@ fn draw_fields(frame: &mut Frame, area: Rect, r: &ReportState, t: &Theme) {
                 let Some(f) = r.audit.field(&r.fields[*i]) else { continue };
                 let st_style = match f.status {
                     Status::Ambiguous => t.warning(),
-                    Status::Stale => t.error(),
+                    Status::Stale | Status::Conflict => t.error(),
                     Status::Corrected => t.ok(),
                     Status::Exact => Style::new(),
                 };
@@ -634,11 +639,19 @@ fn draw_findings(frame: &mut Frame, area: Rect, r: &ReportState, t: &Theme) {
     }
     let off = scroll_offset(r.finding_offset.get(), r.finding_sel, h, findings.len());
     r.finding_offset.set(off);
-    let rest = iw.saturating_sub(4 + 7 + 3);
+    // Who decided is shown beside the decision; a narrow pane keeps only the word.
+    let dw = if iw >= 60 { 14 } else { 7 };
+    let rest = iw.saturating_sub(4 + dw + 3);
     let rw = (rest * 2 / 5).max(6).min(rest);
     let mw = rest - rw;
     let mut lines = Vec::with_capacity(h);
     for (i, f) in findings.iter().enumerate().skip(off).take(h) {
+        let conflict = r.audit.finding_conflict(&f.key);
+        let (word, style) = match (conflict, &f.decision) {
+            (Some(c), _) => (format!("冲突 {}", c.brief()), t.error()),
+            (None, Some(d)) => (format!("{} {}", decision_label(f), d.reviewer), t.dim()),
+            (None, None) => (decision_label(f).to_string(), t.bold()),
+        };
         let mut l = Line::from(vec![
             Span::styled(fit(severity_label(f.severity), 4), t.severity(f.severity)),
             Span::raw(" "),
@@ -646,7 +659,7 @@ fn draw_findings(frame: &mut Frame, area: Rect, r: &ReportState, t: &Theme) {
             Span::raw(" "),
             Span::raw(fit(&one_line(&f.message), mw)),
             Span::raw(" "),
-            Span::styled(fit(decision_label(f), 7), if f.decision.is_none() { t.bold() } else { t.dim() }),
+            Span::styled(fit(&one_line(&word), dw), style),
         ]);
         if i == r.finding_sel {
             l = l.patch_style(t.selected(focused));
@@ -658,10 +671,19 @@ fn draw_findings(frame: &mut Frame, area: Rect, r: &ReportState, t: &Theme) {
         && let Some(f) = r.finding()
     {
         let mut text = f.message.clone();
-        if let Some(d) = &f.decision
-            && !d.note.is_empty()
-        {
-            text.push_str(&format!("（备注：{}）", d.note));
+        if let Some(c) = r.audit.finding_conflict(&f.key) {
+            let sides: Vec<String> = c
+                .sides
+                .iter()
+                .map(|s| if s.note.is_empty() { format!("{} 于 {} {}", s.reviewer, s.ts, s.value) } else { format!("{} 于 {} {}（{}）", s.reviewer, s.ts, s.value, s.note) })
+                .collect();
+            text.push_str(&format!("  冲突：{}；按 c / d 定夺", sides.join("；")));
+        } else if let Some(d) = &f.decision {
+            text.push_str(&format!("（{} {} 于 {}", decision_label(f), d.reviewer, d.ts));
+            if !d.note.is_empty() {
+                text.push_str(&format!("，备注：{}", d.note));
+            }
+            text.push('）');
         }
         let mut lines: Vec<Line> = vec![line("─".repeat(iw), t.dim())];
         lines.extend(wrap(&one_line(&text), iw, 2).into_iter().map(|s| line(s, Style::new())));

@@ -291,5 +291,6 @@ pub fn sample_report(file: &str, agency: &str, year: &str, template: &str) -> Re
         stale: Vec::new(),
         group: None,
         prev: None,
+        conflicts: Vec::new(),
     }
 }
