@@ -51,10 +51,10 @@ fn holds(name: &str) -> Value {
     let (_, json) = check_json(&[&t.report]);
     let r = json["reports"][0].clone();
     let mut wrong = Vec::new();
-    if let Some(tpl) = &t.template {
-        if r["template"].as_str() != Some(tpl) {
-            wrong.push(format!("template: {}", r["template"]));
-        }
+    if let Some(tpl) = &t.template
+        && r["template"].as_str() != Some(tpl)
+    {
+        wrong.push(format!("template: {}", r["template"]));
     }
     for (id, want) in &t.fields {
         let f = &r["fields"][id];

@@ -91,8 +91,11 @@ fn claimed<'a>(doc: &'a Document, t: &TableRule, region: &Range<usize>) -> Vec<&
         .collect()
 }
 
+/// A grid row as (label, where the row starts, its value cells with their grid positions).
+type SplitRow<'a> = (String, usize, Vec<(usize, &'a SourceCell)>);
+
 /// A grid row split into label cells and value cells.
-fn split_row(row: &[SourceCell]) -> Option<(String, usize, Vec<(usize, &SourceCell)>)> {
+fn split_row(row: &[SourceCell]) -> Option<SplitRow<'_>> {
     let first_value = row.iter().position(|c| c.blank || is_number_cell(&c.text) || is_marker(&c.text))?;
     let label: String = row[..first_value].iter().map(|c| c.text.as_str()).collect::<Vec<_>>().join("");
     let start = row.iter().find(|c| !c.blank).map_or(row[0].start, |c| c.start);
