@@ -30,6 +30,11 @@ pub struct ReportAudit {
     pub prev: Option<PrevReport>,
     /// Fields and findings reviewers disagree on (from a merged log), not yet settled.
     pub conflicts: Vec<ReviewConflict>,
+    /// Where each table's fields came from (cells of the source, or digit runs).
+    pub tables: Vec<crate::extract::TableSource>,
+    /// The source's own tables as cell grids (what `tables[..].grids` index), for the
+    /// reviewer's grid view.
+    pub grids: Arc<[crate::load::SourceTable]>,
 }
 
 /// A correction or decision that was recorded against an earlier version of the report.
@@ -76,6 +81,8 @@ impl ReportAudit {
             group: None,
             prev: None,
             conflicts: Vec::new(),
+            tables: Vec::new(),
+            grids: Arc::from(Vec::new()),
         }
     }
 
@@ -143,7 +150,7 @@ pub fn audit_document(doc: &Document, rules: &RuleSet, replay: Option<&Replay>, 
     if let Some(replay) = replay {
         corrections = corrections_from(rules, replay, &doc.id, &mut stale);
     }
-    let mut fields = crate::extract::extract_with(doc, rules, &corrections);
+    let crate::extract::Extraction { mut fields, tables } = crate::extract::extract_full(doc, rules, &corrections);
     if let Some(replay) = replay {
         for r in replay.stale_for_path(&path, &doc.id) {
             let target = r.field.clone().or_else(|| r.finding.clone()).unwrap_or_default();
@@ -199,6 +206,8 @@ pub fn audit_document(doc: &Document, rules: &RuleSet, replay: Option<&Replay>, 
         group: batch.and_then(|b| b.group.clone()),
         prev: batch.and_then(|b| b.prev.clone()),
         conflicts,
+        grids: if tables.iter().any(|t| !t.grids.is_empty()) { Arc::from(doc.tables.clone()) } else { Arc::from(Vec::new()) },
+        tables,
     }
 }
 

@@ -215,7 +215,7 @@ fn run_instance(
                 out.push(finding(rule, severity, message, span, Vec::new(), key));
             }
         }
-        CheckBody::Status { ambiguous, globs, per_row } => {
+        CheckBody::Status { ambiguous, globs, per_row, per_table } => {
             let mut env = CheckEnv::new(fields, prev, rules);
             if let Some(w) = &inst.when
                 && !is_true(&w.eval(&env)) {
@@ -232,7 +232,9 @@ fn run_instance(
                 if !wanted || (!globs.is_empty() && !globs.iter().any(|g| glob_match(g, &f.id))) {
                     continue;
                 }
-                let group = if *per_row {
+                let group = if *per_table {
+                    f.id.split('.').next().unwrap_or(&f.id).to_string()
+                } else if *per_row {
                     f.joint.as_ref().map(|j| j.group.to_string()).unwrap_or_else(|| f.id.rsplit_once('.').map_or(f.id.clone(), |(a, _)| a.to_string()))
                 } else {
                     f.id.clone()
@@ -250,7 +252,15 @@ fn run_instance(
                     let c: Vec<String> = f.candidates.iter().map(|c| display_opt(&c.value)).collect();
                     c.join(" | ")
                 };
-                let (label, candidates) = if *per_row {
+                let (label, candidates) = if *per_table {
+                    // Each cell as row·column, the first few named: the count says how many.
+                    const NAMED: usize = 6;
+                    let mut cells: Vec<String> = members.iter().take(NAMED).map(|f| f.label.clone()).collect();
+                    if members.len() > NAMED {
+                        cells.push(format!("等{}个", members.len()));
+                    }
+                    (group.clone(), cells.join("；"))
+                } else if *per_row {
                     let row = first.label.rsplit_once('·').map_or(first.label.clone(), |(a, _)| a.to_string());
                     let cells: Vec<String> = members
                         .iter()

@@ -6,6 +6,7 @@
 //! from table 三 when the report has one). Nothing here knows what a field means: it all comes
 //! from the rules.
 
+pub mod cells;
 pub mod pieces;
 pub mod split;
 
@@ -13,7 +14,7 @@ use std::collections::BTreeMap;
 use std::ops::Range;
 
 use crate::expr::{Env, Lookup, Outcome};
-use crate::load::Document;
+use crate::load::{Document, TableOrigin};
 use crate::model::{Candidate, Field, Fields, Status, Value};
 use crate::rules::{FieldRule, RuleSet, Scope, TableRule};
 use split::{RowResult, RowSpec, Settled};
@@ -39,15 +40,43 @@ pub fn extract(doc: &Document, rules: &RuleSet) -> Fields {
     extract_with(doc, rules, &Corrections::new())
 }
 
+/// Where one table's fields were read from: the source's cells (`html`, `docx`, `pdf`,
+/// `text-pipes`) or digit runs in the text (`digit-run`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct TableSource {
+    /// The table rule's id (`t3`, `t2_2021_1`, …).
+    pub table: String,
+    pub source: &'static str,
+    /// 1-based line where the table's rows start.
+    pub line: usize,
+    /// Indexes into `Document::tables` of the grids read (empty for digit runs).
+    pub grids: Vec<usize>,
+}
+
+/// Fields and where each table came from.
+#[derive(Debug, Clone, Default)]
+pub struct Extraction {
+    pub fields: Fields,
+    pub tables: Vec<TableSource>,
+}
+
 pub fn extract_with(doc: &Document, rules: &RuleSet, corrections: &Corrections) -> Fields {
+    extract_full(doc, rules, corrections).fields
+}
+
+/// Everything extraction learns: the fields and each table's source.
+pub fn extract_full(doc: &Document, rules: &RuleSet, corrections: &Corrections) -> Extraction {
     let mut fields = Fields::new();
+    let mut tables = Vec::new();
     extract_sections(doc, rules, &mut fields);
     for f in rules.fields.iter().filter(|f| !f.after_tables) {
         let found = extract_field(doc, f, &fields).map(|x| read_name(x, f, rules));
         put(&mut fields, &f.id, &f.label, found, corrections);
     }
     for t in &rules.tables {
-        extract_table(doc, t, rules, &mut fields);
+        if let Some(source) = extract_table(doc, t, &mut fields) {
+            tables.push(source);
+        }
     }
     // Table cells (and anything else) corrected by the reviewer, before the fields that read them.
     for (id, c) in corrections {
@@ -61,7 +90,7 @@ pub fn extract_with(doc: &Document, rules: &RuleSet, corrections: &Corrections) 
         let found = extract_field(doc, f, &fields);
         put(&mut fields, &f.id, &f.label, found, corrections);
     }
-    fields
+    Extraction { fields, tables }
 }
 
 /// A name field read through the pack's names: "沐阳县人民政府" (OCR) is 沭阳县人民政府, "上海市科委"
@@ -309,19 +338,39 @@ impl Env for FieldsEnv<'_> {
     }
 }
 
-fn extract_table(doc: &Document, t: &TableRule, rules: &RuleSet, fields: &mut Fields) {
-    let _ = rules;
+fn extract_table(doc: &Document, t: &TableRule, fields: &mut Fields) -> Option<TableSource> {
     if let Some(when) = &t.when
         && !matches!(when.eval(&FieldsEnv(fields)), Outcome::Value(Value::Bool(true))) {
-            return;
+            return None;
         }
     let text = &doc.text;
-    let Some(start) = t.start.find(text) else { return };
+    let start = t.start.find(text)?;
     let region_end = t
         .end
         .as_ref()
         .and_then(|e| e.find_at(text, start.end()))
         .map_or(text.len(), |m| m.start());
+    // Row labels in order; a row whose label is missing is skipped, the search goes on after
+    // the last row found.
+    let mut labels: Vec<Option<Range<usize>>> = Vec::with_capacity(t.rows.len());
+    let mut cursor = start.end();
+    let region = &text[..region_end];
+    for row in &t.rows {
+        match row.regex.find_at(region, cursor) {
+            Some(m) => {
+                cursor = m.end();
+                labels.push(Some(m.range()));
+            }
+            None => labels.push(None),
+        }
+    }
+    // A source with cells is read cell by cell; its tables never go through the splitter. Pipe
+    // rows in plain text are pieces of a table (labels lost, headers floated): `pieces` reads them.
+    if doc.tables.iter().any(|g| g.origin != TableOrigin::TextPipes)
+        && let Some(ct) = cells::locate(doc, t, start.start()..region_end, &labels)
+    {
+        return Some(read_cells(doc, t, &ct, fields));
+    }
     let kinds: Vec<_> = t.columns.iter().map(|c| c.kind).collect();
     let spec = RowSpec { kinds, identities: t.row_sums.clone(), at_least: t.at_least.clone(), hints: Vec::new() };
     let heading: Vec<bool> = t
@@ -329,16 +378,13 @@ fn extract_table(doc: &Document, t: &TableRule, rules: &RuleSet, fields: &mut Fi
         .iter()
         .map(|r| r.heading.as_ref().is_some_and(|h| matches!(h.eval(&FieldsEnv(fields)), Outcome::Value(Value::Bool(true)))))
         .collect();
-    // Pipe rows someone else extracted are read by cell; the digit runs only where they hold
-    // none of the table's rows.
     let from_pieces = pieces::read_table(doc, t, start.start()..region_end, &heading, &spec);
-    let source = if from_pieces.is_some() { "text-pipes" } else { "digit-run" };
-    let (mut results, cell_ranges, placed) = match from_pieces {
-        Some(p) => (p.results, p.cell_ranges, p.placed),
+    let (source, grids, mut results, cell_ranges, placed) = match from_pieces {
+        Some(p) => ("text-pipes", p.grids, p.results, p.cell_ranges, p.placed),
         None => {
-            let (r, c) = digit_rows(doc, t, &spec, start.end(), region_end, fields);
+            let (r, c) = digit_rows(doc, t, &spec, &labels, region_end, fields);
             let n = r.len();
-            (r, c, vec![false; n])
+            ("digit-run", Vec::new(), r, c, vec![false; n])
         }
     };
     // Identities between rows can only use rows the report has.
@@ -362,12 +408,15 @@ fn extract_table(doc: &Document, t: &TableRule, rules: &RuleSet, fields: &mut Fi
             narrowed_by_hint[i] = r.readings.len() < before[i];
         }
     }
+    let mut first_row: Option<usize> = None;
     for (i, row) in t.rows.iter().enumerate() {
         let (Some(cells), res) = (&cell_ranges[i], &results[i]) else { continue };
         if res.readings.is_empty() || res.readings.iter().all(|r| r.cells.iter().all(|c| c.is_none())) && res.explicit_blanks == 0 {
             // A heading row with no cells of its own (e.g. （六）其他处理 in the 2021 format).
             continue;
         }
+        // A label found in the text may have floated away from a row read from pipe pieces.
+        first_row.get_or_insert(if placed.is_empty() || source == "text-pipes" { cells.start } else { labels[i].as_ref().map_or(cells.start, |l| l.start) });
         let ids: Vec<String> = t.columns.iter().map(|col| t.field_id(&row.id, &col.id)).collect();
         let joint = (res.readings.len() > 1).then(|| crate::model::Joint {
             group: std::sync::Arc::from(t.field_id(&row.id, "").as_str()),
@@ -396,17 +445,7 @@ fn extract_table(doc: &Document, t: &TableRule, rules: &RuleSet, fields: &mut Fi
             fields.insert(id.clone(), f);
         }
     }
-    let rows = cell_ranges.iter().filter(|c| c.is_some()).count();
-    record_source(fields, t, source, rows);
-}
-
-/// Where a rule table's cells were read from (`tables.<table id>.source`: text-pipes or
-/// digit-run) and how many of its rows were found (`tables.<table id>.rows`).
-fn record_source(fields: &mut Fields, t: &TableRule, source: &str, rows: usize) {
-    let id = format!("tables.{}.source", t.id);
-    fields.insert(id.clone(), Field::exact(&id, &format!("{}（读自）", t.label), Some(Value::Text(source.to_string())), "", None));
-    let id = format!("tables.{}.rows", t.id);
-    fields.insert(id.clone(), Field::exact(&id, &format!("{}（读到的行数）", t.label), Some(Value::Int(rows as i64)), "", None));
+    first_row.map(|at| TableSource { table: t.id.clone(), source, line: doc.line_col(at).0, grids })
 }
 
 /// Rows read from digit runs: each row's cells are the numbers between its label and the next
@@ -415,25 +454,11 @@ fn digit_rows(
     doc: &Document,
     t: &TableRule,
     spec: &RowSpec,
-    from: usize,
+    labels: &[Option<Range<usize>>],
     region_end: usize,
     fields: &Fields,
 ) -> (Vec<RowResult>, Vec<Option<Range<usize>>>) {
     let text = &doc.text;
-    // Row labels in order; a row whose label is missing is skipped, the search goes on after
-    // the last row found.
-    let mut labels: Vec<Option<Range<usize>>> = Vec::with_capacity(t.rows.len());
-    let mut cursor = from;
-    let region = &text[..region_end];
-    for row in &t.rows {
-        match row.regex.find_at(region, cursor) {
-            Some(m) => {
-                cursor = m.end();
-                labels.push(Some(m.range()));
-            }
-            None => labels.push(None),
-        }
-    }
     let mut results: Vec<RowResult> = Vec::with_capacity(t.rows.len());
     let mut cell_ranges: Vec<Option<Range<usize>>> = Vec::with_capacity(t.rows.len());
     for (i, label) in labels.iter().enumerate() {
@@ -473,6 +498,25 @@ fn digit_rows(
         cell_ranges.push(Some(cells));
     }
     (results, cell_ranges)
+}
+
+/// A table's fields read from the source's cells, one field per cell.
+fn read_cells(doc: &Document, t: &TableRule, ct: &cells::CellTable, fields: &mut Fields) -> TableSource {
+    let mut line = None;
+    for (i, row) in t.rows.iter().enumerate() {
+        let Some(at) = &ct.rows[i] else { continue };
+        let cells = &doc.tables[at.grid].rows[at.row];
+        for (c, col) in t.columns.iter().enumerate() {
+            let cell = &cells[at.cols[c]];
+            let id = t.field_id(&row.id, &col.id);
+            let label = format!("{}·{}", row.label, col.label);
+            let f = cells::cell_field(doc, &id, &label, cell, col.kind, ct.origin);
+            line.get_or_insert(doc.line_col(cell.start).0);
+            fields.insert(id, f);
+        }
+    }
+    let line = line.unwrap_or_else(|| doc.line_col(doc.tables[ct.grids[0]].start).0);
+    TableSource { table: t.id.clone(), source: ct.origin.name(), line, grids: ct.grids.clone() }
 }
 
 /// One cell's field from a row's remaining readings: exact when every reading agrees.

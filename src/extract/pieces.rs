@@ -44,6 +44,8 @@ pub struct PieceRead {
     pub cell_ranges: Vec<Option<Range<usize>>>,
     /// Rule rows whose row was placed by position (its label lost in the text).
     pub placed: Vec<bool>,
+    /// Indexes into `Document::tables` of the pipe tables read.
+    pub grids: Vec<usize>,
 }
 
 /// One cell as a column value: a number's byte range, or a blank (written or empty).
@@ -76,12 +78,12 @@ fn norm(s: &str) -> String {
 
 /// The pipe tables a rule table reads: those inside its region, and anywhere in the text one
 /// whose header names every column of the rule (a table printed away from its heading).
-fn claimed<'a>(doc: &'a Document, t: &TableRule, region: &Range<usize>) -> Vec<&'a SourceTable> {
+fn claimed(doc: &Document, t: &TableRule, region: &Range<usize>) -> Vec<usize> {
     let labels: Vec<String> = t.columns.iter().map(|c| norm(&c.label)).collect();
-    doc.tables
-        .iter()
-        .filter(|s| s.origin == TableOrigin::TextPipes)
-        .filter(|s| {
+    (0..doc.tables.len())
+        .filter(|&g| doc.tables[g].origin == TableOrigin::TextPipes)
+        .filter(|&g| {
+            let s = &doc.tables[g];
             if s.start >= region.start && s.start < region.end {
                 return true;
             }
@@ -326,10 +328,11 @@ fn placements(k: usize, slots: &[usize]) -> Option<Vec<Vec<usize>>> {
 /// of its rows (the digit-run path reads it then). `heading[i]` says rule row `i` is a heading
 /// without cells of its own; `spec` is the rule's row spec.
 pub fn read_table(doc: &Document, t: &TableRule, region: Range<usize>, heading: &[bool], spec: &RowSpec) -> Option<PieceRead> {
-    let tables = claimed(doc, t, &region);
-    if tables.is_empty() {
+    let grids = claimed(doc, t, &region);
+    if grids.is_empty() {
         return None;
     }
+    let tables: Vec<&SourceTable> = grids.iter().map(|&g| &doc.tables[g]).collect();
     let rows = data_rows(doc, t, &tables);
     // Anchor each labelled row to the rule row its label names, keeping the rule's order.
     let mut owner: Vec<Option<usize>> = vec![None; rows.len()];
@@ -490,7 +493,7 @@ pub fn read_table(doc: &Document, t: &TableRule, region: Range<usize>, heading: 
         results.push(res);
         cell_ranges.push(Some(base..end.max(base)));
     }
-    Some(PieceRead { results, cell_ranges, placed })
+    Some(PieceRead { results, cell_ranges, placed, grids })
 }
 
 /// True when `pos` lies inside a pipe row of the text: a heading pattern matching there is a
@@ -549,7 +552,9 @@ tables:
         assert_eq!(f["t.y.a"].status, Status::Exact);
         assert!(f["t.y.a"].note.as_deref().unwrap_or("").contains("位置"));
         assert!(!f.contains_key("t.h.a"));
-        assert_eq!(f["tables.t.source"].value, Some(Value::Text("text-pipes".into())));
+        let x = crate::extract::extract_full(&d, &rules, &Default::default());
+        assert_eq!(x.tables.iter().map(|t| t.source).collect::<Vec<_>>(), ["text-pipes"]);
+        assert_eq!(x.tables[0].grids, [0, 1]);
         // The span is the cell in the text.
         let s = f["t.y.a"].span.unwrap();
         assert_eq!(&d.text[s.start..s.end], "5");
@@ -572,7 +577,8 @@ tables:
         let rules = pack(TABLE);
         let d = doc("| 信息内容 | 本年制发件数 |\n|---|---|\n| 规章 | 0 |\n表 子 1 1 2 2 寅 0 0 0 0 卯 0 0 0 0\n");
         let f = crate::extract::extract(&d, &rules);
-        assert_eq!(f["tables.t.source"].value, Some(Value::Text("digit-run".into())));
+        let x = crate::extract::extract_full(&d, &rules, &Default::default());
+        assert_eq!(x.tables.iter().map(|t| t.source).collect::<Vec<_>>(), ["digit-run"]);
         assert_eq!(f["t.x.d"].value, Some(Value::Int(2)));
     }
 

@@ -8,6 +8,7 @@
 
 mod decode;
 mod discover;
+pub mod docx;
 mod html;
 mod pipes;
 mod tables;
@@ -20,9 +21,9 @@ use crate::model::Span;
 
 pub use decode::{Decoded, Detection, decode, sniff};
 pub use discover::discover;
-pub use html::{html_to_text, looks_like_html, meta_charset};
+pub use html::{html_to_document, html_to_text, looks_like_html, meta_charset};
 pub use pipes::{is_column_numbers, is_number_cell, pipe_tables};
-pub use tables::{SourceCell, SourceTable, TableOrigin};
+pub use tables::{Extracted, SourceCell, SourceTable, TableOrigin};
 
 /// The largest file accepted as one report. Real reports are rarely over 1 MiB; anything past this
 /// is almost certainly not a single report, and refusing it keeps memory use bounded.
@@ -68,25 +69,27 @@ impl Document {
         if bytes.is_empty() {
             return Err(LoadError::Empty);
         }
+        if let Some((format, extracted)) = read_structured(&path, bytes)? {
+            return Document::from_extracted(path, bytes, format, extracted);
+        }
         sniff(bytes)?;
         let decoded = decode(bytes);
         refuse_if_undecodable(&decoded)?;
 
         let html = has_html_extension(&path) || looks_like_html(&decoded.text);
-        let (text, issues) = if html {
-            let text = html_to_text(&decoded.text);
+        let (text, tables, issues) = if html {
+            let (text, tables) = html_to_document(&decoded.text);
             let issues = reanchor_issues(&decoded, &text);
-            (text, issues)
+            (text, tables, issues)
         } else {
-            (decoded.text, decoded.issues)
+            (decoded.text, Vec::new(), decoded.issues)
         };
         if text.trim().is_empty() {
             return Err(LoadError::Empty);
         }
         let line_starts = line_starts(&text);
-        // Plain text keeps the pipe rows a converter wrote as tables; HTML tables are the HTML
-        // reader's.
-        let tables = if html { Vec::new() } else { pipe_tables(&text) };
+        // Plain text keeps the pipe rows a converter wrote as tables.
+        let tables = if html { tables } else { pipe_tables(&text) };
         Ok(Document {
             path,
             id: content_id(bytes),
@@ -98,6 +101,29 @@ impl Document {
             tables,
             issues,
             size,
+        })
+    }
+
+    /// A document from a structured source's reader (Word, PDF): its text is already decoded;
+    /// `format` names the source ("DOCX", "PDF") where a text file names its encoding.
+    pub fn from_extracted(path: PathBuf, bytes: &[u8], format: &str, extracted: Extracted) -> Result<Document, LoadError> {
+        let Extracted { text, tables, mut issues } = extracted;
+        if text.trim().is_empty() {
+            return Err(LoadError::Empty);
+        }
+        let line_starts = line_starts(&text);
+        issues.extend(decode::scan_controls(&text, &line_starts));
+        Ok(Document {
+            path,
+            id: content_id(bytes),
+            encoding: format.to_string(),
+            detection: Detection::Structured,
+            html: false,
+            text: text.into(),
+            line_starts,
+            tables,
+            issues,
+            size: bytes.len() as u64,
         })
     }
 
@@ -243,6 +269,12 @@ pub enum LoadError {
     Binary {
         reason: String,
     },
+    /// A structured file (Word, WPS, PDF) its reader could not read: `reason` says why and what
+    /// to do.
+    Unreadable {
+        format: &'static str,
+        reason: String,
+    },
     /// Text in an encoding the decoder does not read (UTF-32).
     UnsupportedEncoding {
         name: String,
@@ -284,6 +316,7 @@ impl fmt::Display for LoadError {
                  check that it is a single report text, or split it"
             ),
             LoadError::Binary { reason } => write!(f, "not a text file: {reason}"),
+            LoadError::Unreadable { format, reason } => write!(f, "cannot read this {format} file: {reason}"),
             LoadError::UnsupportedEncoding { name } => write!(
                 f,
                 "text in {name} is not supported: convert it to UTF-8 first, \
@@ -294,6 +327,19 @@ impl fmt::Display for LoadError {
 }
 
 impl std::error::Error for LoadError {}
+
+/// Sources read by a reader of their own rather than decoded as text: Word by extension or by
+/// content, legacy Word / WPS by extension. `None`: decode the bytes as text.
+fn read_structured(path: &Path, bytes: &[u8]) -> Result<Option<(&'static str, Extracted)>, LoadError> {
+    if docx::has_docx_extension(path) || docx::looks_like_docx(bytes) {
+        return docx::read_docx(bytes).map(|e| Some(("DOCX", e)));
+    }
+    if let Some(ext) = docx::legacy_word_extension(path) {
+        let format = if ext == "wps" { "WPS via LibreOffice" } else { "DOC via LibreOffice" };
+        return docx::read_legacy_word(bytes, &ext).map(|e| Some((format, e)));
+    }
+    Ok(None)
+}
 
 /// `.html` / `.htm`, any case.
 pub fn has_html_extension(path: &Path) -> bool {

@@ -24,16 +24,8 @@ impl JsonWriter {
 /// and candidates; findings with rule, severity, message, line, fields and decision.
 pub fn audit_to_json(a: &ReportAudit, hidden: &dyn Fn(&str) -> bool) -> J {
     let mut fields = Map::new();
-    // Where each rule table was read from: the `tables.<id>.source` and `.rows` fields become
-    // `"tables": {"t3": {"source": "text-pipes", "rows": 25}}`.
-    let mut tables = Map::new();
     for (id, f) in &a.fields {
         if hidden(id) {
-            continue;
-        }
-        if let Some((t, key)) = id.strip_prefix("tables.").and_then(|r| r.rsplit_once('.')) {
-            let entry = tables.entry(t.to_string()).or_insert_with(|| J::Object(Map::new()));
-            entry[key] = f.value.as_ref().map_or(J::Null, |v| v.to_json());
             continue;
         }
         let mut o = Map::new();
@@ -73,9 +65,12 @@ pub fn audit_to_json(a: &ReportAudit, hidden: &dyn Fn(&str) -> bool) -> J {
         "encoding": a.encoding,
         "template": a.fields.get("template").and_then(|f| f.value.as_ref()).map(|v| v.to_string()),
         "fields": fields,
-        "tables": tables,
         "findings": findings,
     });
+    if !a.tables.is_empty() {
+        let tables: Map<String, J> = a.tables.iter().map(|t| (t.table.clone(), json!({"source": t.source, "line": t.line}))).collect();
+        r["tables"] = J::Object(tables);
+    }
     if let Some(e) = &a.error {
         r["error"] = json!(e);
     }

@@ -685,15 +685,16 @@ fn compile_check(ctx: &mut Ctx, s: &Spanned<CheckDef>, set: &mut RuleSet) {
             for n in ["field", "label", "candidates", "raw", "count"] {
                 locals.insert(n.into());
             }
-            let per_row = match c.per.as_ref().map(|p| p.value.as_str()) {
-                None | Some("field") => false,
-                Some("row") => true,
+            let (per_row, per_table) = match c.per.as_ref().map(|p| p.value.as_str()) {
+                None | Some("field") => (false, false),
+                Some("row") => (true, false),
+                Some("table") => (true, true),
                 Some(other) => {
-                    ctx.err_in(c.per.as_ref().unwrap_or(&c.id), 0, format!("per `{other}`: use field or row"));
+                    ctx.err_in(c.per.as_ref().unwrap_or(&c.id), 0, format!("per `{other}`: use field, row or table"));
                     continue;
                 }
             };
-            CheckBody::Status { ambiguous, globs: c.fields.clone(), per_row }
+            CheckBody::Status { ambiguous, globs: c.fields.clone(), per_row, per_table }
         } else if let Some(p) = &c.pattern {
             let p = substituted(p, &b);
             let scope = match &c.scope {

@@ -241,7 +241,9 @@ pub enum CheckBody {
     Assert(Expr),
     Pattern { scope: Scope, regex: Regex, assert: Option<Expr>, absent: bool, max: usize },
     /// One finding per field in a state; `globs` narrow which fields (empty = all).
-    Status { ambiguous: bool, globs: Vec<String>, per_row: bool },
+    /// `per_table`: one finding for all the fields of a table (a column left blank in every
+    /// row is one problem, not one per row).
+    Status { ambiguous: bool, globs: Vec<String>, per_row: bool, per_table: bool },
 }
 
 /// One run of a check: a check with `each` has one instance per binding.

@@ -292,5 +292,7 @@ pub fn sample_report(file: &str, agency: &str, year: &str, template: &str) -> Re
         group: None,
         prev: None,
         conflicts: Vec::new(),
+        tables: Vec::new(),
+        grids: Arc::from(Vec::new()),
     }
 }
