@@ -26,6 +26,7 @@
 
 use std::ops::Range;
 
+use super::cells::is_marker;
 use super::split::{self, CellValue, Reading, RowResult, RowSpec, Settled};
 use crate::load::{Document, SourceCell, SourceTable, TableOrigin, is_column_numbers, is_number_cell};
 use crate::rules::TableRule;
@@ -66,9 +67,6 @@ struct DataRow {
     cells: Vec<Slot>,
 }
 
-fn is_marker(t: &str) -> bool {
-    matches!(t.trim(), "/" | "／" | "—" | "－" | "-" | "–" | "―" | "─" | "——" | "--")
-}
 
 /// Letters and digits only: header cells and column labels compared without spacing or
 /// punctuation ("结果 维持" = "结果维持").
@@ -608,5 +606,23 @@ tables:
         // Without pipes the same words are the heading.
         let f = crate::extract::extract(&doc("三、收到 9\n"), &rules);
         assert_eq!(f["part.3"].span.map(|s| s.line), Some(1));
+    }
+
+    #[test]
+    fn many_label_less_rows_fall_back_without_cost() {
+        // 3,000 label-less pipe rows between two labelled ones: more rows than free places, so
+        // the pieces are not this table's and the digit path reads it (honestly unsettled).
+        let rules = pack(TABLE);
+        let mut text = String::from("表\n| 子 | 1 | 1 | 2 | 2 |\n");
+        for i in 0..3000 {
+            text.push_str(&format!("| {i} | {i} | 0 | 0 |\n"));
+        }
+        text.push_str("| 卯 | 0 | 0 | 0 | 0 |\n");
+        let d = doc(&text);
+        let started = std::time::Instant::now();
+        let x = crate::extract::extract_full(&d, &rules, &Default::default());
+        assert!(started.elapsed().as_secs() < 5);
+        assert_eq!(x.tables.iter().map(|t| t.source).collect::<Vec<_>>(), ["digit-run"]);
+        assert_eq!(placements(12, &(0..30).collect::<Vec<_>>()), None);
     }
 }

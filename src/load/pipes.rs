@@ -11,7 +11,8 @@
 
 use super::tables::{SourceCell, SourceTable, TableOrigin};
 
-/// Rows kept per table and tables per document: a text is not a spreadsheet.
+/// Rows per table (a longer run of pipe rows is cut into several tables), tables per document
+/// and cells per row: a text is not a spreadsheet.
 const MAX_ROWS: usize = 2_000;
 const MAX_TABLES: usize = 2_000;
 const MAX_COLUMNS: usize = 64;
@@ -46,12 +47,14 @@ pub fn pipe_tables(text: &str) -> Vec<SourceTable> {
             table_end = start + body.len();
             continue;
         }
+        if rows.len() >= MAX_ROWS {
+            // A table this long is cut into tables of MAX_ROWS rows: nothing is dropped.
+            flush(&mut out, &mut rows, table_start, table_end);
+        }
         if rows.is_empty() {
             table_start = start;
         }
-        if rows.len() < MAX_ROWS {
-            rows.push(cells_of(body, start));
-        }
+        rows.push(cells_of(body, start));
         table_end = start + body.len();
     }
     flush(&mut out, &mut rows, table_start, table_end);
