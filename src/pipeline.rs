@@ -19,6 +19,8 @@ pub struct ReportAudit {
     /// The decoded text every span refers to.
     pub text: Arc<str>,
     pub fields: Fields,
+    /// Every figure and set statement the prose states (see `claims`).
+    pub claims: Arc<crate::claims::Claims>,
     pub findings: Vec<Finding>,
     /// Why the report could not be audited (unreadable, binary, empty, too large…).
     pub error: Option<String>,
@@ -75,6 +77,7 @@ impl ReportAudit {
             encoding: String::new(),
             text: Arc::from(""),
             fields: Fields::new(),
+            claims: Arc::default(),
             findings: Vec::new(),
             error: Some(error),
             stale: Vec::new(),
@@ -150,7 +153,7 @@ pub fn audit_document(doc: &Document, rules: &RuleSet, replay: Option<&Replay>, 
     if let Some(replay) = replay {
         corrections = corrections_from(rules, replay, &doc.id, &mut stale);
     }
-    let crate::extract::Extraction { mut fields, tables } = crate::extract::extract_full(doc, rules, &corrections);
+    let crate::extract::Extraction { mut fields, tables, claims } = crate::extract::extract_full(doc, rules, &corrections);
     if let Some(replay) = replay {
         for r in replay.stale_for_path(&path, &doc.id) {
             let target = r.field.clone().or_else(|| r.finding.clone()).unwrap_or_default();
@@ -175,7 +178,7 @@ pub fn audit_document(doc: &Document, rules: &RuleSet, replay: Option<&Replay>, 
         b.add_fields(&mut fields);
     }
     let prev = batch.and_then(|b| b.prev.as_ref());
-    let mut findings = crate::check::run_checks(doc, &fields, prev.map(|p| &p.fields), rules);
+    let mut findings = crate::check::run_checks_with(doc, &fields, &claims, prev.map(|p| &p.fields), rules);
     findings.extend(load_findings(doc));
     if let Some(replay) = replay {
         for f in &mut findings {
@@ -200,6 +203,7 @@ pub fn audit_document(doc: &Document, rules: &RuleSet, replay: Option<&Replay>, 
         encoding: doc.encoding.clone(),
         text: doc.text.clone(),
         fields,
+        claims: Arc::new(claims),
         findings,
         error: None,
         stale,

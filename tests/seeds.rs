@@ -18,8 +18,8 @@ fn seed_004_is_a_2019_format_report_of_kaiyuan() {
     assert_eq!(value(r, "t3.carry_next.total"), &json!(0));
     assert_eq!(r["fields"]["t3.new.total"]["status"], json!("exact"));
     assert!(!fired_as(r, "table3.balance", "error"), "no balance error: {:?}", rules_fired(r));
-    assert!(fired(r, "text.parts-sum"));
-    let parts = r["findings"].as_array().unwrap().iter().find(|f| f["rule"] == "text.parts-sum").unwrap();
+    assert!(fired(r, "narr.parts-unmarked"));
+    let parts = r["findings"].as_array().unwrap().iter().find(|f| f["rule"] == "narr.parts-unmarked").unwrap();
     let msg = parts["message"].as_str().unwrap();
     assert!(msg.contains("3694") && msg.contains("713") && msg.contains("1563") && msg.contains("1091"), "{msg}");
     assert!(fired(r, "text.malformed-date"));

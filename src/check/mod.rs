@@ -10,6 +10,7 @@ use crate::expr::{Env, Lookup, Outcome};
 use crate::extract::scope_range;
 use crate::load::Document;
 use crate::model::{Field, Fields, Finding, Severity, Span, Status, Value, display_opt};
+use crate::claims::Claims;
 use crate::rules::{CheckBody, CheckInstance, CheckRule, RuleSet, glob_match};
 
 /// Most candidate combinations tried for one assertion.
@@ -98,13 +99,19 @@ impl Env for CheckEnv<'_> {
     }
 }
 
-/// Run every check of the pack on one report.
+/// Run every check of the pack on one report, reading its claims first.
 pub fn run_checks(doc: &Document, fields: &Fields, prev: Option<&Fields>, rules: &RuleSet) -> Vec<Finding> {
+    let claims = crate::claims::read(doc, fields, rules);
+    run_checks_with(doc, fields, &claims, prev, rules)
+}
+
+/// Run every check of the pack on one report whose claims are already read.
+pub fn run_checks_with(doc: &Document, fields: &Fields, claims: &Claims, prev: Option<&Fields>, rules: &RuleSet) -> Vec<Finding> {
     let mut out = Vec::new();
     for rule in &rules.checks {
         let Some(severity) = rule.severity else { continue };
         for inst in &rule.instances {
-            run_instance(doc, fields, prev, rules, rule, severity, inst, &mut out);
+            run_instance(doc, fields, claims, prev, rules, rule, severity, inst, &mut out);
         }
     }
     out
@@ -114,6 +121,7 @@ pub fn run_checks(doc: &Document, fields: &Fields, prev: Option<&Fields>, rules:
 fn run_instance(
     doc: &Document,
     fields: &Fields,
+    claims: &Claims,
     prev: Option<&Fields>,
     rules: &RuleSet,
     rule: &CheckRule,
@@ -213,6 +221,34 @@ fn run_instance(
                 let message = inst.message.render(&env);
                 let span = (range.start < doc.text.len()).then(|| doc.span(range.start, range.start));
                 out.push(finding(rule, severity, message, span, Vec::new(), key));
+            }
+        }
+        CheckBody::Claims { kind, assert } => {
+            let mut env = CheckEnv::new(fields, prev, rules);
+            if let Some(w) = &inst.when
+                && !is_true(&w.eval(&env)) {
+                    return;
+                }
+            // One finding per problem: the same whole (or share) stated twice is one finding.
+            let mut seen: Vec<String> = Vec::new();
+            for k in crate::claims::of_kind(claims, kind) {
+                let Some(locals) = crate::claims::locals(claims, k) else { continue };
+                env.locals = locals.into_iter().map(|(n, v)| (n.to_string(), v)).collect();
+                if !matches!(assert.eval(&env), Outcome::Value(Value::Bool(false))) {
+                    continue;
+                }
+                let sig: Vec<String> = ["whole", "sum", "unit", "rate", "num", "base"]
+                    .iter()
+                    .filter_map(|n| env.locals.get(*n).map(|v| v.to_string()))
+                    .collect();
+                let sig = sig.join("|");
+                if seen.contains(&sig) {
+                    continue;
+                }
+                seen.push(sig.clone());
+                let message = inst.message.render(&env);
+                let span = claims.list.get(k).map(|c| c.span);
+                out.push(finding(rule, severity, message, span, Vec::new(), format!("{key}@{sig}")));
             }
         }
         CheckBody::Status { ambiguous, globs, per_row, per_table } => {

@@ -58,17 +58,27 @@ pub struct TableSource {
 pub struct Extraction {
     pub fields: Fields,
     pub tables: Vec<TableSource>,
+    pub claims: crate::claims::Claims,
 }
 
 pub fn extract_with(doc: &Document, rules: &RuleSet, corrections: &Corrections) -> Fields {
     extract_full(doc, rules, corrections).fields
 }
 
-/// Everything extraction learns: the fields and each table's source.
+/// Everything extraction learns: the fields, each table's source, and the claims of the prose.
+/// Claims are read right after sectioning, so the fields and table hints that read `narr.*` see
+/// them.
 pub fn extract_full(doc: &Document, rules: &RuleSet, corrections: &Corrections) -> Extraction {
     let mut fields = Fields::new();
     let mut tables = Vec::new();
     extract_sections(doc, rules, &mut fields);
+    let claims = crate::claims::read(doc, &fields, rules);
+    crate::claims::add_fields(&claims, rules, &mut fields);
+    for (id, c) in corrections.iter().filter(|(id, _)| id.starts_with("narr.")) {
+        let found = fields.remove(id);
+        let label = rules.label(id).unwrap_or(id).to_string();
+        put(&mut fields, id, &label, found, &Corrections::from([(id.clone(), c.clone())]));
+    }
     for f in rules.fields.iter().filter(|f| !f.after_tables) {
         let found = extract_field(doc, f, &fields).map(|x| read_name(x, f, rules));
         put(&mut fields, &f.id, &f.label, found, corrections);
@@ -90,7 +100,7 @@ pub fn extract_full(doc: &Document, rules: &RuleSet, corrections: &Corrections) 
         let found = extract_field(doc, f, &fields);
         put(&mut fields, &f.id, &f.label, found, corrections);
     }
-    Extraction { fields, tables }
+    Extraction { fields, tables, claims }
 }
 
 /// A name field read through the pack's names: "沐阳县人民政府" (OCR) is 沭阳县人民政府, "上海市科委"

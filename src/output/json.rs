@@ -65,6 +65,7 @@ pub fn audit_to_json(a: &ReportAudit, hidden: &dyn Fn(&str) -> bool) -> J {
         "encoding": a.encoding,
         "template": a.fields.get("template").and_then(|f| f.value.as_ref()).map(|v| v.to_string()),
         "fields": fields,
+        "claims": crate::claims::to_json(&a.claims),
         "findings": findings,
     });
     if !a.tables.is_empty() {

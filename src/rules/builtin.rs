@@ -6,6 +6,7 @@ pub const FILES: &[(&str, &str)] = &[
     ("fields.yaml", include_str!("../../rules/fields.yaml")),
     ("sections.yaml", include_str!("../../rules/sections.yaml")),
     ("tables.yaml", include_str!("../../rules/tables.yaml")),
+    ("lexicon.yaml", include_str!("../../rules/lexicon.yaml")),
     ("deadlines.yaml", include_str!("../../rules/deadlines.yaml")),
     ("names.yaml", include_str!("../../rules/names.yaml")),
     ("letter/opinion.txt", include_str!("../../rules/letter/opinion.txt")),
@@ -15,6 +16,7 @@ pub const FILES: &[(&str, &str)] = &[
     ("checks/table4.yaml", include_str!("../../rules/checks/table4.yaml")),
     ("checks/legacy.yaml", include_str!("../../rules/checks/legacy.yaml")),
     ("checks/text.yaml", include_str!("../../rules/checks/text.yaml")),
+    ("checks/narrative.yaml", include_str!("../../rules/checks/narrative.yaml")),
     ("checks/extract.yaml", include_str!("../../rules/checks/extract.yaml")),
     ("checks/cross.yaml", include_str!("../../rules/checks/cross.yaml")),
 ];

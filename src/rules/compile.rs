@@ -66,14 +66,14 @@ pub fn compile_regex(src: &str) -> Result<Regex, String> {
         })
 }
 
-struct Ctx<'a> {
+pub(super) struct Ctx<'a> {
     path: &'a str,
     src: &'a str,
     errors: Vec<RuleError>,
 }
 
 impl Ctx<'_> {
-    fn err_at(&mut self, loc: &Location, message: impl Into<String>) {
+    pub(super) fn err_at(&mut self, loc: &Location, message: impl Into<String>) {
         self.errors.push(RuleError {
             path: self.path.to_string(),
             line: loc.line() as usize,
@@ -85,7 +85,7 @@ impl Ctx<'_> {
     /// An error at a byte offset inside a scalar (for expression and regex errors). Single-line
     /// scalars get an exact column (the opening quote skipped); block scalars (`|`, `>`) start
     /// on the next line at its indentation.
-    fn err_in(&mut self, s: &S, byte_offset: usize, message: impl Into<String>) {
+    pub(super) fn err_in(&mut self, s: &S, byte_offset: usize, message: impl Into<String>) {
         let loc = &s.referenced;
         let (mut line, mut col) = (loc.line() as usize, loc.column() as usize);
         let before = s.value.get(..byte_offset.min(s.value.len())).unwrap_or("");
@@ -106,7 +106,7 @@ impl Ctx<'_> {
         self.errors.push(RuleError { path: self.path.to_string(), line, col, message: message.into() });
     }
 
-    fn origin(&self, loc: &Location) -> Origin {
+    pub(super) fn origin(&self, loc: &Location) -> Origin {
         Origin { file: Arc::from(self.path), line: loc.line() as usize, col: loc.column() as usize }
     }
 
@@ -252,8 +252,12 @@ pub fn compile(dir: Option<std::path::PathBuf>, files: &[(String, String)]) -> R
                 set.names.push(NameFix { text: n.value.text.clone(), name: n.value.name.clone(), suffix: n.value.suffix });
             }
         }
+        if let Some(l) = &file.lexicon {
+            super::lexicon::compile_lexicon(&mut ctx, &l.value, &mut set);
+        }
         errors.append(&mut ctx.errors);
     }
+    super::lexicon::finish(&mut set, &mut errors);
     // Facts about the batch a report was loaded with (see link.rs).
     set.known.insert("batch.duplicates".into(), ("同年度其他版本数".into(), FieldType::Integer));
     set.known.insert("batch.duplicate_paths".into(), ("同年度其他版本".into(), FieldType::Text));
@@ -589,6 +593,15 @@ fn each_bindings(ctx: &mut Ctx, c: &CheckDef, set: &RuleSet) -> Vec<Vec<(String,
                     }
                 };
                 let (kind, name) = sel.split_once(':').unwrap_or(("", sel));
+                if kind == "lexicon" {
+                    match super::lexicon::each_items(&set.lexicon, name) {
+                        Some(items) => items,
+                        None => {
+                            ctx.err_at(&def.referenced, format!("each `{var}`: `{sel}` is not `lexicon:concepts` or `lexicon:fields`"));
+                            return Vec::new();
+                        }
+                    }
+                } else {
                 match (kind, set.tables.iter().find(|t| t.id == name)) {
                     ("table", Some(t)) => table_items(t, false),
                     ("rows", Some(t)) => table_items(t, true),
@@ -596,6 +609,7 @@ fn each_bindings(ctx: &mut Ctx, c: &CheckDef, set: &RuleSet) -> Vec<Vec<(String,
                         ctx.err_at(&def.referenced, format!("each `{var}`: `{sel}` is not `table:ID` or `rows:ID` of a defined table, nor a list"));
                         return Vec::new();
                     }
+                }
                 }
             }
             EachDef::Ids(list) => list
@@ -647,6 +661,16 @@ fn compile_check(ctx: &mut Ctx, s: &Spanned<CheckDef>, set: &mut RuleSet) {
             }
         },
     };
+    if let Some(k) = &c.claims {
+        if crate::claims::local_names(&k.value).is_none() {
+            ctx.err_in(k, 0, format!("claims `{}`: use wholes or shares", k.value));
+            return;
+        }
+        if c.assert.is_none() || c.pattern.is_some() || c.status.is_some() {
+            ctx.err_at(&s.referenced, format!("check `{}`: `claims` goes with `assert` only", c.id.value));
+            return;
+        }
+    }
     if c.assert.is_none() && c.pattern.is_none() && c.status.is_none() {
         ctx.err_at(&s.referenced, format!("check `{}` needs `assert`, `pattern` or `status`", c.id.value));
         return;
@@ -712,6 +736,15 @@ fn compile_check(ctx: &mut Ctx, s: &Spanned<CheckDef>, set: &mut RuleSet) {
             };
             let Some(scope) = scope else { continue };
             CheckBody::Pattern { scope, regex, assert, absent: c.absent, max: c.max.unwrap_or(20).max(1) }
+        } else if let Some(kind) = &c.claims {
+            for n in crate::claims::local_names(&kind.value).unwrap_or(&[]) {
+                locals.insert((*n).to_string());
+            }
+            let a = c.assert.as_ref().map(|a| substituted(a, &b));
+            match a.and_then(|a| parse_expr(ctx, &a, set, &locals)) {
+                Some(e) => CheckBody::Claims { kind: kind.value.clone(), assert: e },
+                None => continue,
+            }
         } else {
             let a = c.assert.as_ref().map(|a| substituted(a, &b));
             match a.and_then(|a| parse_expr(ctx, &a, set, &locals)) {

@@ -7,6 +7,7 @@
 
 mod builtin;
 pub mod compile;
+pub mod lexicon;
 pub mod schema;
 pub mod testing;
 
@@ -244,6 +245,8 @@ pub enum CheckBody {
     /// `per_table`: one finding for all the fields of a table (a column left blank in every
     /// row is one problem, not one per row).
     Status { ambiguous: bool, globs: Vec<String>, per_row: bool, per_table: bool },
+    /// Once per claim of a kind (see `claims::of_kind`); a finding where `assert` is false.
+    Claims { kind: String, assert: Expr },
 }
 
 /// One run of a check: a check with `each` has one instance per binding.
@@ -294,6 +297,8 @@ pub struct RuleSet {
     /// Table cells in the order the tables print them (row by row, column by column), for
     /// listing a row's cells the way the report does.
     pub cell_order: BTreeMap<String, usize>,
+    /// The narrative's words (`lexicon.yaml`), for the claims stage.
+    pub lexicon: lexicon::Lexicon,
     /// Names as OCR or habit writes them, for fields marked `names: true`.
     pub names: Vec<NameFix>,
 }

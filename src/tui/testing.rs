@@ -286,6 +286,7 @@ pub fn sample_report(file: &str, agency: &str, year: &str, template: &str) -> Re
         encoding: "UTF-8".to_string(),
         text: Arc::from(text.as_str()),
         fields,
+        claims: Arc::default(),
         findings,
         error: None,
         stale: Vec::new(),
