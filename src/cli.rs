@@ -415,6 +415,7 @@ fn log_verify(log: &Path) -> anyhow::Result<ExitCode> {
         println!("{}: {}", log.display(), p.message);
     }
     let v = crate::journal::verify(&file.lines);
+    let tampered = v.tampered() || file.damaged > 0;
     for p in &v.problems {
         println!("{}: {p}", log.display());
     }
@@ -428,10 +429,10 @@ fn log_verify(log: &Path) -> anyhow::Result<ExitCode> {
             log.display(),
             v.records,
             if chains.is_empty() { "none".to_string() } else { chains.join(", ") },
-            if v.tampered() { "CHANGED AFTER WRITING" } else { "intact" }
+            if tampered { "CHANGED AFTER WRITING" } else { "intact" }
         );
     }
-    Ok(if v.tampered() { ExitCode::from(1) } else { ExitCode::SUCCESS })
+    Ok(if tampered { ExitCode::from(1) } else { ExitCode::SUCCESS })
 }
 
 fn log_conflicts(log: &Path, format: ListFormat) -> anyhow::Result<ExitCode> {

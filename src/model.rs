@@ -189,6 +189,9 @@ pub struct Field {
     /// For an ambiguous table cell: the readings of its whole row, so that checks try whole
     /// readings (which satisfy the row's identities) rather than every mix of cell candidates.
     pub joint: Option<Joint>,
+    /// For a cell several readings allowed: the evidence that settled it (a narrative figure,
+    /// last year's report, an identity of the rule pack), e.g. "叙述：现行有效规范性文件215件（第12行）".
+    pub settled_by: Option<String>,
 }
 
 /// The readings of one table row, shared by its cells.
@@ -200,6 +203,9 @@ pub struct Joint {
     pub fields: std::sync::Arc<Vec<String>>,
     /// Each reading: one value per column (None = blank).
     pub readings: std::sync::Arc<Vec<Vec<Option<Value>>>>,
+    /// The readings are every reading the row's text allows under its identities (the search
+    /// was complete and the row is consistent), so a check failing under all of them is certain.
+    pub complete: bool,
 }
 
 impl Field {
@@ -215,6 +221,7 @@ impl Field {
             note: None,
             extracted: None,
             joint: None,
+            settled_by: None,
         }
     }
 

@@ -173,6 +173,7 @@ pub fn audit_document(doc: &Document, rules: &RuleSet, replay: Option<&Replay>, 
             });
         }
     }
+    settle(doc, &mut fields, rules, batch);
     let conflicts = replay.map(|r| conflicts_of(rules, r, &doc.id, &mut fields)).unwrap_or_default();
     if let Some(b) = batch {
         b.add_fields(&mut fields);
@@ -213,6 +214,18 @@ pub fn audit_document(doc: &Document, rules: &RuleSet, replay: Option<&Replay>, 
         grids: if tables.iter().any(|t| !t.grids.is_empty()) { Arc::from(doc.tables.clone()) } else { Arc::from(Vec::new()) },
         tables,
     }
+}
+
+/// Settle digit runs with the narrative and, in a batch, last and next year's reports.
+fn settle(doc: &Document, fields: &mut crate::model::Fields, rules: &RuleSet, batch: Option<&BatchContext>) {
+    use crate::extract::settle::{Linked, narrative_hints};
+    fn linked(r: &PrevReport) -> Linked<'_> {
+        Linked { fields: &r.fields, year: r.year, path: &r.path }
+    }
+    let hints = narrative_hints(&doc.text, fields, rules);
+    let prev = batch.and_then(|b| b.prev.as_ref()).map(linked);
+    let next = batch.and_then(|b| b.next.as_ref()).map(linked);
+    crate::extract::settle::settle(&doc.text, fields, rules, &hints, prev, next);
 }
 
 /// The log's unsettled conflicts on this report. A field in conflict gets status `conflict`
@@ -332,7 +345,9 @@ pub fn load_and_audit(
 pub fn link_info(doc: &Document, rules: &RuleSet, replay: Option<&Replay>, wanted: &[String]) -> LinkInfo {
     let mut stale = Vec::new();
     let corrections = replay.map(|r| corrections_from(rules, r, &doc.id, &mut stale)).unwrap_or_default();
-    let fields = crate::extract::extract_with(doc, rules, &corrections);
+    let mut fields = crate::extract::extract_with(doc, rules, &corrections);
+    // What the report settles on its own (its narrative) is what other years read of it.
+    settle(doc, &mut fields, rules, None);
     LinkInfo::new(doc.path.clone(), doc.id.clone(), &fields, wanted)
 }
 

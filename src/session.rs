@@ -218,7 +218,7 @@ impl Session {
         }
         let mut work: Work = Vec::new();
         for (i, ctx) in contexts.into_iter().enumerate() {
-            if ctx.prev.is_some() || !ctx.duplicates.is_empty() {
+            if ctx.prev.is_some() || ctx.next.is_some() || !ctx.duplicates.is_empty() {
                 work.push((i, self.entries[i].path().to_path_buf(), self.docs[i].clone(), Some(ctx.clone())));
             }
             self.contexts[i] = Some(ctx);
@@ -377,6 +377,29 @@ impl ReviewBackend for Session {
         self.correct(report, field, &input, reason)
     }
 
+    fn settle_row(&mut self, report: usize, field: &str, reading: usize) -> Result<String, String> {
+        let a = self.ready(report)?.clone();
+        let f = a.field(field).ok_or_else(|| format!("没有字段 {field}"))?;
+        let j = f.joint.clone().ok_or_else(|| format!("{field} 不属于有多种读法的表格行"))?;
+        let r = j.readings.get(reading).ok_or_else(|| format!("没有第 {} 种读法", reading + 1))?;
+        // The reading as the reviewer saw it, named in every cell's correction.
+        let label = |id: &str| a.field(id).map_or(id.to_string(), |f| f.label.rsplit_once('·').map_or(f.label.clone(), |(_, c)| c.to_string()));
+        let desc: Vec<String> = j.fields.iter().zip(r).map(|(id, v)| format!("{} {}", label(id), display_opt(v))).collect();
+        let reason = format!("选定第{}种整行读法：{}", reading + 1, desc.join("、"));
+        let path = a.path.display().to_string();
+        let mut n = 0;
+        for (id, v) in j.fields.iter().zip(r) {
+            if !a.field(id).is_some_and(|f| f.status == Status::Ambiguous) {
+                continue;
+            }
+            let new = v.as_ref().map(|v| v.to_string()).unwrap_or_default();
+            self.append(Record::correct(&a.id, &path, id, "", &new, &reason, &self.reviewer.clone()))?;
+            n += 1;
+        }
+        self.reaudit(report);
+        Ok(format!("已保存：{reason}（{n} 个单元格，写入 {}）", self.journal.path().display()))
+    }
+
     fn decide(&mut self, report: usize, finding_key: &str, verdict: Verdict, note: &str) -> Result<String, String> {
         let a = self.ready(report)?.clone();
         let f = a.findings.iter().find(|f| f.key == finding_key).ok_or("该问题已不存在（规则或数据已变）")?;
@@ -526,6 +549,38 @@ mod tests {
         base.replace("青禾县人民政府2023年", &format!("{agency}{year}年"))
             .replace("2023年1月1日起至2023年12月31日", &format!("{year}年1月1日起至{year}年12月31日"))
             .replace("发布时间：2024-01-26", &format!("发布时间：{}-01-26", year + 1))
+    }
+
+    #[test]
+    fn a_row_reading_is_logged_as_a_correction_of_each_cell_naming_the_reading() {
+        let src = std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/corpus/pingtan/202202_80613.txt"));
+        let Ok(text) = std::fs::read(src) else {
+            eprintln!("../shared is not here; skipped");
+            return;
+        };
+        let d = tempfile::tempdir().unwrap();
+        std::fs::write(d.path().join("r.txt"), text).unwrap();
+        let log = d.path().join("log.jsonl");
+        let mut s = Session::open(&[d.path().to_path_buf()], RuleSet::builtin(), None, &log, "t".into()).unwrap();
+        wait(&mut s, "audit", |s| s.entries().iter().all(|e| e.audit().is_some()));
+        let a = audit(&s, "r.txt");
+        // "693665" on its own: several readings of 制发 | 废止 | 现行有效.
+        let j = a.field("t2.normative.issued").and_then(|f| f.joint.clone()).expect("the row has readings");
+        let second = j.readings[1].clone();
+        let msg = s.settle_row(0, "t2.normative.issued", 1).unwrap();
+        assert!(msg.contains("选定第2种整行读法"), "{msg}");
+        let a = audit(&s, "r.txt");
+        for (id, v) in j.fields.iter().zip(&second) {
+            let f = a.field(id).unwrap();
+            assert_eq!((f.status, &f.value), (Status::Corrected, v), "{id}");
+        }
+        let records: Vec<serde_json::Value> = std::fs::read_to_string(&log).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+        assert_eq!(records.len(), 3, "one correction per cell");
+        for r in &records {
+            assert_eq!(r["action"], "correct");
+            assert!(r["reason"].as_str().unwrap().starts_with("选定第2种整行读法：本年制发件数 "), "{r}");
+        }
+        assert!(s.settle_row(0, "title", 0).is_err(), "not a table row");
     }
 
     #[test]

@@ -316,6 +316,26 @@ pub fn read(doc: &Document, fields: &Fields, rules: &RuleSet) -> Claims {
     }
 
     assign_roles(lx, text, &tokens, &mut claims, &starts);
+    // A listed part without a concept of its own may be a part concept of its whole's
+    // ("行政复议351件，其中结果维持72件" → review.upheld).
+    for k in 0..claims.len() {
+        let Role::Part { of } = claims[k].role else { continue };
+        if claims[k].concept.is_some() {
+            continue;
+        }
+        let Some(whole) = claims[of].concept.clone() else { continue };
+        let label = claims[k].label.as_str();
+        let found = lx
+            .concepts
+            .iter()
+            .filter(|c| c.part_of.as_deref() == Some(whole.as_str()))
+            .find(|c| c.phrase.is_match(label))
+            .map(|c| c.id.clone());
+        if found.is_some() {
+            claims[k].concept = found;
+            claims[k].scope = claims[of].scope.clone();
+        }
+    }
 
     for (k, c) in claims.iter().enumerate() {
         keep[k] = c.concept.is_some() || c.role != Role::Single;
@@ -366,7 +386,7 @@ fn part_ranges(fields: &Fields) -> Vec<(Range<usize>, String)> {
 fn concept_of(lx: &Lexicon, before: &str, after: &str, unit: &str) -> Option<(String, String)> {
     let percent = unit == "%" || unit == "％";
     let fits = |c: &crate::rules::lexicon::Concept| {
-        if c.rate != percent {
+        if c.rate != percent || c.part_of.is_some() {
             return false;
         }
         unit.is_empty() || c.units.is_empty() || c.units.iter().any(|u| u == unit)
@@ -505,6 +525,11 @@ fn assign_roles(lx: &Lexicon, text: &str, tokens: &[Token], claims: &mut [Claim]
                 for &p in &parts {
                     if tokens[p].unitless {
                         claims[p].unit = t.unit.clone();
+                        // Its concept was read without a unit: keep it only if the unit fits.
+                        let unit_fits = claims[p].concept.as_deref().and_then(|c| lx.concept(c)).is_none_or(|c| c.units.is_empty() || c.units.contains(&t.unit));
+                        if !unit_fits {
+                            claims[p].concept = None;
+                        }
                     }
                     is_part[p] = true;
                     claims[p].role = Role::Part { of: k };
@@ -626,7 +651,8 @@ pub fn add_fields(claims: &Claims, rules: &RuleSet, fields: &mut Fields) {
         // A listed part ("其他应主动公开的信息856条") is not a statement of the whole.
         if let Role::Part { of } = c.role {
             let closing = rules.lexicon.closing.iter().any(|w| c.label.trim_start_matches(['，', ',', '、', '；', ';', '(', '（']).starts_with(w.as_str()));
-            if closing || claims.list.get(of).and_then(|w| w.concept.as_ref()) == Some(concept) {
+            let part_concept = rules.lexicon.concept(concept).is_some_and(|c| c.part_of.is_some());
+            if (closing && !part_concept) || claims.list.get(of).and_then(|w| w.concept.as_ref()) == Some(concept) {
                 continue;
             }
         }

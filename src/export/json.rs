@@ -36,6 +36,9 @@ fn field_json(f: &Field) -> J {
     if f.status.is_uncertain() && !f.candidates.is_empty() {
         o.insert("candidates".into(), J::Array(f.candidates.iter().map(|c| opt_json(&c.value)).collect()));
     }
+    if let Some(b) = &f.settled_by {
+        o.insert("settled_by".into(), json!(b));
+    }
     J::Object(o)
 }
 

@@ -8,6 +8,7 @@
 
 pub mod cells;
 pub mod pieces;
+pub mod settle;
 pub mod split;
 
 use std::collections::BTreeMap;
@@ -434,6 +435,7 @@ fn extract_table(doc: &Document, t: &TableRule, fields: &mut Fields) -> Option<T
             readings: std::sync::Arc::new(
                 res.readings.iter().map(|r| r.cells.iter().map(|c| c.as_ref().map(|c| c.value.clone())).collect()).collect(),
             ),
+            complete: res.satisfied && !res.truncated && !res.overflow,
         });
         for (c, col) in t.columns.iter().enumerate() {
             let id = ids[c].clone();
@@ -451,6 +453,9 @@ fn extract_table(doc: &Document, t: &TableRule, fields: &mut Fields) -> Option<T
                     Some(n) => format!("{why}；{n}"),
                     None => why.to_string(),
                 });
+            }
+            if f.status == Status::Exact && (res.settled == Settled::ByHint || narrowed_by_hint[i]) {
+                f.settled_by = Some(hint_evidence(&doc.text, t, fields, &results, narrowed_by_hint[i]));
             }
             fields.insert(id.clone(), f);
         }
@@ -527,6 +532,33 @@ fn read_cells(doc: &Document, t: &TableRule, ct: &cells::CellTable, fields: &mut
     }
     let line = line.unwrap_or_else(|| doc.line_col(doc.tables[ct.grids[0]].start).0);
     TableSource { table: t.id.clone(), source: ct.origin.name(), line, grids: ct.grids.clone() }
+}
+
+/// Where the narrative figures that settled a row (or, through the table's identities, a row
+/// that adds up to it) were read.
+fn hint_evidence(text: &str, t: &TableRule, fields: &Fields, results: &[RowResult], through_identities: bool) -> String {
+    let mut facts: Vec<String> = Vec::new();
+    for (row, res) in t.rows.iter().zip(results) {
+        if res.settled != Settled::ByHint {
+            continue;
+        }
+        for (_, from) in &row.hints {
+            if let Some(f) = fields.get(from) {
+                let fact = match f.span {
+                    Some(s) => format!("叙述{}", settle::quote(text, s, &f.raw)),
+                    None => format!("叙述“{}”", f.raw.trim()),
+                };
+                if !facts.contains(&fact) {
+                    facts.push(fact);
+                }
+            }
+        }
+    }
+    let mut out = facts.join("、");
+    if through_identities {
+        out.push_str("，经表内勾稽关系");
+    }
+    out
 }
 
 /// One cell's field from a row's remaining readings: exact when every reading agrees.
@@ -645,6 +677,20 @@ tables:
         let f = extract(&doc("一、甲\n二、乙"), &rules);
         assert!(!f.contains_key("sections.out_of_order"));
         assert_eq!(f["part.1.body"].value, Some(Value::Text("甲".into())));
+    }
+
+    #[test]
+    fn the_agency_is_read_from_a_title_that_begins_with_the_year_and_never_as_guanyu() {
+        let rules = RuleSet::builtin();
+        let agency = |title: &str| extract(&doc(&format!("{title}\n一、总体情况")), &rules).get("agency").and_then(|f| f.value.clone()).map(|v| v.to_string());
+        assert_eq!(agency("2020年青禾市人民政府办公室政府信息公开工作年度报告").as_deref(), Some("青禾市人民政府办公室"));
+        assert_eq!(agency("2021年度青禾县人民政府政府信息公开工作年度报告").as_deref(), Some("青禾县人民政府"));
+        assert_eq!(agency("青禾市人民政府2020年政府信息公开工作年度报告").as_deref(), Some("青禾市人民政府"));
+        assert_eq!(agency("青禾市财政局关于2020年政府信息公开工作年度报告").as_deref(), Some("青禾市财政局"));
+        assert_eq!(agency("关于青禾区2020年政府信息公开工作的报告").as_deref(), Some("青禾区"));
+        assert_eq!(agency("关于2020年度政府信息公开工作年度报告"), None, "关于 is never an agency");
+        assert_eq!(agency("2020年政府信息公开工作年度报告"), None);
+        assert_eq!(agency("关岭布依族苗族自治县2020年政府信息公开工作年度报告").as_deref(), Some("关岭布依族苗族自治县"));
     }
 
     #[test]

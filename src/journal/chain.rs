@@ -31,6 +31,9 @@ pub struct LogLine {
 pub struct LogFile {
     pub lines: Vec<LogLine>,
     pub problems: Vec<LoadProblem>,
+    /// Lines that hold no valid record, the torn last line of a crash aside: a record damaged
+    /// by hand, which `verify` counts as a change after writing.
+    pub damaged: usize,
 }
 
 /// Reads every record of a log with its line number. A missing file is an error here: merging
@@ -58,10 +61,10 @@ pub fn read_log(path: &Path) -> io::Result<LogFile> {
                 line: line_no,
                 message: format!("line {line_no}: torn record at the end of the log skipped (the writer stopped mid-line): {msg}"),
             }),
-            Err(msg) => out.problems.push(LoadProblem {
-                line: line_no,
-                message: format!("line {line_no}: invalid record skipped: {msg}"),
-            }),
+            Err(msg) => {
+                out.damaged += 1;
+                out.problems.push(LoadProblem { line: line_no, message: format!("line {line_no}: invalid record skipped: {msg}") })
+            }
         }
     }
     Ok(out)

@@ -57,6 +57,8 @@ pub struct Journal {
     torn_at: Option<u64>,
     /// Size and modification time of the file when last read or written.
     seen: Option<(u64, Option<std::time::SystemTime>)>,
+    /// The last bytes consumed (see `remember_mark`).
+    mark: Vec<u8>,
 }
 
 impl Journal {
@@ -73,6 +75,7 @@ impl Journal {
             open_line: false,
             torn_at: None,
             seen: None,
+            mark: Vec::new(),
         };
         journal.refresh()?;
         Ok(journal)
@@ -167,6 +170,7 @@ impl Journal {
         let mut written = torn;
         written.extend_from_slice(&buf);
         self.ingest(&written);
+        self.remember_mark(file)?;
         Ok(record)
     }
 
@@ -193,6 +197,16 @@ impl Journal {
     /// left unconsumed: a torn last line, if any.
     fn catch_up(&mut self, file: &mut File) -> io::Result<Vec<u8>> {
         let len = file.metadata()?.len();
+        if len >= self.consumed && !self.mark_matches(file)? {
+            // Replaced by a longer file that differs before the end (a `log merge` or a
+            // `git pull` wrote a new one): read it again from the start. Not a problem.
+            self.records.clear();
+            self.problems.clear();
+            self.consumed = 0;
+            self.lines = 0;
+            self.open_line = false;
+            self.torn_at = None;
+        }
         if len < self.consumed {
             // Truncated or replaced behind our back: what was read no longer describes the file.
             self.records.clear();
@@ -212,8 +226,34 @@ impl Journal {
         self.seen = file.metadata().ok().map(|m| (m.len(), m.modified().ok()));
         let start = self.consumed;
         self.ingest(&tail);
+        self.remember_mark(file)?;
         let used = usize::try_from(self.consumed - start).unwrap_or(tail.len());
         Ok(tail.split_off(used.min(tail.len())))
+    }
+
+    /// Keeps the last bytes read (up to 64), so that a file replaced behind our back is noticed
+    /// even when it is no shorter: appends by others never change what was already there.
+    fn remember_mark(&mut self, file: &mut File) -> io::Result<()> {
+        let k = self.consumed.min(64);
+        self.mark.clear();
+        if k > 0 {
+            file.seek(SeekFrom::Start(self.consumed - k))?;
+            self.mark.resize(k as usize, 0);
+            if file.read_exact(&mut self.mark).is_err() {
+                self.mark.clear();
+            }
+        }
+        Ok(())
+    }
+
+    fn mark_matches(&self, file: &mut File) -> io::Result<bool> {
+        if self.mark.is_empty() {
+            return Ok(true);
+        }
+        let k = self.mark.len() as u64;
+        file.seek(SeekFrom::Start(self.consumed - k))?;
+        let mut buf = vec![0; self.mark.len()];
+        Ok(file.read_exact(&mut buf).is_ok() && buf == self.mark)
     }
 
     /// Takes bytes that start at the consumed offset: whole lines become records or problems;
@@ -581,6 +621,25 @@ mod tests {
         assert_eq!(err.kind(), ErrorKind::InvalidInput);
         assert!(!path.exists());
         assert!(j.records().is_empty());
+    }
+
+    #[test]
+    fn a_file_replaced_by_a_longer_one_is_read_again_before_appending() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = log_in(&dir);
+        let mut j = Journal::open(&path).unwrap();
+        let a = j.append(rec("a", "1")).unwrap();
+        // A merge writes a new file: someone else's record first, then ours.
+        let mut other = Journal::open(&dir.path().join("li.jsonl")).unwrap();
+        let l = other.append(Record::correct("3f2a", "samples/004.txt", "z", "", "9", "", "li")).unwrap();
+        let merged = format!("{}\n{}\n", l.to_line().unwrap(), a.to_line().unwrap());
+        fs::write(&path, merged).unwrap();
+        assert!(j.changed_on_disk());
+        let b = j.append(rec("b", "2")).unwrap();
+        assert_eq!(j.records(), [l, a.clone(), b.clone()]);
+        assert!(j.problems().is_empty(), "{:?}", j.problems());
+        assert_eq!((b.seq, b.prev.as_deref()), (Some(2), a.hash.as_deref()), "the chain follows the file as it is");
+        assert!(!j.changed_on_disk());
     }
 
     #[test]

@@ -60,13 +60,25 @@ fn document_xml(l: &Letter) -> String {
 <w:document xmlns:w=\"{W_NS}\" xmlns:r=\"{R_NS}\"><w:body>{body}\
 <w:sectPr><w:pgSz w:w=\"11906\" w:h=\"16838\"/>\
 <w:pgMar w:top=\"2098\" w:right=\"1474\" w:bottom=\"1984\" w:left=\"1588\" w:header=\"851\" w:footer=\"992\" w:gutter=\"0\"/>\
-<w:docGrid w:type=\"lines\" w:linePitch=\"579\"/></w:sectPr></w:body></w:document>"
+</w:sectPr></w:body></w:document>"
     )
 }
 
 /// One paragraph style: fonts (East Asian and Latin), size in half-points, bold, alignment,
 /// first-line indent in characters ×100, left indent in twips.
-fn style(id: &str, name: &str, font: &str, half_points: u32, bold: bool, jc: &str, first_chars: u32, left: u32) -> String {
+struct Para {
+    id: &'static str,
+    name: &'static str,
+    font: &'static str,
+    half_points: u32,
+    bold: bool,
+    jc: &'static str,
+    first_chars: u32,
+    left: u32,
+}
+
+fn style(p: &Para) -> String {
+    let Para { id, name, font, half_points, bold, jc, first_chars, left } = *p;
     let b = if bold { "<w:b/><w:bCs/>" } else { "" };
     let ind = if first_chars > 0 || left > 0 {
         format!("<w:ind w:left=\"{left}\" w:firstLineChars=\"{first_chars}\" w:firstLine=\"{}\"/>", first_chars * half_points / 10)
@@ -81,16 +93,19 @@ fn style(id: &str, name: &str, font: &str, half_points: u32, bold: bool, jc: &st
 }
 
 fn styles_xml() -> String {
-    let styles = [
-        style("LetterTitle", "审核意见标题", "宋体", 44, true, "center", 0, 0),
-        style("LetterTo", "审核意见称谓", "仿宋", 32, false, "left", 0, 0),
-        style("LetterHeading", "审核意见小标题", "宋体", 32, true, "left", 200, 0),
-        style("LetterBody", "审核意见正文", "仿宋", 32, false, "both", 200, 0),
-        style("LetterQuote", "审核意见引文", "仿宋", 28, false, "both", 0, 1280),
-        style("LetterNote", "审核意见备注", "仿宋", 32, false, "both", 200, 0),
-        style("LetterSign", "审核意见落款", "仿宋", 32, false, "right", 0, 0),
+    let p = |id, name, font, half_points, bold, jc, first_chars, left| Para { id, name, font, half_points, bold, jc, first_chars, left };
+    let styles: String = [
+        p("LetterTitle", "审核意见标题", "宋体", 44, true, "center", 0, 0),
+        p("LetterTo", "审核意见称谓", "仿宋", 32, false, "left", 0, 0),
+        p("LetterHeading", "审核意见小标题", "宋体", 32, true, "left", 200, 0),
+        p("LetterBody", "审核意见正文", "仿宋", 32, false, "both", 200, 0),
+        p("LetterQuote", "审核意见引文", "仿宋", 28, false, "both", 0, 1280),
+        p("LetterNote", "审核意见备注", "仿宋", 32, false, "both", 200, 0),
+        p("LetterSign", "审核意见落款", "仿宋", 32, false, "right", 0, 0),
     ]
-    .concat();
+    .iter()
+    .map(style)
+    .collect();
     format!(
         "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n\
 <w:styles xmlns:w=\"{W_NS}\">\

@@ -39,6 +39,9 @@ pub fn audit_to_json(a: &ReportAudit, hidden: &dyn Fn(&str) -> bool) -> J {
         if let Some(n) = &f.note {
             o.insert("note".into(), json!(n));
         }
+        if let Some(b) = &f.settled_by {
+            o.insert("settled_by".into(), json!(b));
+        }
         fields.insert(id.clone(), J::Object(o));
     }
     let findings: Vec<J> = a

@@ -594,7 +594,7 @@ fn each_bindings(ctx: &mut Ctx, c: &CheckDef, set: &RuleSet) -> Vec<Vec<(String,
                 };
                 let (kind, name) = sel.split_once(':').unwrap_or(("", sel));
                 if kind == "lexicon" {
-                    match super::lexicon::each_items(&set.lexicon, name) {
+                    match super::lexicon::each_items(set, name) {
                         Some(items) => items,
                         None => {
                             ctx.err_at(&def.referenced, format!("each `{var}`: `{sel}` is not `lexicon:concepts` or `lexicon:fields`"));
@@ -706,19 +706,19 @@ fn compile_check(ctx: &mut Ctx, s: &Spanned<CheckDef>, set: &mut RuleSet) {
         };
         let mut locals: BTreeSet<String> = BTreeSet::new();
         let body = if let Some(ambiguous) = status {
-            for n in ["field", "label", "candidates", "raw", "count"] {
+            for n in ["field", "label", "candidates", "raw", "count", "rows"] {
                 locals.insert(n.into());
             }
-            let (per_row, per_table) = match c.per.as_ref().map(|p| p.value.as_str()) {
-                None | Some("field") => (false, false),
-                Some("row") => (true, false),
-                Some("table") => (true, true),
+            let per = match c.per.as_ref().map(|p| p.value.as_str()) {
+                None | Some("field") => super::Per::Field,
+                Some("row") => super::Per::Row,
+                Some("table") => super::Per::Table,
                 Some(other) => {
                     ctx.err_in(c.per.as_ref().unwrap_or(&c.id), 0, format!("per `{other}`: use field, row or table"));
                     continue;
                 }
             };
-            CheckBody::Status { ambiguous, globs: c.fields.clone(), per_row, per_table }
+            CheckBody::Status { ambiguous, globs: c.fields.clone(), per }
         } else if let Some(p) = &c.pattern {
             let p = substituted(p, &b);
             let scope = match &c.scope {
@@ -786,6 +786,8 @@ fn compile_check(ctx: &mut Ctx, s: &Spanned<CheckDef>, set: &mut RuleSet) {
         description: c.description.clone(),
         instances,
         examples,
+        alone: c.alone,
+        settles: c.settles,
         origin: ctx.origin(&s.referenced),
     });
 }
@@ -840,11 +842,26 @@ fn compile_examples(ctx: &mut Ctx, c: &CheckDef) -> Vec<Example> {
                 ctx.err_at(&e.referenced, "an example needs `text` or `fields`");
                 continue;
             }
+            let severity = match &e.value.severity {
+                None => None,
+                Some(s) => match Severity::parse(&s.value) {
+                    Some(v) if fire => Some(v),
+                    Some(_) => {
+                        ctx.err_at(&s.referenced, "`severity` belongs to a `fire` example");
+                        None
+                    }
+                    None => {
+                        ctx.err_at(&s.referenced, format!("unknown severity `{}` (error | warning | info)", s.value));
+                        None
+                    }
+                },
+            };
             out.push(Example {
                 fire,
                 text: e.value.text.clone(),
                 fields: e.value.fields.clone(),
                 prev: e.value.prev.clone(),
+                severity,
                 origin: ctx.origin(&e.referenced),
             });
         }

@@ -24,6 +24,9 @@ pub struct Concept {
     pub rate: bool,
     /// Naming it starts a new statement: it is never a listed part of another concept.
     pub breaks: bool,
+    /// Read only as a listed part of a whole of this concept.
+    pub part_of: Option<String>,
+    pub origin: super::Origin,
     /// Template key (2021, 2019, legacy, legacy_national, legacy_fujian) → field expression.
     pub fields: BTreeMap<String, String>,
     pub alt: BTreeMap<String, String>,
@@ -221,6 +224,8 @@ fn compile_concept(ctx: &mut super::compile::Ctx, c: &ConceptDef, set: &mut Rule
         phrase,
         rate: c.rate,
         breaks: c.breaks,
+        part_of: c.part_of.as_ref().map(|p| p.value.clone()),
+        origin: ctx.origin(c.part_of.as_ref().map_or(&c.id.referenced, |p| &p.referenced)),
         fields,
         alt,
     });
@@ -250,6 +255,18 @@ fn compile_statement(ctx: &mut super::compile::Ctx, s: &StatementDef, set: &mut 
 /// After every file is read: headings named in the lexicon join their section's heading regex
 /// (the part number first, then the wording with any spacing between its characters).
 pub(super) fn finish(set: &mut RuleSet, errors: &mut Vec<super::RuleError>) {
+    for c in &set.lexicon.concepts {
+        if let Some(p) = &c.part_of
+            && set.lexicon.concept(p).is_none()
+        {
+            errors.push(super::RuleError {
+                path: c.origin.file.to_string(),
+                line: c.origin.line,
+                col: c.origin.col,
+                message: format!("concept `{}`: part_of `{p}` is not a concept", c.id),
+            });
+        }
+    }
     let headings = set.lexicon.headings.clone();
     for (id, (list, at)) in headings {
         let Some(sec) = set.sections.iter_mut().find(|s| s.id == id) else {
@@ -277,7 +294,19 @@ pub(super) fn finish(set: &mut RuleSet, errors: &mut Vec<super::RuleError>) {
 }
 
 /// `each: { k: lexicon:concepts }` and `lexicon:fields` bindings for checks.
-pub fn each_items(lx: &Lexicon, which: &str) -> Option<Vec<BTreeMap<String, String>>> {
+pub fn each_items(set: &RuleSet, which: &str) -> Option<Vec<BTreeMap<String, String>>> {
+    let lx = &set.lexicon;
+    // What a reviewer reads for a table expression: a single field's label and id, else the
+    // expression itself.
+    let shown = |e: &str| -> String {
+        let id = e.trim();
+        // A cell two table layouts share (t2.normative.in_force in 2019 and 2021) has no one label.
+        let layouts = set.tables.iter().filter(|t| t.rows.iter().any(|r| t.columns.iter().any(|c| t.field_id(&r.id, &c.id) == id))).count();
+        match set.label(id) {
+            Some(l) if layouts <= 1 => format!("{l}（{id}）"),
+            _ => e.to_string(),
+        }
+    };
     match which {
         "concepts" => Some(
             lx.concepts
@@ -298,6 +327,7 @@ pub fn each_items(lx: &Lexicon, which: &str) -> Option<Vec<BTreeMap<String, Stri
                         ("template".to_string(), t.clone()),
                         ("when".to_string(), when.to_string()),
                         ("field".to_string(), e.clone()),
+                        ("table".to_string(), shown(e)),
                         ("alt".to_string(), c.alt.get(t).cloned().unwrap_or_else(|| e.clone())),
                     ]));
                 }

@@ -122,6 +122,9 @@ pub struct ConceptDef {
     /// Naming it starts a new statement, never a part of another concept's list (办结, 结转).
     #[serde(default)]
     pub breaks: bool,
+    /// Only a listed part of a whole of this concept ("行政复议N件，其中结果维持a件" → review.upheld).
+    #[serde(default)]
+    pub part_of: Option<S>,
     /// The table field (an expression over fields) it equals, per template: `2021`, `2019`,
     /// `legacy`, `legacy_national`, `legacy_fujian`; `alt` a second accepted meaning.
     #[serde(default)]
@@ -330,9 +333,16 @@ pub struct CheckDef {
     pub status: Option<S>,
     #[serde(default)]
     pub fields: Vec<String>,
-    /// With `status`: one finding per `field` (default) or per table `row`.
+    /// With `status`: one finding per `field` (default), per table `row`, or per `table`.
     #[serde(default)]
     pub per: Option<S>,
+    /// When this check fires, the report's other check findings are left out.
+    #[serde(default)]
+    pub alone: bool,
+    /// The assertion is an identity the report must satisfy: it also settles ambiguous cells
+    /// (readings under which it fails are dropped when some reading satisfies it).
+    #[serde(default)]
+    pub settles: bool,
     /// At most this many findings per report from one pattern (default 20).
     #[serde(default)]
     pub max: Option<usize>,
@@ -380,6 +390,10 @@ pub struct ExampleDef {
     pub prev: Option<BTreeMap<String, Option<ExampleValue>>>,
     #[serde(default)]
     pub note: Option<String>,
+    /// For a `fire` example: the severity the finding must have (error | warning | info), e.g. to
+    /// show that a failure under every reading is an error and under some only a warning.
+    #[serde(default)]
+    pub severity: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize, Clone)]

@@ -904,6 +904,7 @@ impl App {
             Action::PrevOpen => self.jump_open(false),
             Action::Edit => self.start_edit(),
             Action::Settle(n) => self.settle(*n),
+            Action::SettleCell(n) => self.settle_cell(*n),
             Action::Confirm => self.start_note(Verdict::Confirmed),
             Action::Dismiss => self.start_note(Verdict::Dismissed),
             Action::Undo => {
@@ -1207,7 +1208,26 @@ impl App {
         }
     }
 
+    /// `1`–`9`: a cell of an ambiguous table row is settled with the whole row's reading (the
+    /// cells vary together); any other ambiguous field with its candidate.
     fn settle(&mut self, n: u8) {
+        let (report, id, readings, status) = match self.current_field() {
+            Ok((report, f)) => (report, f.id.clone(), f.joint.as_ref().map(|j| j.readings.len()), f.status),
+            Err(e) => return self.set_error(e),
+        };
+        match readings {
+            Some(count) if status == crate::model::Status::Ambiguous => {
+                if n == 0 || usize::from(n) > count {
+                    return self.set_error(format!("{id} 所在行只有 {count} 种读法"));
+                }
+                let r = self.backend.settle_row(report, &id, usize::from(n) - 1);
+                self.report_result(r);
+            }
+            _ => self.settle_cell(n),
+        }
+    }
+
+    fn settle_cell(&mut self, n: u8) {
         let (report, id, count, status) = match self.current_field() {
             Ok((report, f)) => (report, f.id.clone(), f.candidates.len(), f.status),
             Err(e) => return self.set_error(e),

@@ -76,6 +76,12 @@ pub trait ReviewBackend {
     /// and re-audit guarantees as [`ReviewBackend::correct`].
     fn settle(&mut self, report: usize, field: &str, candidate: usize) -> Result<String, String>;
 
+    /// Settles the whole row of an ambiguous table cell by choosing `reading` (0-based index into
+    /// the row's readings, `Field::joint`, ranked by plausibility). Recorded as one correction
+    /// per ambiguous cell of the row, each with a reason naming the reading. Same durability and
+    /// re-audit guarantees as [`ReviewBackend::correct`].
+    fn settle_row(&mut self, report: usize, field: &str, reading: usize) -> Result<String, String>;
+
     /// Records a decision on the finding whose `Finding::key` is `finding_key` (never a screen
     /// position), with an optional `note` (may be ""). Durable before `Ok`, like `correct`.
     fn decide(&mut self, report: usize, finding_key: &str, verdict: Verdict, note: &str) -> Result<String, String>;
