@@ -6,6 +6,8 @@
 //! many readings were tried); if it fails under some, the finding is a warning that names the
 //! uncertain fields — never an error raised on a guess.
 
+mod text_quality;
+
 use std::collections::HashMap;
 
 use crate::expr::{Env, Lookup, Outcome};
@@ -274,6 +276,7 @@ fn run_instance(
                 out.push(finding(rule, severity, message, span, Vec::new(), key));
             }
         }
+        CheckBody::Text { scope, kind, max } => text_quality::run(doc, fields, prev, rules, rule, severity, inst, scope, kind, *max, &key, out),
         CheckBody::Claims { kind, assert } => {
             let mut env = CheckEnv::new(fields, prev, rules);
             if let Some(w) = &inst.when
@@ -387,16 +390,10 @@ fn evaluate_over_candidates(env: &mut CheckEnv, inst: &CheckInstance, assert: &c
     // the check does not apply, however many readings there are.
     if !ambiguous.is_empty()
         && let Some(w) = &inst.when
+        && matches!(w.eval(env), Outcome::Value(Value::Bool(false)) | Outcome::Missing(_))
+        && !reads_any(w, env, ambiguous)
     {
-        let mut refs = Vec::new();
-        for (r, _) in w.refs() {
-            expand_ref(&r, env.fields, env.prev, &mut refs);
-        }
-        if !refs.iter().any(|r| ambiguous.iter().any(|f| f.id == *r))
-            && matches!(w.eval(env), Outcome::Value(Value::Bool(false)) | Outcome::Missing(_))
-        {
-            return Verdict::NotApplicable;
-        }
+        return Verdict::NotApplicable;
     }
     if ambiguous.is_empty() {
         return match one(env) {
@@ -451,6 +448,15 @@ fn evaluate_over_candidates(env: &mut CheckEnv, inst: &CheckInstance, assert: &c
         None if total > MAX_COMBOS => Verdict::Uncertain(Vec::new()),
         None => Verdict::Holds,
     }
+}
+
+/// Whether an expression reads any of these fields (globs expanded).
+pub(crate) fn reads_any(e: &crate::expr::Expr, env: &CheckEnv, fields: &[&Field]) -> bool {
+    let mut refs = Vec::new();
+    for (r, _) in e.refs() {
+        expand_ref(&r, env.fields, env.prev, &mut refs);
+    }
+    refs.iter().any(|r| fields.iter().any(|f| f.id == *r))
 }
 
 /// Values tried together for some ambiguous fields.

@@ -85,12 +85,16 @@ fn read(bytes: &[u8]) -> Result<Extracted, LoadError> {
     let mut unmapped = 0;
     let mut image_only = Vec::new();
     let mut stopped_at = None;
+    let mut bomb = None;
     for (i, &page) in pages.iter().enumerate() {
         if budget.exhausted() {
             stopped_at = Some(i);
             break;
         }
         let pc = content::read_page(&doc, page, &mut fonts, &mut budget);
+        if pc.too_large {
+            bomb = Some(i + 1);
+        }
         unmapped += pc.unmapped;
         if pc.glyphs.is_empty() && pc.images > 0 {
             image_only.push(i + 1);
@@ -98,7 +102,17 @@ fn read(bytes: &[u8]) -> Result<Extracted, LoadError> {
         let prev = read_pages.last().and_then(PageLayout::continued_table);
         read_pages.push(page_layout(pc, prev));
     }
-    if let Some(at) = stopped_at {
+    if let Some(page) = bomb {
+        issues.push(LoadIssue {
+            kind: LoadIssueKind::PdfIncomplete,
+            message: format!(
+                "page {page}'s content decompresses to more than {} MiB (a compression bomb, or not a report): \
+                 it and the pages after it were not read",
+                content::PAGE_LIMIT >> 20
+            ),
+            span: None,
+        });
+    } else if let Some(at) = stopped_at {
         issues.push(LoadIssue {
             kind: LoadIssueKind::PdfIncomplete,
             message: format!(
@@ -114,6 +128,13 @@ fn read(bytes: &[u8]) -> Result<Extracted, LoadError> {
     let (text, tables) = write_text(&read_pages);
     let has_text = text.chars().any(|c| !c.is_whitespace());
     let rebuilt = doc.xref_recovery == Some(lopdf::xref::XrefRecovery::Reconstructed);
+    if !has_text && bomb.is_some() {
+        return Err(pdf_error(&format!(
+            "its page content decompresses to more than {} MiB (a compression bomb?), so no text was read; \
+             check what this file is",
+            content::PAGE_LIMIT >> 20
+        )));
+    }
     if !has_text && rebuilt {
         return Err(pdf_error("the file is truncated or damaged: none of its pages could be read; get the file again"));
     }

@@ -176,3 +176,15 @@ pub fn many_pages(n: usize) -> Vec<u8> {
         .collect();
     pdf(&pages)
 }
+
+/// One page whose content stream is `content` as given, its dictionary with `filter` (e.g.
+/// "/Filter /FlateDecode" for bytes already compressed).
+pub fn raw_content(content: &[u8], filter: &str) -> Vec<u8> {
+    let objects = vec![
+        b"<< /Type /Catalog /Pages 2 0 R >>".to_vec(),
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_vec(),
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R >>".to_vec(),
+        stream(filter, content),
+    ];
+    write_file(&objects, "")
+}

@@ -56,6 +56,8 @@ pub struct Lexicon {
     /// (kind, phrases)
     pub scopes: Vec<(String, Vec<String>)>,
     pub concepts: Vec<Concept>,
+    /// Every concept's phrase, in concept order: which concepts a window names, in one pass.
+    pub concept_set: regex::RegexSet,
     pub statements: Vec<Statement>,
     /// Section id → more heading wordings (literal, without the part number), with where they
     /// were written.
@@ -76,6 +78,7 @@ impl Default for Lexicon {
             whole_scope: Vec::new(),
             scopes: Vec::new(),
             concepts: Vec::new(),
+            concept_set: regex::RegexSet::empty(),
             statements: Vec::new(),
             headings: BTreeMap::new(),
         }
@@ -106,7 +109,10 @@ fn token_regex(units: &[String]) -> Regex {
     let mut u: Vec<&String> = units.iter().collect();
     u.sort_by_key(|s| std::cmp::Reverse(s.chars().count()));
     let alts: Vec<String> = u.iter().map(|s| regex::escape(s)).collect();
-    let unit = if alts.is_empty() { String::from("(?P<unit>%)?") } else { format!("(?P<unit>{})?", alts.join("|")) };
+    // A figure needs a unit, or punctuation right after it (a list's last figure may drop the
+    // unit: "不予公开信息数1402。"): bare digit runs (years, table cells) are never matched.
+    let units = if alts.is_empty() { String::from("%") } else { alts.join("|") };
+    let unit = format!("(?:(?P<unit>{units})|(?P<stop>[。；;，,]))");
     let src = format!(
         r"(?P<pre>将近|接近|近|大约|约|超过|逾)?(?P<num>[0-9０-９]{{1,3}}(?:,[0-9]{{3}})+|[0-9０-９]+)(?:[.．](?P<frac>[0-9０-９]+))?[ \t\r\n　]*(?P<more>余|多)?[ \t\r\n　]*{unit}(?P<post>左右|以上)?"
     );
@@ -187,6 +193,16 @@ pub(super) fn compile_lexicon(ctx: &mut super::compile::Ctx, d: &LexiconDef, set
         compile_statement(ctx, &s.value, set);
     }
     set.lexicon.token = token_regex(&set.lexicon.units);
+    let phrases: Vec<&str> = set.lexicon.concepts.iter().map(|c| c.phrase.as_str()).collect();
+    match regex::RegexSet::new(&phrases) {
+        Ok(s) => set.lexicon.concept_set = s,
+        // Each phrase compiled on its own; together they can only exceed the size limit.
+        Err(e) => {
+            if let Some(c) = d.concepts.first() {
+                ctx.err_in(&c.value.id, 0, format!("the concepts' phrases together: {e}"));
+            }
+        }
+    }
 }
 
 fn compile_concept(ctx: &mut super::compile::Ctx, c: &ConceptDef, set: &mut RuleSet) {

@@ -434,7 +434,7 @@ fn draw_report(frame: &mut Frame, area: Rect, app: &App, r: &ReportState, t: &Th
     let top_h = (body.height * 55 / 100).max(8).min(body.height.saturating_sub(3));
     let [top, source] = Layout::vertical([Constraint::Length(top_h), Constraint::Min(3)]).areas(body);
     let [left, right] = Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(top);
-    let cands = r.field().filter(|f| f.status == Status::Ambiguous && !f.candidates.is_empty());
+    let cands = r.field().filter(|f| f.status.is_uncertain() && !f.candidates.is_empty());
     let (fields_area, cand_area) = match cands {
         Some(f) if left.height >= 9 => {
             let h = (f.candidates.len().min(9) as u16 + 2).min(left.height / 2);
@@ -948,7 +948,7 @@ pub fn command_items(app: &App) -> Vec<(String, String)> {
                 .report
                 .as_ref()
                 .and_then(|r| r.field())
-                .is_some_and(|f| f.status == Status::Ambiguous);
+                .is_some_and(|f| f.status.is_uncertain());
             push(&mut items, Action::Edit, None);
             if ambiguous {
                 let f = app.report.as_ref().and_then(|r| r.field());

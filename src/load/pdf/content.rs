@@ -58,7 +58,13 @@ pub struct PageContent {
     pub images: usize,
     /// Glyphs whose font gives no way to know their characters (no ToUnicode map).
     pub unmapped: usize,
+    /// The page's content would decompress past the limit (a compression bomb): not read, and
+    /// nothing after it is.
+    pub too_large: bool,
 }
+
+/// The most one page's content may decompress to.
+pub const PAGE_LIMIT: usize = 64 * 1024 * 1024;
 
 /// Work left for the whole document: operators interpreted and glyphs kept.
 pub struct Budget {
@@ -255,8 +261,9 @@ pub fn read_page<'a>(doc: &'a Document, page: ObjectId, fonts: &mut FontCache<'a
     let (w, h) = media_box(doc, page);
     out.width = w;
     out.height = h;
-    let Ok(bytes) = doc.get_page_content_with_limit(page, budget.bytes) else {
+    let Ok(bytes) = doc.get_page_content_with_limit(page, budget.bytes.min(PAGE_LIMIT)) else {
         budget.bytes = 0;
+        out.too_large = true;
         return out;
     };
     budget.bytes = budget.bytes.saturating_sub(bytes.len());
@@ -593,6 +600,9 @@ impl<'a> Interp<'a, '_> {
                 y1 = y1.max(y);
             }
             let (w, h) = (x1 - x0, y1 - y0);
+            if !(w.is_finite() && h.is_finite()) {
+                continue;
+            }
             if h < 2.5 && w > 2.0 * h && w > 1.0 {
                 let y = (y0 + y1) / 2.0;
                 self.out.rules.push(Rule { x0, y0: y, x1, y1: y });

@@ -125,7 +125,9 @@ pub fn find_grids(rules: &[Rule]) -> Vec<Grid> {
     let (h, v): (Vec<Rule>, Vec<Rule>) = rules.iter().partition(|r| r.horizontal());
     let h = merge(h, true);
     let v = merge(v, false);
-    if h.len() < 2 || v.len() < 2 {
+    // Real tables have tens of rules; thousands are a drawing (or a hostile page), and pairing
+    // them all would cost quadratic time.
+    if h.len() < 2 || v.len() < 2 || h.len() > 2000 || v.len() > 2000 {
         return Vec::new();
     }
     // Connected components of touching rules.

@@ -235,3 +235,33 @@ fn prose_with_wide_gaps_is_not_a_table() {
     let ex = read_ok(&pdf_fixture::pdf(&[p]));
     assert!(ex.tables.is_empty());
 }
+
+#[test]
+fn a_compression_bomb_is_refused_without_inflating_it_all() {
+    use std::io::Write;
+    let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::best());
+    let chunk = vec![b' '; 1 << 20];
+    for _ in 0..80 {
+        z.write_all(&chunk).unwrap();
+    }
+    let bomb = z.finish().unwrap();
+    assert!(bomb.len() < 200_000, "{}", bomb.len());
+    let m = message(&pdf_fixture::raw_content(&bomb, "/Filter /FlateDecode"));
+    assert!(m.contains("compression bomb"), "{m}");
+}
+
+#[test]
+fn a_page_of_thousands_of_rules_is_a_drawing_not_a_table() {
+    let mut p = Page::default();
+    for i in 0..2500 {
+        let k = f64::from(i) * 0.3;
+        p.line(10.0, 10.0 + k, 580.0, 10.0 + k);
+        p.line(10.0 + k * 0.2, 10.0, 10.0 + k * 0.2, 800.0);
+    }
+    p.text(90.0, 700.0, 12.0, "图示");
+    let t = std::time::Instant::now();
+    let ex = read_ok(&pdf_fixture::pdf(&[p]));
+    assert!(ex.tables.is_empty());
+    assert!(ex.text.contains("图示"));
+    assert!(t.elapsed().as_secs() < 30, "{:?}", t.elapsed());
+}
