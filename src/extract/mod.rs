@@ -7,6 +7,7 @@
 //! from the rules.
 
 pub mod cells;
+pub mod pieces;
 pub mod settle;
 pub mod split;
 
@@ -14,7 +15,7 @@ use std::collections::BTreeMap;
 use std::ops::Range;
 
 use crate::expr::{Env, Lookup, Outcome};
-use crate::load::Document;
+use crate::load::{Document, TableOrigin};
 use crate::model::{Candidate, Field, Fields, Status, Value};
 use crate::rules::{FieldRule, RuleSet, Scope, TableRule};
 use split::{RowResult, RowSpec, Settled};
@@ -82,7 +83,7 @@ pub fn extract_full(doc: &Document, rules: &RuleSet, corrections: &Corrections) 
         put(&mut fields, id, &label, found, &Corrections::from([(id.clone(), c.clone())]));
     }
     for f in rules.fields.iter().filter(|f| !f.after_tables) {
-        let found = extract_field(doc, f, &fields);
+        let found = extract_field(doc, f, &fields).map(|x| read_name(x, f, rules));
         put(&mut fields, &f.id, &f.label, found, corrections);
     }
     for t in &rules.tables {
@@ -103,6 +104,24 @@ pub fn extract_full(doc: &Document, rules: &RuleSet, corrections: &Corrections) 
         put(&mut fields, &f.id, &f.label, found, corrections);
     }
     Extraction { fields, tables, claims }
+}
+
+/// A name field read through the pack's names: "沐阳县人民政府" (OCR) is 沭阳县人民政府, "上海市科委"
+/// is 上海市科学技术委员会. The text stays in `raw` and the note says what it had.
+fn read_name(mut f: Field, rule: &FieldRule, rules: &RuleSet) -> Field {
+    if !rule.names {
+        return f;
+    }
+    let Some(Value::Text(t)) = &f.value else { return f };
+    if let Some(fixed) = rules.fix_name(t) {
+        let why = format!("文中作“{t}”，按名称表读作“{fixed}”");
+        f.note = Some(match f.note.take() {
+            Some(n) => format!("{n}；{why}"),
+            None => why,
+        });
+        f.value = Some(Value::Text(fixed));
+    }
+    f
 }
 
 /// Insert an extracted field, replaced by the reviewer's correction when there is one.
@@ -167,12 +186,29 @@ fn extract_sections(doc: &Document, rules: &RuleSet, fields: &mut Fields) {
     let mut cursor = 0;
     for s in &rules.sections {
         // In order first; a part printed out of order is still found, and the order check sees it.
-        let m = s.heading.find_at(text, cursor).or_else(|| s.heading.find(text));
-        if let Some(m) = m {
-            if m.start() >= cursor {
-                cursor = m.end();
+        // A heading's words inside a pipe row ("| 三、 | （一）予以公开 |") are a table cell.
+        let first = |re: &regex::Regex, from: usize| {
+            let mut at = from;
+            while let Some(m) = re.find_at(text, at) {
+                if !pieces::in_pipe_table(doc, m.start()) {
+                    return Some((m.start(), m.end()));
+                }
+                at = ceil_boundary(text, m.end().max(m.start() + 1));
+                if at >= text.len() {
+                    break;
+                }
             }
-            found.push((m.start(), m.range(), s));
+            None
+        };
+        let m = first(&s.heading, cursor).or_else(|| first(&s.heading, 0)).or_else(|| {
+            let f = s.fallback.as_ref()?;
+            first(f, cursor).or_else(|| first(f, 0))
+        });
+        if let Some((start, end)) = m {
+            if start >= cursor {
+                cursor = end;
+            }
+            found.push((start, start..end, s));
         }
     }
     let order: Vec<&str> = found.iter().map(|f| f.2.id.as_str()).collect();
@@ -341,49 +377,29 @@ fn extract_table(doc: &Document, t: &TableRule, fields: &mut Fields) -> Option<T
             None => labels.push(None),
         }
     }
-    // A source with cells is read cell by cell; its tables never go through the splitter.
-    if !doc.tables.is_empty()
+    // A source with cells is read cell by cell; its tables never go through the splitter. Pipe
+    // rows in plain text are pieces of a table (labels lost, headers floated): `pieces` reads them.
+    if doc.tables.iter().any(|g| g.origin != TableOrigin::TextPipes)
         && let Some(ct) = cells::locate(doc, t, start.start()..region_end, &labels)
     {
         return Some(read_cells(doc, t, &ct, fields));
     }
     let kinds: Vec<_> = t.columns.iter().map(|c| c.kind).collect();
     let spec = RowSpec { kinds, identities: t.row_sums.clone(), at_least: t.at_least.clone(), hints: Vec::new() };
-    let mut results: Vec<RowResult> = Vec::with_capacity(t.rows.len());
-    let mut cell_ranges: Vec<Option<Range<usize>>> = Vec::with_capacity(t.rows.len());
-    for (i, label) in labels.iter().enumerate() {
-        let Some(label) = label else {
-            results.push(RowResult {
-                readings: Vec::new(),
-                satisfied: false,
-                unverified: true,
-                settled: Settled::NoneSatisfy,
-                truncated: false,
-                overflow: false,
-                explicit_blanks: 0,
-                set_aside: Vec::new(),
-                hint_count: 0,
-            });
-            cell_ranges.push(None);
-            continue;
-        };
-        let next = labels[i + 1..].iter().flatten().next().map_or(region_end, |r| r.start);
-        let cells = label.end..next.max(label.end);
-        let row = &t.rows[i];
-        let result = if row.hints.is_empty() {
-            split::read_row(&text[cells.clone()], &spec)
-        } else {
-            let mut spec = spec.clone();
-            for (col, field) in &row.hints {
-                if let Some(Value::Int(v)) = fields.get(field).filter(|f| f.status != Status::Ambiguous).and_then(|f| f.value.clone()) {
-                    spec.hints.push((*col, v));
-                }
-            }
-            split::read_row(&text[cells.clone()], &spec)
-        };
-        results.push(result);
-        cell_ranges.push(Some(cells));
-    }
+    let heading: Vec<bool> = t
+        .rows
+        .iter()
+        .map(|r| r.heading.as_ref().is_some_and(|h| matches!(h.eval(&FieldsEnv(fields)), Outcome::Value(Value::Bool(true)))))
+        .collect();
+    let from_pieces = pieces::read_table(doc, t, start.start()..region_end, &heading, &spec);
+    let (source, grids, mut results, cell_ranges, placed) = match from_pieces {
+        Some(p) => ("text-pipes", p.grids, p.results, p.cell_ranges, p.placed),
+        None => {
+            let (r, c) = digit_rows(doc, t, &spec, &labels, region_end, fields);
+            let n = r.len();
+            ("digit-run", Vec::new(), r, c, vec![false; n])
+        }
+    };
     // Identities between rows can only use rows the report has.
     let usable: Vec<split::TableIdentity> = t
         .balances
@@ -406,13 +422,15 @@ fn extract_table(doc: &Document, t: &TableRule, fields: &mut Fields) -> Option<T
         }
     }
     let mut first_row: Option<usize> = None;
+    let mut emitted: Vec<String> = Vec::new();
     for (i, row) in t.rows.iter().enumerate() {
         let (Some(cells), res) = (&cell_ranges[i], &results[i]) else { continue };
         if res.readings.is_empty() || res.readings.iter().all(|r| r.cells.iter().all(|c| c.is_none())) && res.explicit_blanks == 0 {
             // A heading row with no cells of its own (e.g. （六）其他处理 in the 2021 format).
             continue;
         }
-        first_row.get_or_insert(labels[i].as_ref().map_or(cells.start, |l| l.start));
+        // A label found in the text may have floated away from a row read from pipe pieces.
+        first_row.get_or_insert(if placed.is_empty() || source == "text-pipes" { cells.start } else { labels[i].as_ref().map_or(cells.start, |l| l.start) });
         let ids: Vec<String> = t.columns.iter().map(|col| t.field_id(&row.id, &col.id)).collect();
         let joint = (res.readings.len() > 1).then(|| crate::model::Joint {
             group: std::sync::Arc::from(t.field_id(&row.id, "").as_str()),
@@ -432,13 +450,86 @@ fn extract_table(doc: &Document, t: &TableRule, fields: &mut Fields) -> Option<T
             if narrowed_by_hint[i] && f.status == Status::Exact {
                 f.note = Some("依叙述文字中的数字与表内勾稽关系选定拆分".to_string());
             }
+            if placed[i] {
+                let why = "行标签在文本中缺失，按其在表中的位置对应到本行";
+                f.note = Some(match f.note.take() {
+                    Some(n) => format!("{why}；{n}"),
+                    None => why.to_string(),
+                });
+            }
             if f.status == Status::Exact && (res.settled == Settled::ByHint || narrowed_by_hint[i]) {
                 f.settled_by = Some(hint_evidence(&doc.text, t, fields, &results, narrowed_by_hint[i]));
             }
+            emitted.push(id.clone());
             fields.insert(id.clone(), f);
         }
     }
-    first_row.map(|at| TableSource { table: t.id.clone(), source: "digit-run", line: doc.line_col(at).0, grids: Vec::new(), cells: BTreeMap::new() })
+    // Fields read from pipe pieces point at their cells, so the reviewer's grid can show them.
+    let mut cells = BTreeMap::new();
+    for id in &emitted {
+        let Some(span) = fields.get(id).and_then(|f| f.span).filter(|s| s.end > s.start) else { continue };
+        'found: for &g in &grids {
+            for (r, row) in doc.tables[g].rows.iter().enumerate() {
+                if let Some(c) = row.iter().position(|c| !c.blank && c.start == span.start) {
+                    cells.insert(id.clone(), (g, r, c));
+                    break 'found;
+                }
+            }
+        }
+    }
+    first_row.map(|at| TableSource { table: t.id.clone(), source, line: doc.line_col(at).0, grids, cells })
+}
+
+/// Rows read from digit runs: each row's cells are the numbers between its label and the next
+/// label found (a pipe table in between ends them: its numbers are its own cells).
+fn digit_rows(
+    doc: &Document,
+    t: &TableRule,
+    spec: &RowSpec,
+    labels: &[Option<Range<usize>>],
+    region_end: usize,
+    fields: &Fields,
+) -> (Vec<RowResult>, Vec<Option<Range<usize>>>) {
+    let text = &doc.text;
+    let mut results: Vec<RowResult> = Vec::with_capacity(t.rows.len());
+    let mut cell_ranges: Vec<Option<Range<usize>>> = Vec::with_capacity(t.rows.len());
+    for (i, label) in labels.iter().enumerate() {
+        let Some(label) = label else {
+            results.push(RowResult {
+                readings: Vec::new(),
+                satisfied: false,
+                unverified: true,
+                settled: Settled::NoneSatisfy,
+                truncated: false,
+                overflow: false,
+                explicit_blanks: 0,
+                set_aside: Vec::new(),
+                hint_count: 0,
+            });
+            cell_ranges.push(None);
+            continue;
+        };
+        let next = labels[i + 1..].iter().flatten().next().map_or(region_end, |r| r.start);
+        let mut cells = label.end..next.max(label.end);
+        if let Some(p) = pieces::first_table_in(doc, &cells) {
+            cells.end = p;
+        }
+        let row = &t.rows[i];
+        let result = if row.hints.is_empty() {
+            split::read_row(&text[cells.clone()], spec)
+        } else {
+            let mut spec = spec.clone();
+            for (col, field) in &row.hints {
+                if let Some(Value::Int(v)) = fields.get(field).filter(|f| f.status != Status::Ambiguous).and_then(|f| f.value.clone()) {
+                    spec.hints.push((*col, v));
+                }
+            }
+            split::read_row(&text[cells.clone()], &spec)
+        };
+        results.push(result);
+        cell_ranges.push(Some(cells));
+    }
+    (results, cell_ranges)
 }
 
 /// A table's fields read from the source's cells, one field per cell.

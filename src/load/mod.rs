@@ -13,6 +13,7 @@ mod html;
 mod pdf;
 #[doc(hidden)]
 pub mod pdf_fixture;
+mod pipes;
 mod tables;
 
 use std::fmt;
@@ -24,6 +25,7 @@ use crate::model::Span;
 pub use decode::{Decoded, Detection, decode, sniff};
 pub use discover::discover;
 pub use html::{html_to_document, html_to_text, looks_like_html, meta_charset};
+pub use pipes::{is_column_numbers, is_number_cell, pipe_tables};
 pub use pdf::read_pdf;
 pub use tables::{Extracted, SourceCell, SourceTable, TableOrigin};
 
@@ -90,6 +92,8 @@ impl Document {
             return Err(LoadError::Empty);
         }
         let line_starts = line_starts(&text);
+        // Plain text keeps the pipe rows a converter wrote as tables.
+        let tables = if html { tables } else { pipe_tables(&text) };
         Ok(Document {
             path,
             id: content_id(bytes),

@@ -8,6 +8,7 @@ pub const FILES: &[(&str, &str)] = &[
     ("tables.yaml", include_str!("../../rules/tables.yaml")),
     ("lexicon.yaml", include_str!("../../rules/lexicon.yaml")),
     ("deadlines.yaml", include_str!("../../rules/deadlines.yaml")),
+    ("names.yaml", include_str!("../../rules/names.yaml")),
     ("letter/opinion.txt", include_str!("../../rules/letter/opinion.txt")),
     ("checks/meta.yaml", include_str!("../../rules/checks/meta.yaml")),
     ("checks/structure.yaml", include_str!("../../rules/checks/structure.yaml")),

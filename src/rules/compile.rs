@@ -11,7 +11,7 @@ use serde_saphyr::{Location, Spanned};
 use super::schema::*;
 use super::{
     CheckBody, CheckInstance, CheckRule, Column, Deadline, DeadlineKind, Example, FieldRule,
-    FieldType, Finder, Origin, Row, RuleSet, Scope, SectionRule, TableRule, TextKind,
+    FieldType, Finder, NameFix, Origin, Row, RuleSet, Scope, SectionRule, TableRule, TextKind,
 };
 use crate::expr::{Expr, HostFunctions, Template};
 use crate::extract::split::{CellKind, Identity, TableIdentity};
@@ -245,6 +245,13 @@ pub fn compile(dir: Option<std::path::PathBuf>, files: &[(String, String)]) -> R
         for d in &file.deadlines {
             compile_deadline(&mut ctx, d, &mut set);
         }
+        for n in &file.names {
+            if n.value.text.trim().is_empty() || n.value.name.trim().is_empty() {
+                ctx.err_at(&n.referenced, "a name needs both `text` and `name`".to_string());
+            } else {
+                set.names.push(NameFix { text: n.value.text.clone(), name: n.value.name.clone(), suffix: n.value.suffix });
+            }
+        }
         if let Some(l) = &file.lexicon {
             super::lexicon::compile_lexicon(&mut ctx, &l.value, &mut set);
         }
@@ -317,6 +324,7 @@ pub fn compile(dir: Option<std::path::PathBuf>, files: &[(String, String)]) -> R
 fn compile_section(ctx: &mut Ctx, s: &Spanned<SectionDef>, set: &mut RuleSet) {
     let d = &s.value;
     let Some(heading) = ctx.regex(&d.heading) else { return };
+    let fallback = d.fallback.as_ref().and_then(|f| ctx.regex(f));
     if set.known.contains_key(&d.id.value) {
         ctx.err_at(&d.id.referenced, format!("`{}` is defined twice", d.id.value));
         return;
@@ -327,6 +335,7 @@ fn compile_section(ctx: &mut Ctx, s: &Spanned<SectionDef>, set: &mut RuleSet) {
     set.sections.push(SectionRule {
         id: d.id.value.clone(),
         label: d.label.clone(),
+        fallback,
         heading,
         origin: ctx.origin(&s.referenced),
     });
@@ -416,8 +425,15 @@ fn compile_table(ctx: &mut Ctx, s: &Spanned<TableDef>, set: &mut RuleSet) {
                 hints.push((c, field.clone()));
             }
         }
+        let heading = rd.heading.as_ref().and_then(|w| match Expr::parse(&w.value, &Host) {
+            Ok(e) => Some(e),
+            Err(e) => {
+                ctx.err_in(w, e.offset, e.message);
+                None
+            }
+        });
         if let Some(regex) = regex {
-            rows.push(Row { id: rd.id.clone(), label: rd.label.clone(), regex, hints });
+            rows.push(Row { id: rd.id.clone(), label: rd.label.clone(), regex, hints, heading });
         }
     }
     let mut balances = Vec::new();
@@ -546,6 +562,7 @@ fn compile_field(ctx: &mut Ctx, s: &Spanned<FieldDef>, set: &mut RuleSet) {
         default,
         hidden: d.hidden,
         after_tables: false,
+        names: d.names,
         origin: ctx.origin(&s.referenced),
     });
 }

@@ -166,6 +166,8 @@ pub struct FieldRule {
     pub hidden: bool,
     /// Reads table fields, so it is extracted after the tables.
     pub after_tables: bool,
+    /// Read through [`RuleSet::names`].
+    pub names: bool,
     pub origin: Origin,
 }
 
@@ -174,6 +176,8 @@ pub struct SectionRule {
     pub id: String,
     pub label: String,
     pub heading: Regex,
+    /// Tried when `heading` is found nowhere.
+    pub fallback: Option<Regex>,
     pub origin: Origin,
 }
 
@@ -191,6 +195,8 @@ pub struct Row {
     pub regex: Regex,
     /// (column index, field id) whose value settles an open split.
     pub hints: Vec<(usize, String)>,
+    /// When true, a heading without cells of its own (see `RowDef::heading`).
+    pub heading: Option<Expr>,
 }
 
 #[derive(Debug, Clone)]
@@ -319,6 +325,35 @@ pub struct RuleSet {
     pub cell_order: BTreeMap<String, usize>,
     /// The narrative's words (`lexicon.yaml`), for the claims stage.
     pub lexicon: lexicon::Lexicon,
+    /// Names as OCR or habit writes them, for fields marked `names: true`.
+    pub names: Vec<NameFix>,
+}
+
+/// `text` in a name stands for `name` (anywhere, or only as the name's last unit).
+#[derive(Debug, Clone, PartialEq)]
+pub struct NameFix {
+    pub text: String,
+    pub name: String,
+    pub suffix: bool,
+}
+
+impl RuleSet {
+    /// `value` with every misreading and abbreviation the pack lists replaced, or `None` when
+    /// nothing applies.
+    pub fn fix_name(&self, value: &str) -> Option<String> {
+        let mut out = value.to_string();
+        for n in &self.names {
+            if n.suffix {
+                let trimmed = out.trim_end();
+                if trimmed.ends_with(n.text.as_str()) && !trimmed.ends_with(n.name.as_str()) {
+                    out = format!("{}{}", &trimmed[..trimmed.len() - n.text.len()], n.name);
+                }
+            } else if out.contains(n.text.as_str()) {
+                out = out.replace(n.text.as_str(), &n.name);
+            }
+        }
+        (out != value).then_some(out)
+    }
 }
 
 impl RuleSet {

@@ -24,10 +24,27 @@ pub struct RuleFile {
     pub deadlines: Vec<Spanned<DeadlineDef>>,
     #[serde(default)]
     pub checks: Vec<Spanned<CheckDef>>,
+    #[serde(default)]
+    pub names: Vec<Spanned<NameDef>>,
     /// The words the narrative uses: concepts and their phrases, list words, scopes, set
     /// statements and heading variants (`lexicon.yaml`, read by the claims stage).
     #[serde(default)]
     pub lexicon: Option<Spanned<LexiconDef>>,
+}
+
+/// A name as OCR or habit writes it, and the name it stands for: "沐阳" (OCR) for 沭阳, "科委"
+/// for 科学技术委员会. Fields marked `names: true` are read through these.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NameDef {
+    pub text: String,
+    pub name: String,
+    /// Only as the last unit of the name ("上海市科委", not "科委员会").
+    #[serde(default)]
+    pub suffix: bool,
+    /// Why the two are the same name (kept for the reviewer; not used by the engine).
+    #[serde(default)]
+    pub why: Option<String>,
 }
 
 /// The narrative's vocabulary. Phrases are literal text unless the key says regex.
@@ -154,6 +171,9 @@ pub struct FieldDef {
     pub hidden: bool,
     #[serde(default)]
     pub description: Option<String>,
+    /// The value is a name: read it through the pack's `names` (OCR misreadings, abbreviations).
+    #[serde(default)]
+    pub names: bool,
 }
 
 #[derive(Debug, Deserialize)]
@@ -179,6 +199,10 @@ pub struct SectionDef {
     pub id: S,
     pub label: String,
     pub heading: S,
+    /// Tried only when `heading` is found nowhere: a heading under another number, or the
+    /// part's first sub-heading when its own heading was lost.
+    #[serde(default)]
+    pub fallback: Option<S>,
 }
 
 /// A table layout: a region of the text, its columns and its rows, and the identities its
@@ -241,6 +265,11 @@ pub struct RowDef {
     /// field id (e.g. `'': narr.active.total`). A split settled this way says so.
     #[serde(default)]
     pub hints: BTreeMap<String, String>,
+    /// Expression over fields found before the tables: when true, the row is a heading with no
+    /// cells of its own (（六）其他处理 in the 2021 format), so a row whose label was lost is
+    /// never placed there.
+    #[serde(default)]
+    pub heading: Option<S>,
 }
 
 #[derive(Debug, Deserialize)]
