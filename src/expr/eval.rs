@@ -195,26 +195,28 @@ impl Evaluator<'_> {
         result.or_else(|e| self.fail(n, e))
     }
 
-    /// Values of a field-reference argument: one field, or every member of a glob; absent and
-    /// blank fields are left out.
-    fn members(&self, arg: &Node) -> Option<Vec<(String, Value)>> {
+    /// Calls `f` with each value of a field-reference argument: one field, or every member of a
+    /// glob; absent and blank fields are left out. `None` when the argument is not a reference.
+    /// A visitor rather than a list: assertions are retried under thousands of candidate
+    /// readings, and building a list of ids per try was most of their cost.
+    fn each_member(&self, arg: &Node, f: &mut dyn FnMut(&str, Value) -> R<()>) -> Option<R<()>> {
         let Kind::Ref { path, glob } = &arg.kind else {
             return None;
         };
-        let found = if *glob {
-            self.env.glob(path)
-        } else {
-            vec![(path.clone(), self.env.lookup(path))]
+        let mut out = Ok(());
+        let mut visit = |id: &str, l: Lookup| {
+            if out.is_ok()
+                && let Lookup::Value(v) = normalize(l)
+            {
+                out = f(id, v);
+            }
         };
-        Some(
-            found
-                .into_iter()
-                .filter_map(|(id, l)| match normalize(l) {
-                    Lookup::Value(v) => Some((id, v)),
-                    _ => None,
-                })
-                .collect(),
-        )
+        if *glob {
+            self.env.glob_each(path, &mut visit);
+        } else {
+            visit(path, self.env.lookup(path));
+        }
+        Some(out)
     }
 
     fn builtin(&self, n: &Node, func: Builtin, args: &[Node]) -> R<Val> {
@@ -223,7 +225,10 @@ impl Evaluator<'_> {
             Builtin::Present | Builtin::Count | Builtin::AnyPresent => {
                 let mut count = 0usize;
                 for a in args {
-                    count += self.members(a).map_or(0, |m| m.len());
+                    let _ = self.each_member(a, &mut |_, _| {
+                        count += 1;
+                        Ok(())
+                    });
                 }
                 match func {
                     Builtin::Count => one(Value::Int(i64::try_from(count).unwrap_or(i64::MAX))),
@@ -365,24 +370,23 @@ impl Evaluator<'_> {
     /// Adds every numeric value present among the arguments; absent or blank ones are skipped.
     fn sum(&self, n: &Node, args: &[Node]) -> R<Val> {
         let mut acc = Value::Int(0);
-        let add = |acc: &mut Value, v: Value, what: &str| -> R<()> {
+        // `what` names the operand in an error message; it is only built when there is one.
+        let add = |acc: &mut Value, v: Value, what: &dyn Fn() -> String| -> R<()> {
             if v.as_f64().is_none() {
                 return self.fail(
                     n,
-                    format!("sum() adds numbers, but {what} is {} ({v})", type_name(&v)),
+                    format!("sum() adds numbers, but {} is {} ({v})", what(), type_name(&v)),
                 );
             }
             *acc = arith(ArithOp::Add, acc, &v).or_else(|e| self.fail(n, e))?;
             Ok(())
         };
         for a in args {
-            if let Some(members) = self.members(a) {
-                for (id, v) in members {
-                    add(&mut acc, v, &format!("`{id}`"))?;
-                }
+            if let Some(done) = self.each_member(a, &mut |id, v| add(&mut acc, v, &|| format!("`{id}`"))) {
+                done?;
                 continue;
             }
-            let what = format!("`{}`", self.snippet(a));
+            let what = || format!("`{}`", self.snippet(a));
             match self.eval(a) {
                 Err(Stop::Missing(_)) => {}
                 Err(e) => return Err(e),

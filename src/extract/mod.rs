@@ -6,6 +6,7 @@
 //! from table 三 when the report has one). Nothing here knows what a field means: it all comes
 //! from the rules.
 
+mod memo;
 pub mod split;
 
 use std::collections::BTreeMap;
@@ -304,6 +305,7 @@ fn extract_table(doc: &Document, t: &TableRule, rules: &RuleSet, fields: &mut Fi
     let spec = RowSpec { kinds, identities: t.row_sums.clone(), at_least: t.at_least.clone(), hints: Vec::new() };
     let mut results: Vec<RowResult> = Vec::with_capacity(t.rows.len());
     let mut cell_ranges: Vec<Option<Range<usize>>> = Vec::with_capacity(t.rows.len());
+    let mut row_hints: Vec<Vec<(usize, i64)>> = vec![Vec::new(); t.rows.len()];
     for (i, label) in labels.iter().enumerate() {
         let Some(label) = label else {
             results.push(RowResult {
@@ -324,7 +326,7 @@ fn extract_table(doc: &Document, t: &TableRule, rules: &RuleSet, fields: &mut Fi
         let cells = label.end..next.max(label.end);
         let row = &t.rows[i];
         let result = if row.hints.is_empty() {
-            split::read_row(&text[cells.clone()], &spec)
+            memo::read_row(&text[cells.clone()], &spec)
         } else {
             let mut spec = spec.clone();
             for (col, field) in &row.hints {
@@ -332,32 +334,16 @@ fn extract_table(doc: &Document, t: &TableRule, rules: &RuleSet, fields: &mut Fi
                     spec.hints.push((*col, v));
                 }
             }
-            split::read_row(&text[cells.clone()], &spec)
+            let r = memo::read_row(&text[cells.clone()], &spec);
+            row_hints[i] = spec.hints;
+            r
         };
         results.push(result);
         cell_ranges.push(Some(cells));
     }
-    // Identities between rows can only use rows the report has.
-    let usable: Vec<split::TableIdentity> = t
-        .balances
-        .iter()
-        .filter(|b| b.lhs.iter().chain(&b.rhs).all(|r| !results[*r].readings.is_empty()))
-        .cloned()
-        .collect();
-    split::resolve_table(&mut results, &usable);
-    // A row the narrative settled is then taken as read, so the identities can carry its
-    // figures to the rows that add up to it (网站公开数 = 主动公开信息数 when 公报 is 0).
-    let mut narrowed_by_hint = vec![false; results.len()];
-    if results.iter().any(|r| r.settled == Settled::ByHint && !r.set_aside.is_empty()) {
-        let before: Vec<usize> = results.iter().map(|r| r.readings.len()).collect();
-        for r in results.iter_mut().filter(|r| r.settled == Settled::ByHint) {
-            r.set_aside.clear();
-        }
-        split::resolve_table(&mut results, &usable);
-        for (i, r) in results.iter().enumerate() {
-            narrowed_by_hint[i] = r.readings.len() < before[i];
-        }
-    }
+    let rows: Vec<Option<(&str, &[(usize, i64)])>> =
+        cell_ranges.iter().zip(&row_hints).map(|(c, h)| c.as_ref().map(|c| (&text[c.clone()], h.as_slice()))).collect();
+    let (results, narrowed_by_hint) = memo::resolve_rows(&rows, &spec, &t.balances, || resolve_rows(results, &t.balances));
     for (i, row) in t.rows.iter().enumerate() {
         let (Some(cells), res) = (&cell_ranges[i], &results[i]) else { continue };
         if res.readings.is_empty() || res.readings.iter().all(|r| r.cells.iter().all(|c| c.is_none())) && res.explicit_blanks == 0 {
@@ -385,6 +371,32 @@ fn extract_table(doc: &Document, t: &TableRule, rules: &RuleSet, fields: &mut Fi
             fields.insert(id.clone(), f);
         }
     }
+}
+
+/// Narrows a table's rows jointly by the identities between rows. Returns the rows and, per
+/// row, whether the narrative's figures narrowed it.
+fn resolve_rows(mut results: Vec<RowResult>, balances: &[split::TableIdentity]) -> (Vec<RowResult>, Vec<bool>) {
+    // Identities between rows can only use rows the report has.
+    let usable: Vec<split::TableIdentity> = balances
+        .iter()
+        .filter(|b| b.lhs.iter().chain(&b.rhs).all(|r| !results[*r].readings.is_empty()))
+        .cloned()
+        .collect();
+    split::resolve_table(&mut results, &usable);
+    // A row the narrative settled is then taken as read, so the identities can carry its
+    // figures to the rows that add up to it (网站公开数 = 主动公开信息数 when 公报 is 0).
+    let mut narrowed_by_hint = vec![false; results.len()];
+    if results.iter().any(|r| r.settled == Settled::ByHint && !r.set_aside.is_empty()) {
+        let before: Vec<usize> = results.iter().map(|r| r.readings.len()).collect();
+        for r in results.iter_mut().filter(|r| r.settled == Settled::ByHint) {
+            r.set_aside.clear();
+        }
+        split::resolve_table(&mut results, &usable);
+        for (i, r) in results.iter().enumerate() {
+            narrowed_by_hint[i] = r.readings.len() < before[i];
+        }
+    }
+    (results, narrowed_by_hint)
 }
 
 /// One cell's field from a row's remaining readings: exact when every reading agrees.
