@@ -30,6 +30,9 @@ pub struct PrevReport {
 pub struct BatchContext {
     pub group: Option<String>,
     pub prev: Option<PrevReport>,
+    /// Next year's report of the same agency: its cross-year identities read this report as
+    /// `prev.`, so its figures can settle this report's digit runs.
+    pub next: Option<PrevReport>,
     /// Other loaded reports of the same agency and year with different content (the first
     /// `MAX_LISTED` by path; `duplicate_count` has them all).
     pub duplicates: Vec<PathBuf>,
@@ -69,7 +72,9 @@ pub struct LinkInfo {
     pub fields: Fields,
 }
 
-/// The field ids (and globs) that `prev.` references read, over every check of the pack.
+/// The field ids (and globs) other reports read of this one: what `prev.` references read, over
+/// every check of the pack, and what a settling check that reads `prev.` reads of its own year
+/// (next year's figures that settle this report).
 pub fn prev_refs(rules: &RuleSet) -> Vec<String> {
     let mut out: BTreeSet<String> = ["year", "template"].iter().map(|s| s.to_string()).collect();
     for c in &rules.checks {
@@ -83,9 +88,12 @@ pub fn prev_refs(rules: &RuleSet) -> Vec<String> {
                 CheckBody::Pattern { assert: Some(e), .. } => refs.extend(e.refs()),
                 _ => {}
             }
+            let cross = refs.iter().any(|(r, _)| r.starts_with("prev."));
             for (r, _) in refs {
                 if let Some(rest) = r.strip_prefix("prev.") {
                     out.insert(rest.to_string());
+                } else if cross && c.settles {
+                    out.insert(r);
                 }
             }
         }
@@ -170,11 +178,12 @@ impl Links {
         touched
     }
 
-    /// Reports of the same agency in this year and the next (whose `prev` this one may be).
+    /// Reports of the same agency in this year, the next (whose `prev` this one may be) and the
+    /// last (whose `next` this one may be).
     fn neighbours(&self, i: usize) -> Vec<usize> {
         let mut out = vec![i];
         if let Some((a, y)) = self.infos.get(i).and_then(|x| x.as_ref()).and_then(|x| x.key.clone()) {
-            for year in [y, y + 1] {
+            for year in [y - 1, y, y + 1] {
                 if let Some(v) = self.index.get(&(a.clone(), year)) {
                     out.extend(v);
                 }
@@ -198,13 +207,16 @@ impl Links {
         }
         // Last year's report: when several versions were loaded, the first by path is used and
         // the duplicate check flags them on their own side.
-        let prev = self.index.get(&(agency.clone(), year - 1)).and_then(|v| {
-            v.iter()
-                .filter_map(|j| self.infos[*j].as_ref())
-                .min_by(|a, b| a.path.cmp(&b.path))
-                .map(|o| PrevReport { path: o.path.clone(), id: o.id.clone(), year: year - 1, fields: o.fields.clone() })
-        });
-        BatchContext { group: Some(agency), prev, duplicates, duplicate_count }
+        let other = |y: i64| {
+            self.index.get(&(agency.clone(), y)).and_then(|v| {
+                v.iter()
+                    .filter_map(|j| self.infos[*j].as_ref())
+                    .min_by(|a, b| a.path.cmp(&b.path))
+                    .map(|o| PrevReport { path: o.path.clone(), id: o.id.clone(), year: y, fields: o.fields.clone() })
+            })
+        };
+        let (prev, next) = (other(year - 1), other(year + 1));
+        BatchContext { group: Some(agency), prev, next, duplicates, duplicate_count }
     }
 
     /// Every report index of the batch grouped by agency, each group ordered by year.
@@ -252,6 +264,7 @@ mod tests {
         assert_eq!(c.duplicates, vec![PathBuf::from("a2022-copy.txt")]);
         assert_eq!(c.duplicate_count, 1);
         assert!(links.context(0).prev.is_none(), "a missing previous year is not an error");
+        assert_eq!(links.context(0).next.map(|n| n.path), Some(PathBuf::from("a2022-copy.txt")), "next year: the first version by path");
         assert!(links.context(3).prev.is_none(), "a department is not its government");
         assert_eq!(links.context(4), BatchContext::default());
         assert_eq!(links.groups().len(), 2);

@@ -137,6 +137,9 @@ pub enum Status {
     Corrected,
     /// A correction exists but was recorded against different report content.
     Stale,
+    /// Reviewers corrected it to different values (see `candidates`) and nobody has settled
+    /// it yet; checks treat it like an ambiguous field.
+    Conflict,
 }
 
 impl Status {
@@ -146,7 +149,13 @@ impl Status {
             Status::Ambiguous => "ambiguous",
             Status::Corrected => "corrected",
             Status::Stale => "stale",
+            Status::Conflict => "conflict",
         }
+    }
+
+    /// Several values remain possible: ambiguous, or in conflict between reviewers.
+    pub fn is_uncertain(self) -> bool {
+        matches!(self, Status::Ambiguous | Status::Conflict)
     }
 }
 
@@ -180,6 +189,9 @@ pub struct Field {
     /// For an ambiguous table cell: the readings of its whole row, so that checks try whole
     /// readings (which satisfy the row's identities) rather than every mix of cell candidates.
     pub joint: Option<Joint>,
+    /// For a cell several readings allowed: the evidence that settled it (a narrative figure,
+    /// last year's report, an identity of the rule pack), e.g. "叙述：现行有效规范性文件215件（第12行）".
+    pub settled_by: Option<String>,
 }
 
 /// The readings of one table row, shared by its cells.
@@ -191,6 +203,9 @@ pub struct Joint {
     pub fields: std::sync::Arc<Vec<String>>,
     /// Each reading: one value per column (None = blank).
     pub readings: std::sync::Arc<Vec<Vec<Option<Value>>>>,
+    /// The readings are every reading the row's text allows under its identities (the search
+    /// was complete and the row is consistent), so a check failing under all of them is certain.
+    pub complete: bool,
 }
 
 impl Field {
@@ -206,12 +221,13 @@ impl Field {
             note: None,
             extracted: None,
             joint: None,
+            settled_by: None,
         }
     }
 
     pub fn display_value(&self) -> String {
         match (&self.value, self.status) {
-            (_, Status::Ambiguous) if !self.candidates.is_empty() => {
+            (_, Status::Ambiguous | Status::Conflict) if !self.candidates.is_empty() => {
                 let c: Vec<String> = self.candidates.iter().map(|c| display_opt(&c.value)).collect();
                 format!("? {}", c.join(" | "))
             }
@@ -278,6 +294,37 @@ impl Verdict {
             Verdict::Confirmed => "confirmed",
             Verdict::Dismissed => "dismissed",
         }
+    }
+}
+
+/// Reviewers who said different things about one field or finding of a report, neither naming
+/// the other's record: shown with both sides until a later record settles it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReviewConflict {
+    /// Short id (`nianbao log conflicts` lists it).
+    pub id: String,
+    /// Field id (`field: true`) or finding key.
+    pub subject: String,
+    pub field: bool,
+    pub sides: Vec<ConflictSide>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConflictSide {
+    pub reviewer: String,
+    pub ts: String,
+    /// The value a correction set, or 确认 / 驳回.
+    pub value: String,
+    /// The reason or note given.
+    pub note: String,
+    /// Id of the log record.
+    pub record: String,
+}
+
+impl ReviewConflict {
+    /// `wang 6 · li 7`, for narrow places.
+    pub fn brief(&self) -> String {
+        self.sides.iter().map(|s| format!("{} {}", s.reviewer, s.value)).collect::<Vec<_>>().join(" · ")
     }
 }
 

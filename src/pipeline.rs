@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use crate::model::{Field, Fields, Finding, Severity, Verdict};
+use crate::model::{ConflictSide, Field, Fields, Finding, ReviewConflict, Severity, Verdict};
 
 /// Everything known about one report after an audit. Built only from model types so that the
 /// screens and outputs do not depend on the loader's or the journal's internals.
@@ -19,6 +19,8 @@ pub struct ReportAudit {
     /// The decoded text every span refers to.
     pub text: Arc<str>,
     pub fields: Fields,
+    /// Every figure and set statement the prose states (see `claims`).
+    pub claims: Arc<crate::claims::Claims>,
     pub findings: Vec<Finding>,
     /// Why the report could not be audited (unreadable, binary, empty, too large…).
     pub error: Option<String>,
@@ -28,6 +30,13 @@ pub struct ReportAudit {
     pub group: Option<String>,
     /// Last year's report of the same agency, with the fields the cross-year checks read.
     pub prev: Option<PrevReport>,
+    /// Fields and findings reviewers disagree on (from a merged log), not yet settled.
+    pub conflicts: Vec<ReviewConflict>,
+    /// Where each table's fields came from (cells of the source, or digit runs).
+    pub tables: Vec<crate::extract::TableSource>,
+    /// The source's own tables as cell grids (what `tables[..].grids` index), for the
+    /// reviewer's grid view.
+    pub grids: Arc<[crate::load::SourceTable]>,
 }
 
 /// A correction or decision that was recorded against an earlier version of the report.
@@ -68,16 +77,25 @@ impl ReportAudit {
             encoding: String::new(),
             text: Arc::from(""),
             fields: Fields::new(),
+            claims: Arc::default(),
             findings: Vec::new(),
             error: Some(error),
             stale: Vec::new(),
             group: None,
             prev: None,
+            conflicts: Vec::new(),
+            tables: Vec::new(),
+            grids: Arc::from(Vec::new()),
         }
     }
 
     pub fn field(&self, id: &str) -> Option<&Field> {
         self.fields.get(id)
+    }
+
+    /// The unsettled conflict on a finding (by its key), if any.
+    pub fn finding_conflict(&self, key: &str) -> Option<&ReviewConflict> {
+        self.conflicts.iter().find(|c| !c.field && c.subject == key)
     }
 
     /// Findings without a decision, per severity: (errors, warnings, infos).
@@ -105,7 +123,7 @@ impl ReportAudit {
             .any(|f| f.status == crate::model::Status::Corrected);
         if !self.findings.is_empty() && decided == self.findings.len() {
             ReviewState::Done
-        } else if decided > 0 || corrected {
+        } else if decided > 0 || corrected || !self.conflicts.is_empty() {
             ReviewState::InProgress
         } else {
             ReviewState::New
@@ -135,7 +153,7 @@ pub fn audit_document(doc: &Document, rules: &RuleSet, replay: Option<&Replay>, 
     if let Some(replay) = replay {
         corrections = corrections_from(rules, replay, &doc.id, &mut stale);
     }
-    let mut fields = crate::extract::extract_with(doc, rules, &corrections);
+    let crate::extract::Extraction { mut fields, tables, claims } = crate::extract::extract_full(doc, rules, &corrections);
     if let Some(replay) = replay {
         for r in replay.stale_for_path(&path, &doc.id) {
             let target = r.field.clone().or_else(|| r.finding.clone()).unwrap_or_default();
@@ -155,11 +173,13 @@ pub fn audit_document(doc: &Document, rules: &RuleSet, replay: Option<&Replay>, 
             });
         }
     }
+    settle(doc, &mut fields, rules, batch);
+    let conflicts = replay.map(|r| conflicts_of(rules, r, &doc.id, &mut fields)).unwrap_or_default();
     if let Some(b) = batch {
         b.add_fields(&mut fields);
     }
     let prev = batch.and_then(|b| b.prev.as_ref());
-    let mut findings = crate::check::run_checks(doc, &fields, prev.map(|p| &p.fields), rules);
+    let mut findings = crate::check::run_checks_with(doc, &fields, &claims, prev.map(|p| &p.fields), rules);
     findings.extend(load_findings(doc));
     if let Some(replay) = replay {
         for f in &mut findings {
@@ -184,12 +204,70 @@ pub fn audit_document(doc: &Document, rules: &RuleSet, replay: Option<&Replay>, 
         encoding: doc.encoding.clone(),
         text: doc.text.clone(),
         fields,
+        claims: Arc::new(claims),
         findings,
         error: None,
         stale,
         group: batch.and_then(|b| b.group.clone()),
         prev: batch.and_then(|b| b.prev.clone()),
+        conflicts,
+        grids: if tables.iter().any(|t| !t.grids.is_empty()) { Arc::from(doc.tables.clone()) } else { Arc::from(Vec::new()) },
+        tables,
     }
+}
+
+/// Settle digit runs with the narrative and, in a batch, last and next year's reports.
+fn settle(doc: &Document, fields: &mut crate::model::Fields, rules: &RuleSet, batch: Option<&BatchContext>) {
+    use crate::extract::settle::{Linked, narrative_hints};
+    fn linked(r: &PrevReport) -> Linked<'_> {
+        Linked { fields: &r.fields, year: r.year, path: &r.path }
+    }
+    let hints = narrative_hints(&doc.text, fields, rules);
+    let prev = batch.and_then(|b| b.prev.as_ref()).map(linked);
+    let next = batch.and_then(|b| b.next.as_ref()).map(linked);
+    crate::extract::settle::settle(&doc.text, fields, rules, &hints, prev, next);
+}
+
+/// The log's unsettled conflicts on this report. A field in conflict gets status `conflict`
+/// with every reviewer's value as a candidate (so checks retry them like an ambiguous cell) and
+/// no value of its own.
+fn conflicts_of(rules: &RuleSet, replay: &Replay, report: &str, fields: &mut Fields) -> Vec<ReviewConflict> {
+    let mut out = Vec::new();
+    for c in replay.conflicts_for(report) {
+        let field = c.subject == crate::journal::Subject::Field;
+        let sides = c
+            .sides
+            .iter()
+            .map(|r| ConflictSide {
+                reviewer: r.reviewer.clone(),
+                ts: r.ts.clone(),
+                value: crate::journal::Conflict::side_value(r),
+                note: r.reason.clone().or_else(|| r.note.clone()).unwrap_or_default(),
+                record: r.id.clone(),
+            })
+            .collect();
+        if field {
+            let ty = rules.field_type(&c.key).unwrap_or(crate::rules::FieldType::Text);
+            let label = rules.label(&c.key).unwrap_or(&c.key).to_string();
+            let f = fields.entry(c.key.clone()).or_insert_with(|| Field::exact(&c.key, &label, None, "", None));
+            f.extracted = Some(if f.status.is_uncertain() { None } else { f.value.clone() });
+            f.status = Status::Conflict;
+            f.value = None;
+            f.joint = None;
+            f.candidates.clear();
+            for r in &c.sides {
+                // A value that no longer parses under the rules is still shown, as text.
+                let input = r.new.as_deref().unwrap_or("");
+                let value = ty.parse_input(input).unwrap_or_else(|_| Some(crate::model::Value::Text(input.to_string())));
+                if !f.candidates.iter().any(|k| k.value == value) {
+                    f.candidates.push(crate::model::Candidate { value, note: Some(format!("{} 于 {}", r.reviewer, r.ts)) });
+                }
+            }
+            f.note = Some(format!("审核人意见冲突：{}", c.describe()));
+        }
+        out.push(ReviewConflict { id: c.id(), subject: c.key.clone(), field, sides });
+    }
+    out
 }
 
 /// The log's live corrections for one report, typed by the rules.
@@ -267,7 +345,9 @@ pub fn load_and_audit(
 pub fn link_info(doc: &Document, rules: &RuleSet, replay: Option<&Replay>, wanted: &[String]) -> LinkInfo {
     let mut stale = Vec::new();
     let corrections = replay.map(|r| corrections_from(rules, r, &doc.id, &mut stale)).unwrap_or_default();
-    let fields = crate::extract::extract_with(doc, rules, &corrections);
+    let mut fields = crate::extract::extract_with(doc, rules, &corrections);
+    // What the report settles on its own (its narrative) is what other years read of it.
+    settle(doc, &mut fields, rules, None);
     LinkInfo::new(doc.path.clone(), doc.id.clone(), &fields, wanted)
 }
 

@@ -12,7 +12,7 @@ use std::time::{Instant, SystemTime};
 
 use rayon::prelude::*;
 
-use crate::journal::{Journal, Record, Replay};
+use crate::journal::{Journal, Record, Replay, Subject};
 use crate::load::Document;
 use crate::model::{Status, Verdict, display_opt};
 use crate::link::{BatchContext, LinkInfo, Links};
@@ -64,7 +64,14 @@ pub struct Session {
     /// Reports of the current full audit (the first, or after a rule reload) still to arrive;
     /// the batch is linked when it reaches zero.
     unlinked: usize,
+    /// When the log file was last looked at for changes made by others (a merge, a pull).
+    log_checked: Instant,
+    /// Said once in the status line: the log changed and brought conflicts, say.
+    notice: Option<String>,
 }
+
+/// Shown when no reviewer name is known: the session opens, but only to look.
+pub const NO_REVIEWER: &str = "未设置审核人，只能查看：请用 --reviewer 姓名 重新打开（$USER 未设置）";
 
 type Work = Vec<(usize, PathBuf, Option<Arc<Document>>, Option<BatchContext>)>;
 
@@ -104,7 +111,14 @@ impl Session {
             linking: None,
             relink_after: Vec::new(),
             unlinked: 0,
+            log_checked: Instant::now(),
+            notice: None,
         };
+        if s.reviewer.trim().is_empty() {
+            s.notice = Some(NO_REVIEWER.to_string());
+        } else if !s.replay.conflicts().is_empty() {
+            s.notice = Some(conflict_notice(&s.replay, s.replay.conflicts().iter().collect()));
+        }
         s.prev_wanted = crate::link::prev_refs(&s.rules);
         s.unlinked = files.len();
         s.start_audit(files.into_iter().enumerate().map(|(i, p)| (i, p, None, None)).collect());
@@ -215,7 +229,7 @@ impl Session {
         }
         let mut work: Work = Vec::new();
         for (i, ctx) in contexts.into_iter().enumerate() {
-            if ctx.prev.is_some() || !ctx.duplicates.is_empty() {
+            if ctx.prev.is_some() || ctx.next.is_some() || !ctx.duplicates.is_empty() {
                 work.push((i, self.entries[i].path().to_path_buf(), self.docs[i].clone(), Some(ctx.clone())));
             }
             self.contexts[i] = Some(ctx);
@@ -231,11 +245,71 @@ impl Session {
     }
 
     fn append(&mut self, record: Record) -> Result<(), String> {
+        if record.reviewer.trim().is_empty() {
+            return Err(NO_REVIEWER.to_string());
+        }
         self.journal
             .append(record)
             .map_err(|e| format!("未保存：写入更正记录失败（{}）：{e}", self.journal.path().display()))?;
         self.replay = Arc::new(crate::journal::replay(self.journal.records()));
         Ok(())
+    }
+
+    /// What a new record on this subject knowingly replaces: the other reviewers' say on it
+    /// that the reviewer has on screen (one value, or both sides of a conflict).
+    fn overridden(&self, report: &str, subject: Subject, key: &str) -> Vec<String> {
+        let ids = self.replay.overrides(report, subject, key);
+        ids.into_iter()
+            .filter(|id| self.replay.records().iter().any(|r| &r.id == id && r.reviewer != self.reviewer))
+            .collect()
+    }
+
+    /// Re-reads the log when another process changed it (a `git pull`, a `log merge`, a
+    /// colleague on a shared drive), then re-audits every report with it. Checked once a second.
+    fn reload_log_if_changed(&mut self) -> bool {
+        if self.log_checked.elapsed().as_millis() < 1000 {
+            return false;
+        }
+        self.log_checked = Instant::now();
+        if !self.journal.changed_on_disk() {
+            return false;
+        }
+        let before: std::collections::HashSet<String> = self.replay.conflicts().iter().map(|c| c.id()).collect();
+        let count = self.journal.records().len();
+        if let Err(e) = self.journal.reload() {
+            self.notice = Some(format!("无法重新读取更正记录：{e}"));
+            return true;
+        }
+        self.log_problems = self.journal.problems().iter().map(|p| p.message.clone()).collect();
+        self.replay = Arc::new(crate::journal::replay(self.journal.records()));
+        let new: Vec<&crate::journal::Conflict> = self.replay.conflicts().iter().filter(|c| !before.contains(&c.id())).collect();
+        self.notice = Some(if new.is_empty() {
+            format!("更正记录已更新（{} → {} 条），正在重新审计", count, self.journal.records().len())
+        } else {
+            conflict_notice(&self.replay, new)
+        });
+        self.reaudit_all();
+        true
+    }
+
+    /// Re-audits every report in the background (rules or log changed) and links the batch
+    /// again; reports already shown stay on screen until their new audit arrives.
+    fn reaudit_all(&mut self) {
+        self.generation += 1;
+        let work: Work = self
+            .entries
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| e.audit().is_some_and(|a| a.error.is_none()) || matches!(e, Entry::Pending { .. }))
+            .map(|(i, e)| (i, e.path().to_path_buf(), self.docs[i].clone(), self.contexts[i].clone()))
+            .collect();
+        self.audited = self.entries.iter().filter(|e| e.audit().is_some()).count();
+        self.links = None;
+        self.linking = None;
+        self.relink_after.clear();
+        self.link_infos = vec![None; self.entries.len()];
+        self.unlinked = work.len();
+        self.start_audit(work);
     }
 
     fn index_of_report(&self, id: &str) -> Option<usize> {
@@ -245,7 +319,7 @@ impl Session {
 
 impl ReviewBackend for Session {
     fn poll(&mut self) -> bool {
-        let mut changed = false;
+        let mut changed = self.reload_log_if_changed();
         // Results arrive by the thousand once linking re-audits the batch: take in what fits
         // in a slice of one frame and leave the rest to the next ticks, so no tick stutters.
         let deadline = Instant::now() + POLL_BUDGET;
@@ -302,7 +376,9 @@ impl ReviewBackend for Session {
         });
         let old = old.unwrap_or_default();
         let path = a.path.display().to_string();
-        self.append(Record::correct(&a.id, &path, field, &old, &new_stored, reason.trim(), &self.reviewer.clone()))?;
+        let mut record = Record::correct(&a.id, &path, field, &old, &new_stored, reason.trim(), &self.reviewer.clone());
+        record.settles = self.overridden(&a.id, Subject::Field, field);
+        self.append(record)?;
         self.reaudit(report);
         Ok(format!("已保存：{field} {} → {new}（写入 {}）", if old.is_empty() { "(空)" } else { &old }, self.journal.path().display()))
     }
@@ -310,25 +386,54 @@ impl ReviewBackend for Session {
     fn settle(&mut self, report: usize, field: &str, candidate: usize) -> Result<String, String> {
         let a = self.ready(report)?.clone();
         let f = a.field(field).ok_or_else(|| format!("没有字段 {field}"))?;
-        if f.status != Status::Ambiguous {
+        if !f.status.is_uncertain() {
             return Err(format!("{field} 不是待定字段"));
         }
         let c = f.candidates.get(candidate).ok_or_else(|| format!("没有第 {} 个候选值", candidate + 1))?;
         let input = c.value.as_ref().map(|v| v.to_string()).unwrap_or_default();
-        self.correct(report, field, &input, "选定候选值")
+        let reason = if f.status == Status::Conflict { "解决冲突：选定候选值" } else { "选定候选值" };
+        self.correct(report, field, &input, reason)
+    }
+
+    fn settle_row(&mut self, report: usize, field: &str, reading: usize) -> Result<String, String> {
+        let a = self.ready(report)?.clone();
+        let f = a.field(field).ok_or_else(|| format!("没有字段 {field}"))?;
+        let j = f.joint.clone().ok_or_else(|| format!("{field} 不属于有多种读法的表格行"))?;
+        let r = j.readings.get(reading).ok_or_else(|| format!("没有第 {} 种读法", reading + 1))?;
+        // The reading as the reviewer saw it, named in every cell's correction.
+        let label = |id: &str| a.field(id).map_or(id.to_string(), |f| f.label.rsplit_once('·').map_or(f.label.clone(), |(_, c)| c.to_string()));
+        let desc: Vec<String> = j.fields.iter().zip(r).map(|(id, v)| format!("{} {}", label(id), display_opt(v))).collect();
+        let reason = format!("选定第{}种整行读法：{}", reading + 1, desc.join("、"));
+        let path = a.path.display().to_string();
+        let mut n = 0;
+        for (id, v) in j.fields.iter().zip(r) {
+            if !a.field(id).is_some_and(|f| f.status == Status::Ambiguous) {
+                continue;
+            }
+            let new = v.as_ref().map(|v| v.to_string()).unwrap_or_default();
+            self.append(Record::correct(&a.id, &path, id, "", &new, &reason, &self.reviewer.clone()))?;
+            n += 1;
+        }
+        self.reaudit(report);
+        Ok(format!("已保存：{reason}（{n} 个单元格，写入 {}）", self.journal.path().display()))
     }
 
     fn decide(&mut self, report: usize, finding_key: &str, verdict: Verdict, note: &str) -> Result<String, String> {
         let a = self.ready(report)?.clone();
         let f = a.findings.iter().find(|f| f.key == finding_key).ok_or("该问题已不存在（规则或数据已变）")?;
         let path = a.path.display().to_string();
-        self.append(Record::decide(&a.id, &path, verdict, &f.rule, finding_key, note.trim(), &self.reviewer.clone()))?;
+        let mut record = Record::decide(&a.id, &path, verdict, &f.rule, finding_key, note.trim(), &self.reviewer.clone());
+        record.settles = self.overridden(&a.id, Subject::Finding, finding_key);
+        self.append(record)?;
         self.reaudit(report);
         let word = if verdict == Verdict::Confirmed { "已确认" } else { "已驳回" };
         Ok(format!("{word}：{}（写入 {}）", f.rule, self.journal.path().display()))
     }
 
     fn undo(&mut self) -> Result<String, String> {
+        if self.reviewer.trim().is_empty() {
+            return Err(NO_REVIEWER.to_string());
+        }
         let target = self.replay.last_live(Some(&self.reviewer)).cloned().ok_or("没有可撤销的操作")?;
         self.append(Record::revert(&target, "撤销", &self.reviewer.clone()))?;
         if let Some(i) = self.index_of_report(&target.report) {
@@ -362,23 +467,8 @@ impl ReviewBackend for Session {
             Ok(set) => {
                 self.rules = Arc::new(set);
                 self.prev_wanted = crate::link::prev_refs(&self.rules);
-                self.generation += 1;
-                let work: Work = self
-                    .entries
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, e)| e.audit().is_some_and(|a| a.error.is_none()) || matches!(e, Entry::Pending { .. }))
-                    .map(|(i, e)| (i, e.path().to_path_buf(), self.docs[i].clone(), self.contexts[i].clone()))
-                    .collect();
-                // Reports already shown stay on screen until their new audit arrives; the batch
-                // is linked again (the new rules may read other fields of last year's report).
-                self.audited = self.entries.iter().filter(|e| e.audit().is_some()).count();
-                self.links = None;
-                self.linking = None;
-                self.relink_after.clear();
-                self.link_infos = vec![None; self.entries.len()];
-                self.unlinked = work.len();
-                self.start_audit(work);
+                // The batch is linked again: the new rules may read other fields of last year's report.
+                self.reaudit_all();
                 Ok(format!("规则已重新加载（{} 条检查），正在重新审计", self.rules.checks.len()))
             }
             Err(errors) => {
@@ -403,12 +493,29 @@ impl ReviewBackend for Session {
     }
 
     fn reviewer(&self) -> String {
-        self.reviewer.clone()
+        if self.reviewer.trim().is_empty() { "（未设置，只读）".to_string() } else { self.reviewer.clone() }
+    }
+
+    fn take_notice(&mut self) -> Option<String> {
+        self.notice.take()
     }
 
     fn log_problems(&self) -> Vec<String> {
         self.log_problems.clone()
     }
+}
+
+/// The status line's word on conflicts: the first one named, with both sides.
+fn conflict_notice(replay: &Replay, new: Vec<&crate::journal::Conflict>) -> String {
+    let total = replay.conflicts().len();
+    let Some(c) = new.first() else { return String::new() };
+    let what = match c.subject {
+        Subject::Field => format!("字段 {}", c.key),
+        Subject::Finding => format!("问题 {}", c.key),
+    };
+    let sides: Vec<String> = c.sides.iter().map(|r| format!("{} {}", r.reviewer, crate::journal::Conflict::side_value(r))).collect();
+    let file = std::path::Path::new(&c.path).file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_else(|| c.path.clone());
+    format!("审核冲突 {total} 处：{file} {what}：{}（打开报告，选定或更正即可解决）", sides.join(" · "))
 }
 
 /// The newest modification time among a rule folder's YAML files.
@@ -460,6 +567,38 @@ mod tests {
         base.replace("青禾县人民政府2023年", &format!("{agency}{year}年"))
             .replace("2023年1月1日起至2023年12月31日", &format!("{year}年1月1日起至{year}年12月31日"))
             .replace("发布时间：2024-01-26", &format!("发布时间：{}-01-26", year + 1))
+    }
+
+    #[test]
+    fn a_row_reading_is_logged_as_a_correction_of_each_cell_naming_the_reading() {
+        let src = std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/corpus/pingtan/202202_80613.txt"));
+        let Ok(text) = std::fs::read(src) else {
+            eprintln!("../shared is not here; skipped");
+            return;
+        };
+        let d = tempfile::tempdir().unwrap();
+        std::fs::write(d.path().join("r.txt"), text).unwrap();
+        let log = d.path().join("log.jsonl");
+        let mut s = Session::open(&[d.path().to_path_buf()], RuleSet::builtin(), None, &log, "t".into()).unwrap();
+        wait(&mut s, "audit", |s| s.entries().iter().all(|e| e.audit().is_some()));
+        let a = audit(&s, "r.txt");
+        // "693665" on its own: several readings of 制发 | 废止 | 现行有效.
+        let j = a.field("t2.normative.issued").and_then(|f| f.joint.clone()).expect("the row has readings");
+        let second = j.readings[1].clone();
+        let msg = s.settle_row(0, "t2.normative.issued", 1).unwrap();
+        assert!(msg.contains("选定第2种整行读法"), "{msg}");
+        let a = audit(&s, "r.txt");
+        for (id, v) in j.fields.iter().zip(&second) {
+            let f = a.field(id).unwrap();
+            assert_eq!((f.status, &f.value), (Status::Corrected, v), "{id}");
+        }
+        let records: Vec<serde_json::Value> = std::fs::read_to_string(&log).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+        assert_eq!(records.len(), 3, "one correction per cell");
+        for r in &records {
+            assert_eq!(r["action"], "correct");
+            assert!(r["reason"].as_str().unwrap().starts_with("选定第2种整行读法：本年制发件数 "), "{r}");
+        }
+        assert!(s.settle_row(0, "title", 0).is_err(), "not a table row");
     }
 
     #[test]

@@ -33,7 +33,7 @@ fn sarif_describes_rules_and_locates_results() {
     assert_eq!(s["version"], json!("2.1.0"));
     let run = &s["runs"][0];
     assert!(run["tool"]["driver"]["rules"].as_array().unwrap().iter().any(|r| r["id"] == "table3.balance"));
-    let r = run["results"].as_array().unwrap().iter().find(|r| r["ruleId"] == "text.parts-sum").expect("parts-sum result");
+    let r = run["results"].as_array().unwrap().iter().find(|r| r["ruleId"] == "narr.parts-unmarked").expect("parts-unmarked result");
     assert_eq!(r["locations"][0]["physicalLocation"]["region"]["startLine"], json!(15));
 }
 

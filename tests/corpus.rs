@@ -93,3 +93,21 @@ fn the_fujian_table_reads_this_year_and_cumulative_columns() {
     assert_eq!(value(r, "legacy.active.channel.website.cumulative"), &json!(1509));
     assert!(!fired(r, "legacy.cumulative-parts"));
 }
+
+#[test]
+fn claims_are_listed_per_report_and_a_closed_list_that_does_not_add_up_is_an_error() {
+    // Pingtan 2019: "共公布政府信息2599条，(其中…其他应主动公开政府信息856条)" — the parts, 其他
+    // included, make 2533.
+    let Some(j) = corpus() else { return };
+    let r = report(&j, "202001_80576.txt");
+    let claims = r["claims"].as_array().expect("a claims array");
+    let whole = claims.iter().find(|c| c["value"] == json!(2599)).expect("the whole is a claim");
+    assert_eq!(whole["role"]["whole"]["list"], json!("closed"));
+    assert_eq!(whole["role"]["whole"]["parts"].as_array().unwrap().len(), 11);
+    assert!(fired_as(r, "narr.parts-short", "error"), "{:?}", rules_fired(r));
+    // Pingtan 2021: 收到70件 / 办结69件 / 1件结转 agree with table 三: no narrative finding.
+    let r = report(&j, "202202_80613.txt");
+    assert_eq!(r["fields"]["narr.apply.received"]["value"], json!(70));
+    assert_eq!(r["fields"]["narr.apply.closed"]["value"], json!(69));
+    assert!(!rules_fired(r).iter().any(|(f, _)| f.starts_with("narr.")), "{:?}", rules_fired(r));
+}

@@ -87,8 +87,8 @@ fn xlsx_has_three_sheets_typed_values_and_chinese_headers() {
     let parts = findings
         .rows()
         .skip(2)
-        .find(|r| r[0].to_string().ends_with(SEED) && r[col(&findings, "rule")] == Data::String("text.parts-sum".into()))
-        .expect("a text.parts-sum row for seed 004");
+        .find(|r| r[0].to_string().ends_with(SEED) && r[col(&findings, "rule")] == Data::String("narr.parts-unmarked".into()))
+        .expect("a narr.parts-unmarked row for seed 004");
     assert!(parts[col(&findings, "message")].to_string().contains("3694"));
     assert_eq!(parts[col(&findings, "verdict")], Data::String("未处理".into()));
 
@@ -166,7 +166,7 @@ fn csv_writes_three_files_with_bom_quoting_and_formula_guard() {
 
     // The message is quoted (comma, quotes doubled) and guarded inside the quotes.
     assert!(findings.contains(",\"'=HYPERLINK(\"\"http://x\"\"), 合计\","), "{findings}");
-    assert!(findings.contains(",text.parts-sum,"));
+    assert!(findings.contains(",narr.parts-unmarked,"));
     assert!(log.contains(",'@SUM(1),"), "{log}");
     assert!(log.starts_with("\u{FEFF}ts,reviewer,report,path,action,field,old,new,reason"));
 }
@@ -190,7 +190,7 @@ fn json_parses_with_numbers_and_all_three_tables() {
         assert!(seed["counts"][key].is_u64(), "{key}: {}", seed["counts"]);
     }
     assert!(seed.get("error").is_none());
-    assert!(j["findings"].as_array().unwrap().iter().any(|f| f["rule"] == "text.parts-sum"));
+    assert!(j["findings"].as_array().unwrap().iter().any(|f| f["rule"] == "narr.parts-unmarked"));
     assert_eq!(j["log"], serde_json::json!([]));
 }
 

@@ -162,7 +162,7 @@ fn killed_writer_leaves_a_readable_log() {
         }
 
         let after = Record::correct(REPORT, "samples/004.txt", "after", "", "1", "", "li");
-        journal.append(after.clone()).expect("append after kill");
+        let after = journal.append(after).expect("append after kill");
         let reopened = Journal::open(&path).expect("reopen");
         assert_eq!(reopened.records().len(), complete + 1);
         assert_eq!(reopened.records().last(), Some(&after));

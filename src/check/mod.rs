@@ -1,8 +1,10 @@
 //! Checks: fields (and the text) + the rule pack → findings.
 //!
 //! An assertion that reads an ambiguous field is evaluated under every candidate reading: if it
-//! holds under all of them there is nothing to report; if it fails under any, the finding is a
-//! warning that names the uncertain fields — never an error raised on a guess.
+//! holds under all of them there is nothing to report; if it fails under every one of a complete
+//! set of readings the failure is certain and raised at the rule's own severity (saying so and how
+//! many readings were tried); if it fails under some, the finding is a warning that names the
+//! uncertain fields — never an error raised on a guess.
 
 mod trying;
 
@@ -11,11 +13,14 @@ use std::collections::HashMap;
 use crate::expr::{Env, Lookup, Outcome};
 use crate::extract::scope_range;
 use crate::load::Document;
-use crate::model::{Field, Fields, Finding, Severity, Span, Status, Value, display_opt};
+use crate::model::{Field, Fields, Finding, Severity, Span, Value, display_opt};
+use crate::claims::Claims;
 use crate::rules::{CheckBody, CheckInstance, CheckRule, RuleSet, glob_match};
 
+mod status;
+
 /// Most candidate combinations tried for one assertion.
-const MAX_COMBOS: usize = 4096;
+pub(crate) const MAX_COMBOS: usize = 4096;
 
 /// The fields a check can see: this report's, last year's (`prev.`), pattern captures, and the
 /// candidate values being tried for ambiguous fields.
@@ -52,7 +57,7 @@ impl<'a> CheckEnv<'a> {
         match f {
             None => Lookup::Absent,
             // An ambiguous field not being tried has no value to offer.
-            Some(f) if f.status == Status::Ambiguous => Lookup::Absent,
+            Some(f) if f.status.is_uncertain() => Lookup::Absent,
             Some(f) => match &f.value {
                 Some(v) => Lookup::Value(v.clone()),
                 None => Lookup::Blank,
@@ -68,9 +73,13 @@ impl CheckEnv<'_> {
             return Lookup::Value(v.clone());
         }
         if let Some(rest) = id.strip_prefix("prev.") {
+            // Settling last year's cells from next year's side tries them as `prev.` values.
+            if let Some((_, v)) = self.trying.iter().find(|(k, _)| k == id) {
+                return v.clone().map_or(Lookup::Blank, Lookup::Value);
+            }
             let Some(prev) = self.prev else { return Lookup::Absent };
             return match prev.get(rest) {
-                Some(f) if f.status != Status::Ambiguous => match &f.value {
+                Some(f) if !f.status.is_uncertain() => match &f.value {
                     Some(v) => Lookup::Value(v.clone()),
                     None => Lookup::Blank,
                 },
@@ -134,14 +143,47 @@ impl Env for CheckEnv<'_> {
     }
 }
 
-/// Run every check of the pack on one report.
+/// Run every check of the pack on one report, reading its claims first.
 pub fn run_checks(doc: &Document, fields: &Fields, prev: Option<&Fields>, rules: &RuleSet) -> Vec<Finding> {
+    let claims = crate::claims::read(doc, fields, rules);
+    run_checks_with(doc, fields, &claims, prev, rules)
+}
+
+/// Run every check of the pack on one report whose claims are already read.
+pub fn run_checks_with(doc: &Document, fields: &Fields, claims: &Claims, prev: Option<&Fields>, rules: &RuleSet) -> Vec<Finding> {
     let mut out = Vec::new();
     for rule in &rules.checks {
         let Some(severity) = rule.severity else { continue };
         for inst in &rule.instances {
-            run_instance(doc, fields, prev, rules, rule, severity, inst, &mut out);
+            run_instance(doc, fields, claims, prev, rules, rule, severity, inst, &mut out);
         }
+    }
+    alone(rules, out)
+}
+
+/// A check marked `alone` that fired says the document is not a report: its findings stand alone
+/// and say how many other findings were left out.
+fn alone(rules: &RuleSet, mut out: Vec<Finding>) -> Vec<Finding> {
+    let is_alone = |f: &Finding| rules.checks.iter().any(|c| c.alone && c.id == f.rule);
+    let kept = out.iter().filter(|f| is_alone(f)).count();
+    if kept == 0 {
+        return out;
+    }
+    let left = out.len() - kept;
+    // Which rules were left out, by count: a reviewer still sees what else is wrong with it.
+    let mut by_rule: Vec<(String, usize)> = Vec::new();
+    for f in out.iter().filter(|f| !is_alone(f)) {
+        match by_rule.iter_mut().find(|(r, _)| *r == f.rule) {
+            Some((_, n)) => *n += 1,
+            None => by_rule.push((f.rule.clone(), 1)),
+        }
+    }
+    out.retain(is_alone);
+    if left > 0
+        && let Some(f) = out.first_mut()
+    {
+        let list: Vec<String> = by_rule.iter().map(|(r, n)| format!("{r} {n}")).collect();
+        f.message = format!("{}（文件不是年度报告，另有{left}条检查结果未列出：{}）", f.message, list.join("、"));
     }
     out
 }
@@ -150,6 +192,7 @@ pub fn run_checks(doc: &Document, fields: &Fields, prev: Option<&Fields>, rules:
 fn run_instance(
     doc: &Document,
     fields: &Fields,
+    claims: &Claims,
     prev: Option<&Fields>,
     rules: &RuleSet,
     rule: &CheckRule,
@@ -174,7 +217,7 @@ fn run_instance(
             let ambiguous: Vec<&Field> = refs
                 .iter()
                 .filter_map(|r| fields.get(r))
-                .filter(|f| f.status == Status::Ambiguous && !f.candidates.is_empty())
+                .filter(|f| f.status.is_uncertain() && !f.candidates.is_empty())
                 .collect();
             let verdict = evaluate_over_candidates(&mut env, inst, assert, &ambiguous, &refs);
             let span = refs.iter().filter_map(|r| fields.get(r)).find_map(|f| f.span);
@@ -186,9 +229,23 @@ fn run_instance(
                     let message = inst.message.render(&env);
                     out.push(finding(rule, severity, message, span, present, key));
                 }
-                Verdict::Uncertain(trial) => {
+                Verdict::Certain(trial, tried) => {
                     env.trying = trial;
                     let message = inst.message.render(&env);
+                    let which: Vec<&str> = ambiguous.iter().map(|f| f.id.as_str()).collect();
+                    let message = format!("{message} —— 待定字段 {} 的全部{tried}种读法下均不成立", which.join("、"));
+                    out.push(finding(rule, severity, message, span, present, key));
+                }
+                Verdict::Uncertain(trial) => {
+                    // No failing reading found among the first combinations: the message's
+                    // figures would all be unknown, so say what could not be verified instead.
+                    let unverified = trial.is_empty();
+                    let message = if unverified {
+                        format!("{}：待定字段的读法组合超过{MAX_COMBOS}种，未能逐一验证", rule.description.as_deref().unwrap_or(&rule.id))
+                    } else {
+                        env.trying = trial;
+                        inst.message.render(&env)
+                    };
                     let which: Vec<String> = ambiguous
                         .iter()
                         .map(|f| {
@@ -197,7 +254,9 @@ fn run_instance(
                         })
                         .collect();
                     let message = format!("{message} —— 取决于待定字段 {}，请先确定取值", which.join("、"));
-                    out.push(finding(rule, Severity::Warning.min(severity), message, span, present, key));
+                    // A check that could not run is news, not a problem found: info.
+                    let at = if unverified { Severity::Info } else { Severity::Warning };
+                    out.push(finding(rule, at.min(severity), message, span, present, key));
                 }
                 Verdict::Error(e) => {
                     let message = format!("规则无法计算：{e}");
@@ -262,64 +321,44 @@ fn run_instance(
                 out.push(finding(rule, severity, message, span, Vec::new(), key));
             }
         }
-        CheckBody::Status { ambiguous, globs, per_row } => {
+        CheckBody::Claims { kind, assert } => {
             let mut env = CheckEnv::new(fields, prev, rules);
             if let Some(w) = &inst.when
                 && !is_true(&w.eval(&env)) {
                     return;
                 }
-            // Fields in the state, grouped one per finding (a field, or a table row).
-            let mut groups: Vec<(String, Vec<&Field>)> = Vec::new();
-            for f in fields.values() {
-                let wanted = if *ambiguous {
-                    f.status == Status::Ambiguous
-                } else {
-                    f.value.is_none() && f.status != Status::Ambiguous
-                };
-                if !wanted || (!globs.is_empty() && !globs.iter().any(|g| glob_match(g, &f.id))) {
+            // One finding per problem: the same whole (or share) stated twice is one finding.
+            let mut seen: Vec<String> = Vec::new();
+            for k in crate::claims::of_kind(claims, kind) {
+                let Some(locals) = crate::claims::locals(claims, k) else { continue };
+                env.locals = locals.into_iter().map(|(n, v)| (n.to_string(), v)).collect();
+                if !matches!(assert.eval(&env), Outcome::Value(Value::Bool(false))) {
                     continue;
                 }
-                let group = if *per_row {
-                    f.joint.as_ref().map(|j| j.group.to_string()).unwrap_or_else(|| f.id.rsplit_once('.').map_or(f.id.clone(), |(a, _)| a.to_string()))
-                } else {
-                    f.id.clone()
-                };
-                match groups.iter_mut().find(|(g, _)| *g == group) {
-                    Some((_, v)) => v.push(f),
-                    None => groups.push((group, vec![f])),
+                let sig: Vec<String> = ["whole", "sum", "unit", "rate", "num", "base"]
+                    .iter()
+                    .filter_map(|n| env.locals.get(*n).map(|v| v.to_string()))
+                    .collect();
+                let sig = sig.join("|");
+                if seen.contains(&sig) {
+                    continue;
                 }
-            }
-            for (group, mut members) in groups {
-                // Cells in the table's column order, not id order.
-                members.sort_by_key(|f| rules.cell_order.get(&f.id).copied().unwrap_or(usize::MAX));
-                let first = members[0];
-                let describe = |f: &Field| -> String {
-                    let c: Vec<String> = f.candidates.iter().map(|c| display_opt(&c.value)).collect();
-                    c.join(" | ")
-                };
-                let (label, candidates) = if *per_row {
-                    let row = first.label.rsplit_once('·').map_or(first.label.clone(), |(a, _)| a.to_string());
-                    let cells: Vec<String> = members
-                        .iter()
-                        .map(|f| {
-                            let col = f.label.rsplit_once('·').map_or(f.label.as_str(), |(_, b)| b);
-                            if *ambiguous { format!("{col} {}", describe(f)) } else { col.to_string() }
-                        })
-                        .collect();
-                    (row, cells.join("；"))
-                } else {
-                    (first.label.clone(), describe(first))
-                };
-                env.locals = HashMap::from([
-                    ("field".to_string(), Value::Text(group.clone())),
-                    ("label".to_string(), Value::Text(label)),
-                    ("candidates".to_string(), Value::Text(candidates)),
-                    ("raw".to_string(), Value::Text(first.raw.clone())),
-                    ("count".to_string(), Value::Int(members.len() as i64)),
-                ]);
+                seen.push(sig.clone());
                 let message = inst.message.render(&env);
-                let ids = members.iter().map(|f| f.id.clone()).collect();
-                out.push(finding(rule, severity, message, first.span, ids, format!("{key}@{group}")));
+                let span = claims.list.get(k).map(|c| c.span);
+                out.push(finding(rule, severity, message, span, Vec::new(), format!("{key}@{sig}")));
+            }
+        }
+        CheckBody::Status { ambiguous, globs, per } => {
+            let mut env = CheckEnv::new(fields, prev, rules);
+            if let Some(w) = &inst.when
+                && !is_true(&w.eval(&env)) {
+                    return;
+                }
+            for g in status::groups(fields, rules, *ambiguous, globs, *per) {
+                env.locals = g.locals;
+                let message = inst.message.render(&env);
+                out.push(finding(rule, severity, message, g.span, g.ids, format!("{key}@{}", g.key)));
             }
         }
     }
@@ -331,6 +370,16 @@ fn finding(rule: &CheckRule, severity: Severity, message: String, span: Option<S
 
 fn is_true(o: &Outcome) -> bool {
     matches!(o, Outcome::Value(Value::Bool(true)))
+}
+
+/// Globs expand to the fields present; plain references are kept as written.
+pub(crate) fn expand_ref(r: &str, fields: &Fields, prev: Option<&Fields>, out: &mut Vec<String>) {
+    let ids = if r.contains('*') { glob_ids(r, fields, prev) } else { vec![r.to_string()] };
+    for id in ids {
+        if !out.contains(&id) {
+            out.push(id);
+        }
+    }
 }
 
 /// The ids a glob names, in id order; `prev.` globs name last year's fields (with the prefix).
@@ -356,6 +405,9 @@ enum Verdict {
     NotApplicable,
     /// Fails with every field exact: the readings it failed under (empty).
     Fails(Vec<(String, Option<Value>)>),
+    /// Fails under every reading of the ambiguous fields, and those readings are complete: the
+    /// first reading it failed under, and how many readings were tried.
+    Certain(Vec<(String, Option<Value>)>, usize),
     /// Fails under at least one candidate reading of an ambiguous field.
     Uncertain(Vec<(String, Option<Value>)>),
     Error(String),
@@ -378,6 +430,21 @@ fn evaluate_over_candidates(env: &mut CheckEnv, inst: &CheckInstance, assert: &c
             _ => Err("`assert` is not true or false".into()),
         }
     };
+    // A precondition that reads none of the uncertain fields is decided once: when it is false
+    // the check does not apply, however many readings there are.
+    if !ambiguous.is_empty()
+        && let Some(w) = &inst.when
+    {
+        let mut refs = Vec::new();
+        for (r, _) in w.refs() {
+            expand_ref(&r, env.fields, env.prev, &mut refs);
+        }
+        if !refs.iter().any(|r| ambiguous.iter().any(|f| f.id == *r))
+            && matches!(w.eval(env), Outcome::Value(Value::Bool(false)) | Outcome::Missing(_))
+        {
+            return Verdict::NotApplicable;
+        }
+    }
     if ambiguous.is_empty() {
         return match one(env) {
             Ok(Some(true)) => Verdict::Holds,
@@ -389,10 +456,13 @@ fn evaluate_over_candidates(env: &mut CheckEnv, inst: &CheckInstance, assert: &c
     let dims = dimensions(env.fields, ambiguous);
     let total: usize = dims.iter().map(|d| d.len().max(1)).try_fold(1usize, |a, n| a.checked_mul(n)).unwrap_or(usize::MAX);
     let mut failed: Option<Vec<(String, Option<Value>)>> = None;
+    // Certain only if every reading is known and the assertion fails under each of them.
+    let complete = total <= MAX_COMBOS && ambiguous.iter().all(|f| f.joint.as_ref().is_some_and(|j| j.complete));
     // Only the first of the alternatives this check cannot tell apart is tried (see
-    // `trying::representatives`): the combinations tried are those of the full odometer
-    // below that consist of first alternatives, in the same order, so the first failure and
-    // the cut-off at MAX_COMBOS are the same as when every combination is tried.
+    // `trying::representatives`): they succeed or fail together, and the combinations tried
+    // are those of the full odometer below made of first alternatives, in the same order, so
+    // the first failure, the cut-off at MAX_COMBOS and "fails under every reading" come out
+    // as when every combination is tried.
     let blank_zero = blank_as_zero(env.fields, inst, assert, refs);
     let reps = trying::representatives(&dims, |id| blank_zero.iter().any(|b| b == id));
     let strides: Vec<usize> = dims
@@ -404,6 +474,8 @@ fn evaluate_over_candidates(env: &mut CheckEnv, inst: &CheckInstance, assert: &c
         })
         .collect();
     let limit = total.min(MAX_COMBOS);
+    let mut every_one_failed = true;
+    let mut exhausted = false;
     let mut index = vec![0usize; dims.len()];
     env.trying = dims.iter().flat_map(|d| d[0].iter().cloned()).collect();
     env.slots = Some(trying::Tried::new(&env.trying));
@@ -427,8 +499,18 @@ fn evaluate_over_candidates(env: &mut CheckEnv, inst: &CheckInstance, assert: &c
             }
         }
         if let Ok(Some(false)) = one(env) {
-            failed = Some(env.trying.clone());
-            break;
+            if failed.is_none() {
+                failed = Some(env.trying.clone());
+            }
+            if !complete {
+                break;
+            }
+        } else {
+            every_one_failed = false;
+            if failed.is_some() {
+                // Held (or did not apply) under one reading after failing under another: uncertain.
+                break;
+            }
         }
         // Next combination (odometer); back at the start means every one was tried.
         let mut wrapped = true;
@@ -441,12 +523,14 @@ fn evaluate_over_candidates(env: &mut CheckEnv, inst: &CheckInstance, assert: &c
             *slot = 0;
         }
         if wrapped {
+            exhausted = true;
             break;
         }
     }
     env.trying.clear();
     env.slots = None;
     match failed {
+        Some(t) if complete && exhausted && every_one_failed => Verdict::Certain(t, total),
         Some(t) => Verdict::Uncertain(t),
         None if total > MAX_COMBOS => Verdict::Uncertain(Vec::new()),
         None => Verdict::Holds,
@@ -454,27 +538,38 @@ fn evaluate_over_candidates(env: &mut CheckEnv, inst: &CheckInstance, assert: &c
 }
 
 /// The fields of this check for which a blank cell and a 0 give the same outcome: those read
-/// only as direct arguments of `sum()` (which skips a blank and adds a 0), in a check whose
-/// sums add nothing but integers (so adding 0 changes nothing, not even the type). Empty when
-/// that cannot be shown.
+/// only as direct arguments of `sum()`, where every such sum also adds a settled integer
+/// field (so it never comes to "unknown", and adding 0 is the same as skipping a blank), in a
+/// check whose sums add nothing but integers (so adding 0 changes nothing, not even the
+/// type). Empty when that cannot be shown.
 fn blank_as_zero(fields: &Fields, inst: &CheckInstance, assert: &crate::expr::Expr, refs: &[String]) -> Vec<String> {
     let uses: Vec<crate::expr::RefUse> = std::iter::once(assert.ref_use()).chain(inst.when.as_ref().map(|w| w.ref_use())).collect();
     if uses.iter().any(|u| u.sum_of_other || u.in_sum.iter().any(|p| p.starts_with("prev."))) {
         return Vec::new();
     }
     let matches = |pats: &[String], id: &str| pats.iter().any(|p| p == id || (p.contains('*') && glob_match(p, id)));
+    let int_or_blank = |v: &Option<Value>| matches!(v, None | Some(Value::Int(_)));
+    // A sum is anchored when one of its fields is settled with an integer in every reading.
+    let anchored = |sum: &[String], except: &str| {
+        refs.iter().any(|id| {
+            id != except
+                && matches(sum, id)
+                && fields.get(id).is_some_and(|f| !f.status.is_uncertain() && matches!(f.value, Some(Value::Int(_))))
+        })
+    };
     let mut out = Vec::new();
     for id in refs {
         if !uses.iter().any(|u| matches(&u.in_sum, id)) {
             continue;
         }
-        let int_or_blank = |v: &Option<Value>| matches!(v, None | Some(Value::Int(_)));
         if let Some(f) = fields.get(id)
             && !(int_or_blank(&f.value) && f.candidates.iter().all(|c| int_or_blank(&c.value)))
         {
             return Vec::new();
         }
-        if !uses.iter().any(|u| matches(&u.elsewhere, id)) {
+        let elsewhere = uses.iter().any(|u| matches(&u.elsewhere, id));
+        let every_sum_anchored = uses.iter().flat_map(|u| &u.sums).filter(|s| matches(s, id)).all(|s| anchored(s, id));
+        if !elsewhere && every_sum_anchored {
             out.push(id.clone());
         }
     }
@@ -482,13 +577,13 @@ fn blank_as_zero(fields: &Fields, inst: &CheckInstance, assert: &crate::expr::Ex
 }
 
 /// Values tried together for some ambiguous fields.
-type Assignment = Vec<(String, Option<Value>)>;
+pub(crate) type Assignment = Vec<(String, Option<Value>)>;
 
 /// The independent choices behind a set of ambiguous fields. Cells of one table row vary
 /// together: their choices are the row's readings (each satisfies the row's identities), keeping
 /// only readings that agree with the row's cells that are settled (exact or corrected). Other
 /// ambiguous fields vary on their own, over their candidates.
-fn dimensions(fields: &Fields, ambiguous: &[&Field]) -> Vec<Vec<Assignment>> {
+pub(crate) fn dimensions(fields: &Fields, ambiguous: &[&Field]) -> Vec<Vec<Assignment>> {
     let mut dims = Vec::new();
     let mut seen_groups: Vec<&str> = Vec::new();
     for f in ambiguous {
@@ -508,7 +603,7 @@ fn dimensions(fields: &Fields, ambiguous: &[&Field]) -> Vec<Vec<Assignment>> {
                     .fields
                     .iter()
                     .enumerate()
-                    .filter_map(|(c, id)| fields.get(id).filter(|g| g.status != Status::Ambiguous).map(|g| (c, &g.value)))
+                    .filter_map(|(c, id)| fields.get(id).filter(|g| !g.status.is_uncertain()).map(|g| (c, &g.value)))
                     .collect();
                 let agree = |r: &&Vec<Option<Value>>| settled.iter().all(|(c, v)| r.get(*c) == Some(*v));
                 let mut readings: Vec<&Vec<Option<Value>>> = j.readings.iter().filter(agree).collect();
@@ -539,7 +634,7 @@ fn dimensions(fields: &Fields, ambiguous: &[&Field]) -> Vec<Vec<Assignment>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Candidate, Field};
+    use crate::model::{Candidate, Field, Status};
     use std::path::PathBuf;
 
     fn rules(yaml: &str) -> RuleSet {
@@ -583,9 +678,91 @@ mod tests {
         assert_eq!(out.len(), 1);
         assert_eq!(out[0].severity, Severity::Warning, "never an error on a guess");
         assert!(out[0].message.contains("待定字段 a"), "{}", out[0].message);
-        // Even when every candidate fails, the finding stays a warning naming the uncertainty.
+        // Candidates that may not be all the readings (an inconsistent row, a cut-short search):
+        // even when every one fails, the finding stays a warning naming the uncertainty.
         let f: Fields = [ambiguous("a", &[3, 4]), int("b", 2)].into_iter().collect();
         assert_eq!(run_checks(&doc("x"), &f, None, &rules(SUM))[0].severity, Severity::Warning);
+    }
+
+    /// Cells of one row with its complete set of readings.
+    fn row(readings: &[&[i64]], ids: &[&str], complete: bool) -> Vec<(String, Field)> {
+        let joint = crate::model::Joint {
+            group: std::sync::Arc::from("r"),
+            fields: std::sync::Arc::new(ids.iter().map(|s| s.to_string()).collect()),
+            readings: std::sync::Arc::new(readings.iter().map(|r| r.iter().map(|v| Some(Value::Int(*v))).collect()).collect()),
+            complete,
+        };
+        ids.iter()
+            .enumerate()
+            .map(|(c, id)| {
+                let values: Vec<i64> = readings.iter().map(|r| r[c]).collect();
+                let (k, mut f) = ambiguous(id, &values);
+                f.joint = Some(joint.clone());
+                (k, f)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_failure_under_every_reading_is_certain_and_raised_at_the_rule_severity() {
+        // "3812215"-like: both readings of the row break the identity.
+        let mut f: Fields = row(&[&[3, 4], &[4, 3]], &["a", "t"], true).into_iter().collect();
+        f.extend([int("b", 2)]);
+        let r = rules("checks:\n  - { id: s, severity: error, assert: 'a == b', message: '{a} ≠ {b}' }\n");
+        let out = run_checks(&doc("x"), &f, None, &r);
+        assert_eq!(out.len(), 1);
+        assert_eq!(out[0].severity, Severity::Error, "{}", out[0].message);
+        assert!(out[0].message.contains("全部2种读法下均不成立"), "{}", out[0].message);
+        assert!(out[0].message.starts_with("3 ≠ 2"), "{}", out[0].message);
+        // One reading holds: only a warning naming the uncertain field.
+        let mut f: Fields = row(&[&[2, 4], &[4, 2]], &["a", "t"], true).into_iter().collect();
+        f.extend([int("b", 2)]);
+        let out = run_checks(&doc("x"), &f, None, &r);
+        assert_eq!(out[0].severity, Severity::Warning);
+        assert!(out[0].message.contains("待定字段 a"), "{}", out[0].message);
+        // Readings of a row that breaks its own identities may not hold the truth: a warning.
+        let mut f: Fields = row(&[&[3, 4], &[4, 3]], &["a", "t"], false).into_iter().collect();
+        f.extend([int("b", 2)]);
+        assert_eq!(run_checks(&doc("x"), &f, None, &r)[0].severity, Severity::Warning);
+    }
+
+    #[test]
+    fn a_precondition_independent_of_the_readings_is_decided_once() {
+        // 5,000 readings would exceed the combinations tried; a false `when` that does not read
+        // them makes the check not apply instead of "could not verify".
+        let many: Vec<i64> = (0..5000).collect();
+        let r = rules("checks:\n  - { id: s, severity: error, when: 'b == 1', assert: 'a == b', message: x }\n");
+        let f: Fields = [ambiguous("a", &many), int("b", 2)].into_iter().collect();
+        assert!(run_checks(&doc("x"), &f, None, &r).is_empty());
+        // It applies: too many readings to try is an info that says so, not a warning.
+        let f: Fields = [ambiguous("a", &many[1..]), int("b", 1), ambiguous("t", &[0, 1, 2])].into_iter().collect();
+        let r = rules("checks:\n  - { id: s, severity: error, when: 'b == 1', assert: 'a + t > 0', message: x }\n");
+        let out = run_checks(&doc("x"), &f, None, &r);
+        assert_eq!(out.len(), 1);
+        assert_eq!(out[0].severity, Severity::Info, "{}", out[0].message);
+        assert!(out[0].message.contains("未能逐一验证"), "{}", out[0].message);
+    }
+
+    #[test]
+    fn a_sum_of_blank_cells_is_unverified_not_zero() {
+        // An HTML table whose 总计 cells are all blank: nothing to compare the total with.
+        let r = rules("  - { id: p.1, label: P1, type: integer }\n  - { id: p.2, label: P2, type: integer }\nchecks:\n  - { id: s, severity: error, assert: 'a == sum(p.*)', message: '{a}' }\n");
+        let blank = |id: &str| (id.to_string(), Field::exact(id, id, None, "", None));
+        let f: Fields = [int("a", 9), blank("p.1"), blank("p.2")].into_iter().collect();
+        assert!(run_checks(&doc("x"), &f, None, &r).is_empty());
+        let f: Fields = [int("a", 9), int("p.1", 3), blank("p.2")].into_iter().collect();
+        assert_eq!(run_checks(&doc("x"), &f, None, &r)[0].severity, Severity::Error, "a blank beside a value counts as 0");
+    }
+
+    #[test]
+    fn a_check_marked_alone_leaves_out_the_other_findings() {
+        let yaml = "checks:\n  - { id: p, severity: error, pattern: 'xx', message: 占位 }\n  - { id: n, severity: error, alone: true, pattern: '免责声明', message: 不是报告 }\n";
+        let out = run_checks(&doc("xx xx 免责声明"), &Fields::new(), None, &rules(yaml));
+        assert_eq!(out.len(), 1, "{out:?}");
+        assert_eq!(out[0].rule, "n");
+        assert!(out[0].message.contains("另有2条检查结果未列出：p 2"), "{}", out[0].message);
+        // Not fired: everything else is reported as usual.
+        assert_eq!(run_checks(&doc("xx xx"), &Fields::new(), None, &rules(yaml)).len(), 2);
     }
 
     #[test]

@@ -4,7 +4,7 @@ use serde_json::{Map, Value as J, json};
 
 use super::{field_columns, open_counts, review_key};
 use crate::journal::Record;
-use crate::model::{Field, Status, Value};
+use crate::model::{Field, Value};
 use crate::pipeline::ReportAudit;
 use crate::rules::RuleSet;
 
@@ -27,14 +27,17 @@ fn opt_json(v: &Option<Value>) -> J {
 
 fn field_json(f: &Field) -> J {
     let mut o = Map::new();
-    let value = if f.status == Status::Ambiguous { &None } else { &f.value };
+    let value = if f.status.is_uncertain() { &None } else { &f.value };
     o.insert("value".into(), opt_json(value));
     o.insert("status".into(), json!(f.status.as_str()));
     if let Some(Value::Amount { unit, .. }) = value {
         o.insert("unit".into(), json!(unit));
     }
-    if f.status == Status::Ambiguous && !f.candidates.is_empty() {
+    if f.status.is_uncertain() && !f.candidates.is_empty() {
         o.insert("candidates".into(), J::Array(f.candidates.iter().map(|c| opt_json(&c.value)).collect()));
+    }
+    if let Some(b) = &f.settled_by {
+        o.insert("settled_by".into(), json!(b));
     }
     J::Object(o)
 }
@@ -95,6 +98,7 @@ pub(crate) fn document(audits: &[ReportAudit], rules: &RuleSet, records: &[Recor
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::Status;
     use crate::export::tests::{audit, field, finding};
     use crate::model::{Candidate, Severity, Verdict};
 

@@ -231,7 +231,7 @@ pub(crate) fn value_cell(v: &Value) -> Cell {
 /// The value a field contributes: empty when ambiguous (never a guess) or blank.
 fn field_value_cell(f: &Field) -> Cell {
     match (&f.value, f.status) {
-        (_, Status::Ambiguous) | (None, _) => Cell::Empty,
+        (_, Status::Ambiguous | Status::Conflict) | (None, _) => Cell::Empty,
         (Some(v), _) => value_cell(v),
     }
 }
@@ -242,13 +242,14 @@ pub(crate) fn status_word(s: Status) -> &'static str {
         Status::Ambiguous => "待定",
         Status::Corrected => "已更正",
         Status::Stale => "过期",
+        Status::Conflict => "冲突",
     }
 }
 
 /// 精确 / 已更正 / 过期, or `待定：a | b` listing every candidate.
 fn status_text(f: &Field) -> String {
     let word = status_word(f.status);
-    if f.status == Status::Ambiguous && !f.candidates.is_empty() {
+    if f.status.is_uncertain() && !f.candidates.is_empty() {
         let c: Vec<String> = f.candidates.iter().map(|c| display_opt(&c.value)).collect();
         format!("{word}：{}", c.join(" | "))
     } else {

@@ -368,8 +368,12 @@ impl Evaluator<'_> {
     }
 
     /// Adds every numeric value present among the arguments; absent or blank ones are skipped.
+    /// When fields were named but none of them holds a value (every cell blank, or none in the
+    /// report), the sum is unknown, not 0: it stops as `Missing` so the check does not apply.
     fn sum(&self, n: &Node, args: &[Node]) -> R<Val> {
         let mut acc = Value::Int(0);
+        let mut added = false;
+        let mut unknown: Option<String> = None;
         // `what` names the operand in an error message; it is only built when there is one.
         let add = |acc: &mut Value, v: Value, what: &dyn Fn() -> String| -> R<()> {
             if v.as_f64().is_none() {
@@ -382,23 +386,45 @@ impl Evaluator<'_> {
             Ok(())
         };
         for a in args {
-            if let Some(done) = self.each_member(a, &mut |id, v| add(&mut acc, v, &|| format!("`{id}`"))) {
+            let mut members = 0usize;
+            let visited = self.each_member(a, &mut |id, v| {
+                members += 1;
+                add(&mut acc, v, &|| format!("`{id}`"))
+            });
+            if let Some(done) = visited {
                 done?;
+                if members == 0
+                    && unknown.is_none()
+                    && let Kind::Ref { path, .. } = &a.kind
+                {
+                    unknown = Some(path.clone());
+                }
+                added |= members > 0;
                 continue;
             }
             let what = || format!("`{}`", self.snippet(a));
             match self.eval(a) {
-                Err(Stop::Missing(_)) => {}
+                Err(Stop::Missing(id)) => {
+                    unknown.get_or_insert(id);
+                }
                 Err(e) => return Err(e),
-                Ok(Val::One(v)) => add(&mut acc, v, &what)?,
+                Ok(Val::One(v)) => {
+                    add(&mut acc, v, &what)?;
+                    added = true;
+                }
                 Ok(Val::List(vs)) => {
                     for v in vs {
                         add(&mut acc, v, &what)?;
                     }
+                    // A computed list (`numbers(…)`) is data: an empty one adds up to 0.
+                    added = true;
                 }
             }
         }
-        Ok(Val::One(acc))
+        match unknown {
+            Some(id) if !added => Err(Stop::Missing(id)),
+            _ => Ok(Val::One(acc)),
+        }
     }
 }
 

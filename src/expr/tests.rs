@@ -382,7 +382,12 @@ fn sum_and_globs() {
         Value::Int(17)
     );
     assert_eq!(val("sum(nope, t3.blank, 1)"), Value::Int(1));
-    assert_eq!(val("sum(nope.*)"), Value::Int(0));
+    // Parts that are all blank (or all missing) add up to an unknown, not to 0.
+    assert_eq!(missing("sum(nope.*)"), "nope.*");
+    assert_eq!(missing("sum(nope, t3.blank)"), "nope");
+    assert_eq!(missing("t3.granted.person == sum(t3.blank, nope.*)"), "t3.blank");
+    assert_eq!(val("sum(t3.blank, 0)"), Value::Int(0));
+    assert_eq!(val("sum([])"), Value::Int(0));
     assert_eq!(val("sum([1, 2, 3], 4)"), Value::Int(10));
     assert_eq!(val("sum(numbers(parts, \"条\"))"), Value::Int(2276));
     assert_eq!(val("sum(year - 2000, 0.5)"), Value::Dec(23.5));

@@ -6,7 +6,9 @@
 //! from table 三 when the report has one). Nothing here knows what a field means: it all comes
 //! from the rules.
 
+pub mod cells;
 mod memo;
+pub mod settle;
 pub mod split;
 
 use std::collections::BTreeMap;
@@ -39,15 +41,53 @@ pub fn extract(doc: &Document, rules: &RuleSet) -> Fields {
     extract_with(doc, rules, &Corrections::new())
 }
 
+/// Where one table's fields were read from: the source's cells (`html`, `docx`, `pdf`,
+/// `text-pipes`) or digit runs in the text (`digit-run`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct TableSource {
+    /// The table rule's id (`t3`, `t2_2021_1`, …).
+    pub table: String,
+    pub source: &'static str,
+    /// 1-based line where the table's rows start.
+    pub line: usize,
+    /// Indexes into `Document::tables` of the grids read (empty for digit runs).
+    pub grids: Vec<usize>,
+}
+
+/// Fields and where each table came from.
+#[derive(Debug, Clone, Default)]
+pub struct Extraction {
+    pub fields: Fields,
+    pub tables: Vec<TableSource>,
+    pub claims: crate::claims::Claims,
+}
+
 pub fn extract_with(doc: &Document, rules: &RuleSet, corrections: &Corrections) -> Fields {
+    extract_full(doc, rules, corrections).fields
+}
+
+/// Everything extraction learns: the fields, each table's source, and the claims of the prose.
+/// Claims are read right after sectioning, so the fields and table hints that read `narr.*` see
+/// them.
+pub fn extract_full(doc: &Document, rules: &RuleSet, corrections: &Corrections) -> Extraction {
     let mut fields = Fields::new();
+    let mut tables = Vec::new();
     extract_sections(doc, rules, &mut fields);
+    let claims = crate::claims::read(doc, &fields, rules);
+    crate::claims::add_fields(&claims, rules, &mut fields);
+    for (id, c) in corrections.iter().filter(|(id, _)| id.starts_with("narr.")) {
+        let found = fields.remove(id);
+        let label = rules.label(id).unwrap_or(id).to_string();
+        put(&mut fields, id, &label, found, &Corrections::from([(id.clone(), c.clone())]));
+    }
     for f in rules.fields.iter().filter(|f| !f.after_tables) {
         let found = extract_field(doc, f, &fields);
         put(&mut fields, &f.id, &f.label, found, corrections);
     }
     for t in &rules.tables {
-        extract_table(doc, t, rules, &mut fields);
+        if let Some(source) = extract_table(doc, t, &mut fields) {
+            tables.push(source);
+        }
     }
     // Table cells (and anything else) corrected by the reviewer, before the fields that read them.
     for (id, c) in corrections {
@@ -61,7 +101,7 @@ pub fn extract_with(doc: &Document, rules: &RuleSet, corrections: &Corrections) 
         let found = extract_field(doc, f, &fields);
         put(&mut fields, &f.id, &f.label, found, corrections);
     }
-    fields
+    Extraction { fields, tables, claims }
 }
 
 /// Insert an extracted field, replaced by the reviewer's correction when there is one.
@@ -274,14 +314,13 @@ impl Env for FieldsEnv<'_> {
     }
 }
 
-fn extract_table(doc: &Document, t: &TableRule, rules: &RuleSet, fields: &mut Fields) {
-    let _ = rules;
+fn extract_table(doc: &Document, t: &TableRule, fields: &mut Fields) -> Option<TableSource> {
     if let Some(when) = &t.when
         && !matches!(when.eval(&FieldsEnv(fields)), Outcome::Value(Value::Bool(true))) {
-            return;
+            return None;
         }
     let text = &doc.text;
-    let Some(start) = t.start.find(text) else { return };
+    let start = t.start.find(text)?;
     let region_end = t
         .end
         .as_ref()
@@ -300,6 +339,12 @@ fn extract_table(doc: &Document, t: &TableRule, rules: &RuleSet, fields: &mut Fi
             }
             None => labels.push(None),
         }
+    }
+    // A source with cells is read cell by cell; its tables never go through the splitter.
+    if !doc.tables.is_empty()
+        && let Some(ct) = cells::locate(doc, t, start.start()..region_end, &labels)
+    {
+        return Some(read_cells(doc, t, &ct, fields));
     }
     let kinds: Vec<_> = t.columns.iter().map(|c| c.kind).collect();
     let spec = RowSpec { kinds, identities: t.row_sums.clone(), at_least: t.at_least.clone(), hints: Vec::new() };
@@ -344,12 +389,14 @@ fn extract_table(doc: &Document, t: &TableRule, rules: &RuleSet, fields: &mut Fi
     let rows: Vec<Option<(&str, &[(usize, i64)])>> =
         cell_ranges.iter().zip(&row_hints).map(|(c, h)| c.as_ref().map(|c| (&text[c.clone()], h.as_slice()))).collect();
     let (results, narrowed_by_hint) = memo::resolve_rows(&rows, &spec, &t.balances, || resolve_rows(results, &t.balances));
+    let mut first_row: Option<usize> = None;
     for (i, row) in t.rows.iter().enumerate() {
         let (Some(cells), res) = (&cell_ranges[i], &results[i]) else { continue };
         if res.readings.is_empty() || res.readings.iter().all(|r| r.cells.iter().all(|c| c.is_none())) && res.explicit_blanks == 0 {
             // A heading row with no cells of its own (e.g. （六）其他处理 in the 2021 format).
             continue;
         }
+        first_row.get_or_insert(labels[i].as_ref().map_or(cells.start, |l| l.start));
         let ids: Vec<String> = t.columns.iter().map(|col| t.field_id(&row.id, &col.id)).collect();
         let joint = (res.readings.len() > 1).then(|| crate::model::Joint {
             group: std::sync::Arc::from(t.field_id(&row.id, "").as_str()),
@@ -357,6 +404,7 @@ fn extract_table(doc: &Document, t: &TableRule, rules: &RuleSet, fields: &mut Fi
             readings: std::sync::Arc::new(
                 res.readings.iter().map(|r| r.cells.iter().map(|c| c.as_ref().map(|c| c.value.clone())).collect()).collect(),
             ),
+            complete: res.satisfied && !res.truncated && !res.overflow,
         });
         for (c, col) in t.columns.iter().enumerate() {
             let id = ids[c].clone();
@@ -368,9 +416,59 @@ fn extract_table(doc: &Document, t: &TableRule, rules: &RuleSet, fields: &mut Fi
             if narrowed_by_hint[i] && f.status == Status::Exact {
                 f.note = Some("依叙述文字中的数字与表内勾稽关系选定拆分".to_string());
             }
+            if f.status == Status::Exact && (res.settled == Settled::ByHint || narrowed_by_hint[i]) {
+                f.settled_by = Some(hint_evidence(&doc.text, t, fields, &results, narrowed_by_hint[i]));
+            }
             fields.insert(id.clone(), f);
         }
     }
+    first_row.map(|at| TableSource { table: t.id.clone(), source: "digit-run", line: doc.line_col(at).0, grids: Vec::new() })
+}
+
+/// A table's fields read from the source's cells, one field per cell.
+fn read_cells(doc: &Document, t: &TableRule, ct: &cells::CellTable, fields: &mut Fields) -> TableSource {
+    let mut line = None;
+    for (i, row) in t.rows.iter().enumerate() {
+        let Some(at) = &ct.rows[i] else { continue };
+        let cells = &doc.tables[at.grid].rows[at.row];
+        for (c, col) in t.columns.iter().enumerate() {
+            let cell = &cells[at.cols[c]];
+            let id = t.field_id(&row.id, &col.id);
+            let label = format!("{}·{}", row.label, col.label);
+            let f = cells::cell_field(doc, &id, &label, cell, col.kind, ct.origin);
+            line.get_or_insert(doc.line_col(cell.start).0);
+            fields.insert(id, f);
+        }
+    }
+    let line = line.unwrap_or_else(|| doc.line_col(doc.tables[ct.grids[0]].start).0);
+    TableSource { table: t.id.clone(), source: ct.origin.name(), line, grids: ct.grids.clone() }
+}
+
+/// Where the narrative figures that settled a row (or, through the table's identities, a row
+/// that adds up to it) were read.
+fn hint_evidence(text: &str, t: &TableRule, fields: &Fields, results: &[RowResult], through_identities: bool) -> String {
+    let mut facts: Vec<String> = Vec::new();
+    for (row, res) in t.rows.iter().zip(results) {
+        if res.settled != Settled::ByHint {
+            continue;
+        }
+        for (_, from) in &row.hints {
+            if let Some(f) = fields.get(from) {
+                let fact = match f.span {
+                    Some(s) => format!("叙述{}", settle::quote(text, s, &f.raw)),
+                    None => format!("叙述“{}”", f.raw.trim()),
+                };
+                if !facts.contains(&fact) {
+                    facts.push(fact);
+                }
+            }
+        }
+    }
+    let mut out = facts.join("、");
+    if through_identities {
+        out.push_str("，经表内勾稽关系");
+    }
+    out
 }
 
 /// Narrows a table's rows jointly by the identities between rows. Returns the rows and, per
@@ -515,6 +613,20 @@ tables:
         let f = extract(&doc("一、甲\n二、乙"), &rules);
         assert!(!f.contains_key("sections.out_of_order"));
         assert_eq!(f["part.1.body"].value, Some(Value::Text("甲".into())));
+    }
+
+    #[test]
+    fn the_agency_is_read_from_a_title_that_begins_with_the_year_and_never_as_guanyu() {
+        let rules = RuleSet::builtin();
+        let agency = |title: &str| extract(&doc(&format!("{title}\n一、总体情况")), &rules).get("agency").and_then(|f| f.value.clone()).map(|v| v.to_string());
+        assert_eq!(agency("2020年青禾市人民政府办公室政府信息公开工作年度报告").as_deref(), Some("青禾市人民政府办公室"));
+        assert_eq!(agency("2021年度青禾县人民政府政府信息公开工作年度报告").as_deref(), Some("青禾县人民政府"));
+        assert_eq!(agency("青禾市人民政府2020年政府信息公开工作年度报告").as_deref(), Some("青禾市人民政府"));
+        assert_eq!(agency("青禾市财政局关于2020年政府信息公开工作年度报告").as_deref(), Some("青禾市财政局"));
+        assert_eq!(agency("关于青禾区2020年政府信息公开工作的报告").as_deref(), Some("青禾区"));
+        assert_eq!(agency("关于2020年度政府信息公开工作年度报告"), None, "关于 is never an agency");
+        assert_eq!(agency("2020年政府信息公开工作年度报告"), None);
+        assert_eq!(agency("关岭布依族苗族自治县2020年政府信息公开工作年度报告").as_deref(), Some("关岭布依族苗族自治县"));
     }
 
     #[test]

@@ -111,6 +111,10 @@ fn what(r: &Record, by_id: &HashMap<&str, &Record>) -> String {
     if let Some(why) = why.filter(|w| !w.trim().is_empty()) {
         s.push_str(&format!(" ({why})"));
     }
+    if !r.settles.is_empty() {
+        let whose: Vec<&str> = r.settles.iter().map(|id| by_id.get(id.as_str()).map_or(id.as_str(), |o| o.reviewer.as_str())).collect();
+        s.push_str(&format!(" [overrides {}]", whose.join(", ")));
+    }
     s
 }
 

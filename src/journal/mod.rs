@@ -7,6 +7,7 @@
 //! into the state the pipeline applies: live corrections per field, decisions per finding, and
 //! records left stale because the report's content changed since.
 
+mod chain;
 mod export;
 mod record;
 mod replay;
@@ -19,7 +20,9 @@ use std::path::{Path, PathBuf};
 
 pub use export::{CSV_HEADER, csv_row, push_csv_cell, to_csv, to_text};
 pub use record::{Action, Record, new_id};
-pub use replay::{Replay, ReplayProblem, replay};
+pub use chain::{ChainProblem, LogFile, LogLine, MergeReport, Verification, merge_logs, read_log, verify, write_log};
+pub use chain::Severity as ChainSeverity;
+pub use replay::{Conflict, Replay, ReplayProblem, Subject, replay};
 pub use time::{rfc3339, rfc3339_from_unix};
 
 /// A line of the log that could not be read; the rest of the log still loads.
@@ -52,6 +55,10 @@ pub struct Journal {
     open_line: bool,
     /// Offset of a torn tail already reported, so one tear is reported once.
     torn_at: Option<u64>,
+    /// Size and modification time of the file when last read or written.
+    seen: Option<(u64, Option<std::time::SystemTime>)>,
+    /// The last bytes consumed (see `remember_mark`).
+    mark: Vec<u8>,
 }
 
 impl Journal {
@@ -67,6 +74,8 @@ impl Journal {
             lines: 0,
             open_line: false,
             torn_at: None,
+            seen: None,
+            mark: Vec::new(),
         };
         journal.refresh()?;
         Ok(journal)
@@ -106,18 +115,18 @@ impl Journal {
         result.map(drop).map_err(|e| self.context(e))
     }
 
-    /// Durable append. Under an exclusive lock: reads what other processes appended since, ends
-    /// a torn last line with '\n' so the new record starts on its own line, writes the record as
-    /// one line with a single `write_all`, and syncs the data to disk. Only after `Ok` is the
-    /// record saved.
-    pub fn append(&mut self, record: Record) -> io::Result<()> {
+    /// Durable append. Under an exclusive lock: reads what other processes appended since, puts
+    /// the record in its reviewer's hash chain after that reviewer's last record in the file,
+    /// ends a torn last line with '\n' so the new record starts on its own line, writes the
+    /// record as one line with a single `write_all`, and syncs the data to disk. Only after `Ok`
+    /// is the record saved; it returns the record as written (with `seq`, `prev` and `hash`).
+    pub fn append(&mut self, record: Record) -> io::Result<Record> {
         record.validate().map_err(|m| {
             io::Error::new(
                 ErrorKind::InvalidInput,
                 format!("refusing to write an invalid record: {m}"),
             )
         })?;
-        let line = record.to_line().map_err(io::Error::other)?;
         let existed = self.path.symlink_metadata().is_ok();
         let mut file = OpenOptions::new()
             .read(true)
@@ -126,22 +135,27 @@ impl Journal {
             .open(&self.path)
             .map_err(|e| self.context(e))?;
         let locked = lock(&file, true).map_err(|e| self.context(e))?;
-        let result = self.append_locked(&mut file, &line);
+        let result = self.append_locked(&mut file, record);
         if locked {
             // Once synced the record is saved; an unlock error must not report it as lost, and
             // closing the file below releases the lock regardless.
             let _ = file.unlock();
         }
         drop(file);
-        result.map_err(|e| self.context(e))?;
+        let written = result.map_err(|e| self.context(e))?;
         if !existed {
             sync_parent_dir(&self.path);
         }
-        Ok(())
+        Ok(written)
     }
 
-    fn append_locked(&mut self, file: &mut File, line: &str) -> io::Result<()> {
+    fn append_locked(&mut self, file: &mut File, mut record: Record) -> io::Result<Record> {
         let torn = self.catch_up(file)?;
+        // The chain is taken from the file as it is now, under the lock, so two processes of
+        // one reviewer never give two records the same place.
+        let before = self.records.iter().rev().find(|r| r.reviewer == record.reviewer);
+        record.chain_after(before);
+        let line = record.to_line().map_err(io::Error::other)?;
         let mut buf = Vec::with_capacity(line.len() + 2);
         if !torn.is_empty() || self.open_line {
             buf.push(b'\n');
@@ -151,17 +165,48 @@ impl Journal {
         // With O_APPEND one write lands at the end even if a writer ignored the lock.
         file.write_all(&buf)?;
         file.sync_data()?;
+        self.seen = file.metadata().ok().map(|m| (m.len(), m.modified().ok()));
         // Account for what is now on disk the same way a later open will read it.
         let mut written = torn;
         written.extend_from_slice(&buf);
         self.ingest(&written);
-        Ok(())
+        self.remember_mark(file)?;
+        Ok(record)
+    }
+
+    /// Whether the file changed since it was last read (size differs): another process or a
+    /// merge wrote to it. Cheap: one `stat`.
+    pub fn changed_on_disk(&self) -> bool {
+        let now = std::fs::metadata(&self.path).ok().map(|m| (m.len(), m.modified().ok()));
+        now != self.seen
+    }
+
+    /// Reads the log again from the start: for a file replaced as a whole (a `git pull` or
+    /// `log merge` writes a new file, which may be longer and still differ before the end).
+    pub fn reload(&mut self) -> io::Result<()> {
+        self.records.clear();
+        self.problems.clear();
+        self.consumed = 0;
+        self.lines = 0;
+        self.open_line = false;
+        self.torn_at = None;
+        self.refresh()
     }
 
     /// Reads from the consumed offset to the end of the file and ingests it. Returns the bytes
     /// left unconsumed: a torn last line, if any.
     fn catch_up(&mut self, file: &mut File) -> io::Result<Vec<u8>> {
         let len = file.metadata()?.len();
+        if len >= self.consumed && !self.mark_matches(file)? {
+            // Replaced by a longer file that differs before the end (a `log merge` or a
+            // `git pull` wrote a new one): read it again from the start. Not a problem.
+            self.records.clear();
+            self.problems.clear();
+            self.consumed = 0;
+            self.lines = 0;
+            self.open_line = false;
+            self.torn_at = None;
+        }
         if len < self.consumed {
             // Truncated or replaced behind our back: what was read no longer describes the file.
             self.records.clear();
@@ -178,10 +223,37 @@ impl Journal {
         file.seek(SeekFrom::Start(self.consumed))?;
         let mut tail = Vec::new();
         file.read_to_end(&mut tail)?;
+        self.seen = file.metadata().ok().map(|m| (m.len(), m.modified().ok()));
         let start = self.consumed;
         self.ingest(&tail);
+        self.remember_mark(file)?;
         let used = usize::try_from(self.consumed - start).unwrap_or(tail.len());
         Ok(tail.split_off(used.min(tail.len())))
+    }
+
+    /// Keeps the last bytes read (up to 64), so that a file replaced behind our back is noticed
+    /// even when it is no shorter: appends by others never change what was already there.
+    fn remember_mark(&mut self, file: &mut File) -> io::Result<()> {
+        let k = self.consumed.min(64);
+        self.mark.clear();
+        if k > 0 {
+            file.seek(SeekFrom::Start(self.consumed - k))?;
+            self.mark.resize(k as usize, 0);
+            if file.read_exact(&mut self.mark).is_err() {
+                self.mark.clear();
+            }
+        }
+        Ok(())
+    }
+
+    fn mark_matches(&self, file: &mut File) -> io::Result<bool> {
+        if self.mark.is_empty() {
+            return Ok(true);
+        }
+        let k = self.mark.len() as u64;
+        file.seek(SeekFrom::Start(self.consumed - k))?;
+        let mut buf = vec![0; self.mark.len()];
+        Ok(file.read_exact(&mut buf).is_ok() && buf == self.mark)
     }
 
     /// Takes bytes that start at the consumed offset: whole lines become records or problems;
@@ -317,12 +389,17 @@ fn sync_parent_dir(path: &Path) {
 
 /// The reviewer name recorded by default: `$USER`, else `$USERNAME`, else "reviewer".
 pub fn default_reviewer() -> String {
+    reviewer_from_env().unwrap_or_else(|| "reviewer".to_string())
+}
+
+/// `$USER`, else `$USERNAME`, when set and not blank. The reviewer writes only under a real
+/// name: records signed "reviewer" could not be told apart in a merged log.
+pub fn reviewer_from_env() -> Option<String> {
     ["USER", "USERNAME"]
         .iter()
         .filter_map(|k| std::env::var(k).ok())
         .map(|v| v.trim().to_string())
         .find(|v| !v.is_empty())
-        .unwrap_or_else(|| "reviewer".to_string())
 }
 
 #[cfg(test)]
@@ -365,9 +442,7 @@ mod tests {
             "li",
         );
         let u = Record::revert(&a, "", "wang");
-        for r in [&a, &d, &u] {
-            j.append(r.clone()).unwrap();
-        }
+        let (a, d, u) = (j.append(a).unwrap(), j.append(d).unwrap(), j.append(u).unwrap());
         assert_eq!(j.records(), [a.clone(), d.clone(), u.clone()]);
         let text = fs::read_to_string(&path).unwrap();
         assert_eq!(text.lines().count(), 3);
@@ -391,8 +466,8 @@ mod tests {
         let mut j = Journal::open(&path).unwrap();
         let a = rec("a", "1");
         let b = rec("b", "2");
-        j.append(a.clone()).unwrap();
-        j.append(b.clone()).unwrap();
+        let a = j.append(a).unwrap();
+        let b = j.append(b).unwrap();
         // A crash halfway through the third line.
         let half = rec("c", "3").to_line().unwrap();
         let mut f = OpenOptions::new().append(true).open(&path).unwrap();
@@ -410,7 +485,7 @@ mod tests {
         );
 
         let d = rec("d", "4");
-        j.append(d.clone()).unwrap();
+        let d = j.append(d).unwrap();
         assert_eq!(j.records(), [a.clone(), b.clone(), d.clone()]);
         assert_eq!(
             j.problems().len(),
@@ -504,7 +579,7 @@ mod tests {
         assert!(j.problems().is_empty());
 
         let b = rec("b", "2");
-        j.append(b.clone()).unwrap();
+        let b = j.append(b).unwrap();
         assert_eq!(j.records(), [a.clone(), b.clone()]);
         let text = fs::read_to_string(&path).unwrap();
         assert_eq!(
@@ -525,10 +600,10 @@ mod tests {
         let a = rec("a", "1");
         let b = rec("b", "2");
         let c = rec("c", "3");
-        first.append(a.clone()).unwrap();
-        second.append(b.clone()).unwrap();
+        let a = first.append(a).unwrap();
+        let b = second.append(b).unwrap();
         assert_eq!(second.records(), [a.clone(), b.clone()]);
-        first.append(c.clone()).unwrap();
+        let c = first.append(c).unwrap();
         assert_eq!(first.records(), [a.clone(), b.clone(), c.clone()]);
         second.refresh().unwrap();
         assert_eq!(second.records(), [a, b, c]);
@@ -549,6 +624,25 @@ mod tests {
     }
 
     #[test]
+    fn a_file_replaced_by_a_longer_one_is_read_again_before_appending() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = log_in(&dir);
+        let mut j = Journal::open(&path).unwrap();
+        let a = j.append(rec("a", "1")).unwrap();
+        // A merge writes a new file: someone else's record first, then ours.
+        let mut other = Journal::open(&dir.path().join("li.jsonl")).unwrap();
+        let l = other.append(Record::correct("3f2a", "samples/004.txt", "z", "", "9", "", "li")).unwrap();
+        let merged = format!("{}\n{}\n", l.to_line().unwrap(), a.to_line().unwrap());
+        fs::write(&path, merged).unwrap();
+        assert!(j.changed_on_disk());
+        let b = j.append(rec("b", "2")).unwrap();
+        assert_eq!(j.records(), [l, a.clone(), b.clone()]);
+        assert!(j.problems().is_empty(), "{:?}", j.problems());
+        assert_eq!((b.seq, b.prev.as_deref()), (Some(2), a.hash.as_deref()), "the chain follows the file as it is");
+        assert!(!j.changed_on_disk());
+    }
+
+    #[test]
     fn truncated_file_is_reloaded() {
         let dir = tempfile::tempdir().unwrap();
         let path = log_in(&dir);
@@ -557,7 +651,7 @@ mod tests {
         j.append(rec("b", "2")).unwrap();
         fs::write(&path, "").unwrap();
         let c = rec("c", "3");
-        j.append(c.clone()).unwrap();
+        let c = j.append(c).unwrap();
         assert_eq!(j.records(), [c]);
         assert_eq!(j.problems().len(), 1);
         assert_eq!(j.problems()[0].line, 0);

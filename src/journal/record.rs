@@ -84,6 +84,20 @@ pub struct Record {
     /// Id of the record a revert undoes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target: Option<String>,
+    /// Ids of the records this one overrides knowingly: the other reviewers' values or verdicts
+    /// on the same field or finding that were on screen. Naming them settles a conflict.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub settles: Vec<String>,
+    /// Place in this reviewer's chain in the log: 1 for the first record.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seq: Option<u64>,
+    /// `hash` of the same reviewer's previous record in the log (none for the first).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prev: Option<String>,
+    /// Hash of this record's content (every key above, as written): a record edited after it
+    /// was written no longer matches it, and the next one in the chain names it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hash: Option<String>,
 }
 
 /// Free text that says nothing is left out rather than stored as "".
@@ -109,6 +123,10 @@ impl Record {
             finding: None,
             note: None,
             target: None,
+            settles: Vec::new(),
+            seq: None,
+            prev: None,
+            hash: None,
         }
     }
 
@@ -223,6 +241,37 @@ impl Record {
     /// The record as one log line, without the newline.
     pub fn to_line(&self) -> Result<String, serde_json::Error> {
         serde_json::to_string(self)
+    }
+
+    /// Hash of the record's content without its own `hash`: blake3 of its JSON line, 32 hex
+    /// digits (128 bits: ample against accidents and casual edits; there is no key to forge).
+    pub fn content_hash(&self) -> String {
+        let mut bare = self.clone();
+        bare.hash = None;
+        let line = serde_json::to_string(&bare).unwrap_or_default();
+        blake3::hash(line.as_bytes()).to_hex()[..32].to_string()
+    }
+
+    /// Puts the record in its reviewer's chain after `before` (that reviewer's previous record
+    /// in the log, if any) and seals it with its hash.
+    pub fn chain_after(&mut self, before: Option<&Record>) {
+        match before.and_then(|b| Some((b.seq?, b.hash.clone()?))) {
+            Some((seq, hash)) => {
+                self.seq = Some(seq + 1);
+                self.prev = Some(hash);
+            }
+            // First record of this reviewer, or one after records written before chains.
+            None => {
+                self.seq = Some(1);
+                self.prev = None;
+            }
+        }
+        self.hash = Some(self.content_hash());
+    }
+
+    /// Whether the record carries a chain (written by a build that seals records).
+    pub fn is_chained(&self) -> bool {
+        self.hash.is_some() && self.seq.is_some()
     }
 }
 

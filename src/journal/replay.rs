@@ -25,16 +25,85 @@ pub struct Replay {
     records: Vec<Record>,
     /// Not reverted and not itself a revert.
     live: Vec<bool>,
-    /// (report, field) → index of the latest live correction.
+    /// (report, field) → index of the live correction, when the reviewers agree.
     corrections: HashMap<(String, String), usize>,
-    /// (report, finding) → index of the latest live decision.
+    /// (report, finding) → index of the live decision, when the reviewers agree.
     decisions: HashMap<(String, String), usize>,
+    /// (report, field or finding) → what each reviewer last said on it (indices), settled
+    /// records left out: what a new record names in `settles` when it overrides them.
+    sides: HashMap<(Subject, String, String), Vec<usize>>,
+    conflicts: Vec<Conflict>,
     problems: Vec<ReplayProblem>,
 }
 
+/// What a conflict is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Subject {
+    Field,
+    Finding,
+}
+
+/// Two or more reviewers said different things about one field or finding of one report, none
+/// of them knowing the other's record (it was not named in `settles`): typically two logs
+/// written apart and merged. Settled only by a later record that names every side.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Conflict {
+    pub report: String,
+    pub path: String,
+    pub subject: Subject,
+    /// Field id or finding key.
+    pub key: String,
+    /// Each reviewer's latest record on it, in log order.
+    pub sides: Vec<Record>,
+}
+
+impl Conflict {
+    /// Short stable name: the first hex digits of a hash of the sides' ids.
+    pub fn id(&self) -> String {
+        let mut ids: Vec<&str> = self.sides.iter().map(|r| r.id.as_str()).collect();
+        ids.sort_unstable();
+        blake3::hash(ids.join(",").as_bytes()).to_hex()[..8].to_string()
+    }
+
+    /// What one side says: the new value of a correction, or the verdict of a decision.
+    pub fn side_value(r: &Record) -> String {
+        match r.action {
+            Action::Correct => match r.new.as_deref() {
+                Some("") | None => "(空)".to_string(),
+                Some(v) => v.to_string(),
+            },
+            Action::Confirm => "确认".to_string(),
+            Action::Dismiss => "驳回".to_string(),
+            Action::Revert => String::new(),
+        }
+    }
+
+    /// One line: `wang 于 … 更正为 6（理由）；li 于 … 更正为 7`.
+    pub fn describe(&self) -> String {
+        let parts: Vec<String> = self
+            .sides
+            .iter()
+            .map(|r| {
+                let what = match r.action {
+                    Action::Correct => format!("更正为 {}", Conflict::side_value(r)),
+                    _ => Conflict::side_value(r),
+                };
+                let why = r.reason.as_deref().or(r.note.as_deref()).filter(|s| !s.is_empty());
+                match why {
+                    Some(w) => format!("{} 于 {} {what}（{w}）", r.reviewer, r.ts),
+                    None => format!("{} 于 {} {what}", r.reviewer, r.ts),
+                }
+            })
+            .collect();
+        parts.join("；")
+    }
+}
+
 /// Replays `records` in order. A revert hides its target; a revert of a record not seen before it,
-/// or of another revert, is reported and ignored. Among live records the latest correction per
-/// (report, field) and the latest decision per (report, finding) win.
+/// or of another revert, is reported and ignored. Per (report, field) and (report, finding) each
+/// reviewer's latest live record counts; a record that names others in `settles` replaces them.
+/// When what remains agrees it is in effect (the latest of it); when it disagrees — different
+/// values, or confirm against dismiss — it is a [`Conflict`] and nothing is in effect.
 pub fn replay(records: &[Record]) -> Replay {
     let mut seen: HashMap<&str, Vec<usize>> = HashMap::new();
     let mut reverted = vec![false; records.len()];
@@ -70,25 +139,62 @@ pub fn replay(records: &[Record]) -> Replay {
         .zip(&reverted)
         .map(|(r, &rev)| !rev && r.action != Action::Revert)
         .collect();
+    // Per subject, in order of first appearance: reviewer → index of their latest record.
+    let mut order: Vec<(Subject, String, String)> = Vec::new();
+    let mut said: HashMap<(Subject, String, String), Vec<(String, usize)>> = HashMap::new();
+    for (i, r) in records.iter().enumerate().filter(|&(i, _)| live[i]) {
+        let (subject, key) = match r.action {
+            Action::Correct => (Subject::Field, r.field.clone().unwrap_or_default()),
+            Action::Confirm | Action::Dismiss => (Subject::Finding, r.finding.clone().unwrap_or_default()),
+            Action::Revert => continue,
+        };
+        let k = (subject, r.report.clone(), key);
+        let sides = said.entry(k.clone()).or_insert_with(|| {
+            order.push(k);
+            Vec::new()
+        });
+        // Duplicate lines (a record met twice) are one record.
+        sides.retain(|(who, j)| who != &r.reviewer && !r.settles.contains(&records[*j].id) && records[*j].id != r.id);
+        sides.push((r.reviewer.clone(), i));
+    }
     let mut corrections = HashMap::new();
     let mut decisions = HashMap::new();
-    for (i, r) in records.iter().enumerate().filter(|&(i, _)| live[i]) {
-        let key = |k: &Option<String>| (r.report.clone(), k.clone().unwrap_or_default());
-        match r.action {
-            Action::Correct => {
-                corrections.insert(key(&r.field), i);
-            }
-            Action::Confirm | Action::Dismiss => {
-                decisions.insert(key(&r.finding), i);
-            }
-            Action::Revert => {}
+    let mut sides_out = HashMap::new();
+    let mut conflicts = Vec::new();
+    for k in order {
+        let mut idx: Vec<usize> = said[&k].iter().map(|&(_, i)| i).collect();
+        idx.sort_unstable();
+        let says = |i: &usize| match records[*i].action {
+            Action::Correct => records[*i].new.clone().unwrap_or_default(),
+            a => a.as_str().to_string(),
+        };
+        let first = says(&idx[0]);
+        let agree = idx.iter().all(|i| says(i) == first);
+        let (subject, report, key) = k.clone();
+        if agree {
+            let latest = *idx.last().unwrap_or(&0);
+            match subject {
+                Subject::Field => corrections.insert((report, key), latest),
+                Subject::Finding => decisions.insert((report, key), latest),
+            };
+        } else {
+            conflicts.push(Conflict {
+                path: records[idx[0]].path.clone(),
+                report,
+                subject,
+                key,
+                sides: idx.iter().map(|&i| records[i].clone()).collect(),
+            });
         }
+        sides_out.insert(k, idx);
     }
     Replay {
         records: records.to_vec(),
         live,
         corrections,
         decisions,
+        sides: sides_out,
+        conflicts,
         problems,
     }
 }
@@ -159,6 +265,26 @@ impl Replay {
             .any(|(r, &live)| r.id == id && !live && r.action != Action::Revert)
     }
 
+    /// Every unsettled conflict, in order of the first record on its subject.
+    pub fn conflicts(&self) -> &[Conflict] {
+        &self.conflicts
+    }
+
+    /// The unsettled conflicts of one report (content id).
+    pub fn conflicts_for(&self, report: &str) -> Vec<&Conflict> {
+        self.conflicts.iter().filter(|c| c.report == report).collect()
+    }
+
+    /// Ids of the records a new record on this subject overrides: every reviewer's latest say
+    /// on it (the one in effect, or both sides of a conflict). A record naming them in
+    /// `settles` replaces them instead of conflicting with them.
+    pub fn overrides(&self, report: &str, subject: Subject, key: &str) -> Vec<String> {
+        self.sides
+            .get(&(subject, report.to_string(), key.to_string()))
+            .map(|v| v.iter().map(|&i| self.records[i].id.clone()).collect())
+            .unwrap_or_default()
+    }
+
     /// Reverts that could not be applied.
     pub fn problems(&self) -> &[ReplayProblem] {
         &self.problems
@@ -219,7 +345,9 @@ mod tests {
     fn decisions_replace_and_revert() {
         let k = "table3.balance[col=total]";
         let confirm = decide("c1", k, Verdict::Confirmed, "wang");
-        let dismiss = decide("c1", k, Verdict::Dismissed, "li");
+        // li saw wang's confirmation and overrides it knowingly.
+        let mut dismiss = decide("c1", k, Verdict::Dismissed, "li");
+        dismiss.settles = vec![confirm.id.clone()];
         let other = decide("c1", "table3.balance[col=new]", Verdict::Confirmed, "li");
         let mut log = vec![confirm.clone(), other.clone(), dismiss.clone()];
         let r = replay(&log);
@@ -229,6 +357,42 @@ mod tests {
 
         log.push(Record::revert(&dismiss, "", "li"));
         assert_eq!(replay(&log).decision("c1", k), Some(&confirm));
+    }
+
+    #[test]
+    fn reviewers_who_disagree_unknowingly_conflict_until_a_record_names_both() {
+        let wang = correct("c1", "t3.total", "5", "6", "wang");
+        let li = correct("c1", "t3.total", "5", "7", "li");
+        let same = correct("c1", "t3.new", "", "1", "wang");
+        let same_li = correct("c1", "t3.new", "", "1", "li");
+        let ok = decide("c1", "k", Verdict::Confirmed, "wang");
+        let no = decide("c1", "k", Verdict::Dismissed, "li");
+        let mut log = vec![wang.clone(), li.clone(), same, same_li.clone(), ok.clone(), no.clone()];
+        let r = replay(&log);
+        assert_eq!(r.conflicts().len(), 2, "{:?}", r.conflicts());
+        let c = &r.conflicts()[0];
+        assert_eq!((c.subject, c.key.as_str()), (Subject::Field, "t3.total"));
+        assert_eq!(c.sides, vec![wang.clone(), li.clone()]);
+        assert!(c.describe().contains("wang 于") && c.describe().contains("更正为 7"), "{}", c.describe());
+        assert_eq!(r.conflicts()[1].subject, Subject::Finding);
+        // Nothing is in effect for a conflict; agreeing reviewers are no conflict.
+        assert_eq!(r.correction("c1", "t3.total"), None);
+        assert_eq!(r.decision("c1", "k"), None);
+        assert_eq!(r.correction("c1", "t3.new"), Some(&same_li));
+        // A later record by wang alone does not settle it: it names nobody.
+        log.push(correct("c1", "t3.total", "6", "8", "wang"));
+        assert_eq!(replay(&log).conflicts().len(), 2);
+        // One that names both sides does, whoever writes it.
+        let mut settle = correct("c1", "t3.total", "", "7", "zhao");
+        settle.settles = replay(&log).overrides("c1", Subject::Field, "t3.total");
+        assert_eq!(settle.settles.len(), 2);
+        log.push(settle.clone());
+        let r = replay(&log);
+        assert_eq!(r.correction("c1", "t3.total"), Some(&settle));
+        assert_eq!(r.conflicts().len(), 1);
+        // Reverting the settlement brings the conflict back.
+        log.push(Record::revert(&settle, "", "zhao"));
+        assert_eq!(replay(&log).conflicts().len(), 2);
     }
 
     #[test]

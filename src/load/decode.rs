@@ -53,6 +53,8 @@ pub enum Detection {
     FewestErrors,
     /// Nothing to detect (no bytes).
     Empty,
+    /// A structured source (Word, PDF) whose own reader gave the text.
+    Structured,
 }
 
 impl Detection {
@@ -66,6 +68,7 @@ impl Detection {
             Detection::Chardetng => "chardetng, Chinese encodings preferred",
             Detection::FewestErrors => "fewest undecodable bytes",
             Detection::Empty => "empty input",
+            Detection::Structured => "read by the document's own reader",
         }
     }
 }

@@ -7,6 +7,8 @@
 
 use encoding_rs::Encoding;
 
+use super::tables::{SourceCell, SourceTable, TableOrigin, header_rows};
+
 /// Elements whose content is not text at all: skipped up to their end tag.
 const SKIPPED: &[&str] = &["script", "style", "noscript", "template"];
 
@@ -232,16 +234,38 @@ fn tag_end(b: &[u8], start: usize) -> usize {
 
 /// Reduces an HTML document to text (see the module documentation).
 pub fn html_to_text(html: &str) -> String {
+    html_to_document(html).0
+}
+
+/// Reduces an HTML document to text and the data tables it holds, as cell grids whose spans point
+/// into that text. Page chrome (navigation, breadcrumbs, footers, share bars, 字体:[大 中 小]) is
+/// left out of the text.
+pub fn html_to_document(html: &str) -> (String, Vec<SourceTable>) {
+    let (w, unterminated) = reduce(html, true);
+    // A chrome element never closed (tag soup) would swallow the rest of the page: read the page
+    // again without skipping chrome elements (chrome lines are still dropped).
+    let w = if unterminated { reduce(html, false).0 } else { w };
+    w.finish()
+}
+
+/// One pass over the markup; the flag says a chrome element was still open at the end.
+fn reduce(html: &str, skip_chrome: bool) -> (Writer, bool) {
     let b = html.as_bytes();
     let mut w = Writer::default();
+    // The chrome element being skipped and how deep its own name is nested inside it.
+    let mut skip: Option<(String, usize)> = None;
     let mut i = 0;
     while i < b.len() {
         let Some(off) = b[i..].iter().position(|&c| c == b'<') else {
-            w.text(&html[i..]);
+            if skip.is_none() {
+                w.text(&html[i..]);
+            }
             break;
         };
         let lt = i + off;
-        w.text(&html[i..lt]);
+        if skip.is_none() {
+            w.text(&html[i..lt]);
+        }
         let rest = &b[lt..];
         if rest.starts_with(b"<!--") {
             i = find(b, lt + 4, b"-->").map_or(b.len(), |p| p + 3);
@@ -259,7 +283,9 @@ pub fn html_to_text(html: &str) -> String {
         let name_start = lt + if closing { 2 } else { 1 };
         if !b.get(name_start).is_some_and(u8::is_ascii_alphabetic) {
             // Not a tag: a literal '<' ("a < b", "<5件").
-            w.text("<");
+            if skip.is_none() {
+                w.text("<");
+            }
             i = lt + 1;
             continue;
         }
@@ -273,12 +299,79 @@ pub fn html_to_text(html: &str) -> String {
         i = tag_end(b, name_end);
         if !closing && SKIPPED.contains(&name.as_str()) {
             i = skip_raw_text(b, i, &name);
+            if skip.is_none() {
+                w.line_break();
+            }
+            continue;
+        }
+        if let Some((skipped, depth)) = &mut skip {
+            if *skipped == name {
+                let self_closing = b.get(i.wrapping_sub(2)) == Some(&b'/');
+                if closing {
+                    *depth -= 1;
+                    if *depth == 0 {
+                        skip = None;
+                        w.line_break();
+                    }
+                } else if !self_closing {
+                    *depth += 1;
+                }
+            }
+            continue;
+        }
+        let wants_attrs = !closing && (TABLE_TAGS.contains(&name.as_str()) || (skip_chrome && CHROME_CANDIDATES.contains(&name.as_str())));
+        let attrs = if wants_attrs { parse_attributes(b, name_end).0 } else { Vec::new() };
+        if skip_chrome && !closing && !VOID.contains(&name.as_str()) && b.get(i.wrapping_sub(2)) != Some(&b'/') && is_chrome(&name, &attrs) {
+            skip = Some((name, 1));
             w.line_break();
             continue;
         }
-        w.tag(&name, closing);
+        w.tag(&name, closing, &attrs);
     }
-    w.finish()
+    (w, skip.is_some())
+}
+
+/// Elements that never have content or an end tag.
+const VOID: &[&str] = &["area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"];
+/// Elements whose attributes the table builder reads.
+const TABLE_TAGS: &[&str] = &["table", "tr", "td", "th"];
+/// Elements that may be page chrome, judged by their name, class and id.
+const CHROME_CANDIDATES: &[&str] = &["nav", "footer", "div", "ul", "ol", "section", "aside", "span", "p", "table", "td", "li", "dl"];
+/// Words in a class or id that mark navigation, breadcrumbs, footers, share and tool bars.
+const CHROME_WORDS: &[&str] = &[
+    "nav", "navbar", "navigation", "menu", "breadcrumb", "breadcrumbs", "crumb", "crumbs", "footer", "foot", "share",
+    "bdshare", "toolbar", "topbar", "position", "location", "dqwz", "wza", "sitemap", "copyright",
+];
+
+/// `<nav>`, `<footer>`, or an element whose class or id names navigation, breadcrumbs, footers,
+/// share bars or tool bars (split on `-`, `_` and spaces: "bread-crumb", "page_footer").
+fn is_chrome(name: &str, attrs: &[(String, String)]) -> bool {
+    if matches!(name, "nav" | "footer") {
+        return true;
+    }
+    attrs
+        .iter()
+        .filter(|(k, _)| k.eq_ignore_ascii_case("class") || k.eq_ignore_ascii_case("id"))
+        .flat_map(|(_, v)| v.split(|c: char| !c.is_ascii_alphanumeric()))
+        .any(|word| {
+            let word = word.to_ascii_lowercase();
+            CHROME_WORDS.contains(&word.as_str()) || word.starts_with("bdshare") || word.contains("breadcrumb")
+        })
+}
+
+/// A short line that is page chrome whatever element holds it: font-size switches, accessibility
+/// and share links, print / close buttons, "当前位置" breadcrumbs.
+fn is_chrome_line(line: &str) -> bool {
+    let t = line.trim_matches(|c: char| c.is_whitespace());
+    let n = t.chars().count();
+    if n == 0 || n > 40 {
+        return false;
+    }
+    let bare: String = t.chars().filter(|c| !c.is_whitespace() && !"【】[]（）()：:|｜".contains(*c)).collect();
+    (t.contains("字体") && t.contains('大') && t.contains('小'))
+        || ["当前位置", "您当前的位置", "您现在的位置", "您的位置", "分享到"].iter().any(|p| bare.starts_with(p))
+        || (bare.contains("无障碍") && n <= 12)
+        || matches!(bare.as_str(), "打印" | "关闭" | "打印本页" | "关闭窗口" | "打印关闭" | "打印本页关闭窗口" | "返回顶部" | "收藏" | "分享")
 }
 
 fn find(b: &[u8], from: usize, needle: &[u8]) -> Option<usize> {
@@ -309,7 +402,7 @@ fn skip_raw_text(b: &[u8], from: usize, name: &str) -> usize {
 }
 
 /// Builds the text: collapses whitespace outside `<pre>`, places line breaks for block
-/// elements, decodes character references.
+/// elements, decodes character references, and records table cells by their offsets in the text.
 #[derive(Default)]
 struct Writer {
     out: String,
@@ -318,10 +411,68 @@ struct Writer {
     /// The current line has a character on it.
     line_has_text: bool,
     pre_depth: usize,
+    /// Tables open around the current position, innermost last.
+    open_tables: Vec<TableBuilder>,
+    /// Tables closed so far (offsets into `out`, before `finish`).
+    done: Vec<TableBuilder>,
+}
+
+/// Deeper nesting than this is not a report's table: inner `<table>` tags are read as blocks.
+const MAX_TABLE_DEPTH: usize = 32;
+/// A colspan / rowspan beyond this is a broken attribute, not a wider table.
+const MAX_SPAN: usize = 64;
+/// Cells of one table past this are dropped (a report's tables have a few hundred).
+const MAX_TABLE_CELLS: usize = 20_000;
+
+#[derive(Default)]
+struct TableBuilder {
+    start: usize,
+    end: usize,
+    rows: Vec<Vec<RawCell>>,
+    /// A cell is open (its start recorded, its end not yet).
+    open_cell: Option<RawCell>,
+    /// A table opened inside one of its cells: this one is layout, not data.
+    layout: bool,
+    cells: usize,
+}
+
+#[derive(Clone, Copy)]
+struct RawCell {
+    start: usize,
+    end: usize,
+    colspan: usize,
+    rowspan: usize,
+    th: bool,
+}
+
+fn span_attr(attrs: &[(String, String)], name: &str) -> usize {
+    attrs
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(name))
+        .and_then(|(_, v)| v.trim().trim_matches(['"', '\'']).parse::<usize>().ok())
+        .unwrap_or(1)
+        .clamp(1, MAX_SPAN)
+}
+
+impl TableBuilder {
+    fn close_cell(&mut self, at: usize) {
+        if let Some(mut c) = self.open_cell.take() {
+            c.end = at.max(c.start);
+            if self.rows.is_empty() {
+                self.rows.push(Vec::new());
+            }
+            if self.cells < MAX_TABLE_CELLS {
+                self.cells += 1;
+                if let Some(row) = self.rows.last_mut() {
+                    row.push(c);
+                }
+            }
+        }
+    }
 }
 
 impl Writer {
-    fn tag(&mut self, name: &str, closing: bool) {
+    fn tag(&mut self, name: &str, closing: bool, attrs: &[(String, String)]) {
         match name {
             "br" => self.newline(),
             "pre" => {
@@ -331,6 +482,52 @@ impl Writer {
                 } else {
                     self.pre_depth + 1
                 };
+            }
+            "table" if closing => {
+                let at = self.out.len();
+                if let Some(mut t) = self.open_tables.pop() {
+                    t.close_cell(at);
+                    t.end = at;
+                    if !t.layout {
+                        self.done.push(t);
+                    }
+                }
+                self.paragraph_break();
+            }
+            "table" => {
+                self.paragraph_break();
+                if let Some(outer) = self.open_tables.last_mut() {
+                    outer.layout = true;
+                }
+                if self.open_tables.len() < MAX_TABLE_DEPTH {
+                    self.open_tables.push(TableBuilder { start: self.out.len(), ..TableBuilder::default() });
+                }
+            }
+            "tr" => {
+                self.line_break();
+                let at = self.out.len();
+                if let Some(t) = self.open_tables.last_mut() {
+                    t.close_cell(at);
+                    if !closing {
+                        t.rows.push(Vec::new());
+                    }
+                }
+            }
+            "td" | "th" => {
+                self.line_break();
+                let at = self.out.len();
+                if let Some(t) = self.open_tables.last_mut() {
+                    t.close_cell(at);
+                    if !closing {
+                        t.open_cell = Some(RawCell {
+                            start: at,
+                            end: at,
+                            colspan: span_attr(attrs, "colspan"),
+                            rowspan: span_attr(attrs, "rowspan"),
+                            th: name == "th",
+                        });
+                    }
+                }
             }
             _ if PARAGRAPH.contains(&name) => self.paragraph_break(),
             _ if BLOCK.contains(&name) => self.line_break(),
@@ -402,15 +599,31 @@ impl Writer {
         self.line_has_text = false;
     }
 
-    /// Trims line ends (ASCII whitespace only), keeps at most one blank line in a row, and drops
-    /// blank lines at the start and end.
-    fn finish(self) -> String {
+    /// Trims line ends (ASCII whitespace only), drops chrome lines, keeps at most one blank line
+    /// in a row, and drops blank lines at the start and end; then places the tables' cells in
+    /// the finished text.
+    fn finish(mut self) -> (String, Vec<SourceTable>) {
+        // Tables never closed end with the page.
+        let end = self.out.len();
+        while let Some(mut t) = self.open_tables.pop() {
+            t.close_cell(end);
+            t.end = end;
+            if !t.layout {
+                self.done.push(t);
+            }
+        }
         let mut out = String::with_capacity(self.out.len());
+        // (raw line start, kept length, start in `out`) for every raw line, in order.
+        let mut map: Vec<(usize, usize, usize)> = Vec::new();
         let mut blank_run = 0;
+        let mut raw_start = 0;
         for line in self.out.split('\n') {
-            let line = line.trim_end_matches([' ', '\t']);
-            if line.is_empty() {
+            let this_start = raw_start;
+            raw_start += line.len() + 1;
+            let trimmed = line.trim_end_matches([' ', '\t']);
+            if trimmed.is_empty() || is_chrome_line(trimmed) {
                 blank_run += 1;
+                map.push((this_start, 0, out.len()));
                 continue;
             }
             if !out.is_empty() {
@@ -420,13 +633,88 @@ impl Writer {
                 }
             }
             blank_run = 0;
-            out.push_str(line);
+            map.push((this_start, trimmed.len(), out.len()));
+            out.push_str(trimmed);
         }
         if !out.is_empty() {
             out.push('\n');
         }
-        out
+        let place = |raw: usize| -> usize {
+            let i = map.partition_point(|m| m.0 <= raw).saturating_sub(1);
+            map.get(i).map_or(0, |&(s, len, at)| at + (raw - s).min(len))
+        };
+        let mut tables: Vec<SourceTable> = self
+            .done
+            .iter()
+            .filter_map(|t| grid(t, &out, &place))
+            .collect();
+        tables.sort_by_key(|t| t.start);
+        (out, tables)
     }
+}
+
+/// Expands a table's rows into the grid the eye sees (colspan / rowspan), with cell spans in
+/// the finished text. Tables without at least two rows or two columns are not data.
+fn grid(t: &TableBuilder, text: &str, place: &dyn Fn(usize) -> usize) -> Option<SourceTable> {
+    let rows: Vec<&Vec<RawCell>> = t.rows.iter().filter(|r| !r.is_empty()).collect();
+    let mut grid: Vec<Vec<Option<SourceCell>>> = Vec::with_capacity(rows.len());
+    let mut th_rows: Vec<bool> = Vec::with_capacity(rows.len());
+    for (r, row) in rows.iter().enumerate() {
+        if grid.len() <= r {
+            grid.resize_with(r + 1, Vec::new);
+        }
+        th_rows.push(row.iter().all(|c| c.th));
+        let mut c = 0;
+        for cell in row.iter() {
+            while grid[r].get(c).is_some_and(Option::is_some) {
+                c += 1;
+            }
+            let (s, e) = (place(cell.start), place(cell.end));
+            let base = SourceCell::from_text(text, s, e);
+            let rowspan = cell.rowspan.min(rows.len() - r);
+            for dr in 0..rowspan {
+                if grid.len() <= r + dr {
+                    grid.resize_with(r + dr + 1, Vec::new);
+                }
+                for dc in 0..cell.colspan {
+                    let line = &mut grid[r + dr];
+                    if line.len() <= c + dc {
+                        line.resize(c + dc + 1, None);
+                    }
+                    if line[c + dc].is_none() {
+                        let mut copy = base.clone();
+                        copy.merged = dr > 0 || dc > 0;
+                        line[c + dc] = Some(copy);
+                    }
+                }
+            }
+            c += cell.colspan;
+        }
+    }
+    let width = grid.iter().map(Vec::len).max().unwrap_or(0);
+    if grid.len() < 2 && width < 2 || width == 0 {
+        return None;
+    }
+    let rows: Vec<Vec<SourceCell>> = grid
+        .into_iter()
+        .map(|line| {
+            let at = line.iter().flatten().last().map_or(0, |c| c.end);
+            let mut cells: Vec<SourceCell> = line
+                .into_iter()
+                .map(|c| c.unwrap_or_else(|| SourceCell::blank_at(at)))
+                .collect();
+            cells.resize_with(width, || SourceCell::blank_at(at));
+            cells
+        })
+        .collect();
+    let header_rows = header_rows(&rows, &th_rows);
+    Some(SourceTable {
+        origin: TableOrigin::Html,
+        rows,
+        header_rows,
+        start: place(t.start),
+        end: place(t.end),
+    })
 }
 
 /// Decodes the character reference at the start of `s` (which starts with '&'): the result and
@@ -669,5 +957,82 @@ mod tests {
         let text = html_to_text(&html);
         assert!(text.starts_with("数\u{A0}字 数"));
         assert!(start.elapsed() < std::time::Duration::from_secs(5));
+    }
+}
+
+#[cfg(test)]
+mod table_tests {
+    use super::*;
+
+    fn cells(t: &SourceTable, text: &str) -> Vec<Vec<String>> {
+        t.rows
+            .iter()
+            .map(|r| {
+                r.iter()
+                    .map(|c| {
+                        assert_eq!(&text[c.start..c.end], if c.blank { "" } else { &text[c.start..c.end] });
+                        let shown: String = text[c.start..c.end].split_whitespace().collect::<Vec<_>>().join(" ");
+                        assert_eq!(shown, c.text, "span and text agree");
+                        if c.blank { "_".to_string() } else if c.merged { format!("<{}>", c.text) } else { c.text.clone() }
+                    })
+                    .collect()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn spans_are_expanded_and_point_into_the_text() {
+        let html = "<html><body><p>三、收到和处理政府信息公开申请情况</p><table>\
+            <tr><td colspan=\"3\" rowspan=\"2\">（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）</td><td colspan=2>申请人情况</td></tr>\
+            <tr><td>自然人</td><td>总计</td></tr>\
+            <tr><td colspan=3><p>一、本年新收</p><p>政府信息公开申请数量</p></td><td>5</td><td>&nbsp;</td></tr>\
+            <tr><td colspan=3>二、上年结转</td><td>\u{3000}</td><td>0</td></tr></table><p>四、结果</p></body></html>";
+        let (text, tables) = html_to_document(html);
+        assert_eq!(tables.len(), 1, "{text}");
+        let t = &tables[0];
+        let g = cells(t, &text);
+        assert_eq!(g[0].len(), 5);
+        assert_eq!(g[0][3], "申请人情况");
+        assert_eq!(g[0][4], "<申请人情况>");
+        assert_eq!(g[1][0], "<（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）>");
+        assert_eq!(g[1][3..], ["自然人", "总计"]);
+        assert_eq!(g[2][0], "一、本年新收 政府信息公开申请数量");
+        assert_eq!(g[2][3..], ["5", "_"]);
+        assert_eq!(g[3][3..], ["_", "0"]);
+        assert_eq!(t.header_rows, 2);
+        assert!(text[t.start..t.end].contains("申请人情况"));
+    }
+
+    #[test]
+    fn layout_tables_are_not_data_and_chrome_is_dropped() {
+        let html = "<html><body><div class=\"nav-bar\"><ul><li>首页</li><li>政务公开</li></ul></div>\
+            <div class=\"bread-crumb\">当前位置：首页 &gt; 年报</div>\
+            <table width=100%><tr><td><table><tr><td>字体：[ 大 中 小 ]</td></tr></table>\
+            <div><table><tr><td>规章</td><td>0</td></tr><tr><td>规范性文件</td><td>3</td></tr></table></div></td></tr></table>\
+            <div id=footer><p>主办单位：某某人民政府办公室</p></div><p>无障碍</p></body></html>";
+        let (text, tables) = html_to_document(html);
+        assert!(!text.contains("首页"), "{text}");
+        assert!(!text.contains("主办单位"), "{text}");
+        assert!(!text.contains("字体"), "{text}");
+        assert!(!text.contains("无障碍"), "{text}");
+        assert_eq!(tables.len(), 1, "only the innermost table with data");
+        assert_eq!(cells(&tables[0], &text), [["规章", "0"], ["规范性文件", "3"]]);
+    }
+
+    #[test]
+    fn an_unclosed_chrome_element_does_not_swallow_the_page() {
+        let (text, _) = html_to_document("<div class=menu><p>菜单</p><p>一、总体情况</p><p>正文</p>");
+        assert!(text.contains("正文"), "{text}");
+    }
+
+    #[test]
+    fn deeply_nested_and_unclosed_tables_are_bounded() {
+        let html = format!("{}<tr><td>甲</td><td>1</td></tr>", "<table><tr><td>".repeat(10_000));
+        let (text, tables) = html_to_document(&html);
+        assert!(text.contains('甲'));
+        assert!(tables.len() <= 1);
+        let (_, tables) = html_to_document("<table><tr><td colspan=99999>a<td>b<tr><td>1<td>2");
+        assert_eq!(tables.len(), 1);
+        assert!(tables[0].columns() <= MAX_SPAN + 1);
     }
 }

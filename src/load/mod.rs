@@ -8,6 +8,7 @@
 
 mod decode;
 mod discover;
+pub mod docx;
 mod html;
 mod tables;
 
@@ -19,8 +20,8 @@ use crate::model::Span;
 
 pub use decode::{Decoded, Detection, decode, sniff};
 pub use discover::discover;
-pub use html::{html_to_text, looks_like_html, meta_charset};
-pub use tables::{SourceCell, SourceTable, TableOrigin};
+pub use html::{html_to_document, html_to_text, looks_like_html, meta_charset};
+pub use tables::{Extracted, SourceCell, SourceTable, TableOrigin};
 
 /// The largest file accepted as one report. Real reports are rarely over 1 MiB; anything past this
 /// is almost certainly not a single report, and refusing it keeps memory use bounded.
@@ -66,17 +67,20 @@ impl Document {
         if bytes.is_empty() {
             return Err(LoadError::Empty);
         }
+        if let Some((format, extracted)) = read_structured(&path, bytes)? {
+            return Document::from_extracted(path, bytes, format, extracted);
+        }
         sniff(bytes)?;
         let decoded = decode(bytes);
         refuse_if_undecodable(&decoded)?;
 
         let html = has_html_extension(&path) || looks_like_html(&decoded.text);
-        let (text, issues) = if html {
-            let text = html_to_text(&decoded.text);
+        let (text, tables, issues) = if html {
+            let (text, tables) = html_to_document(&decoded.text);
             let issues = reanchor_issues(&decoded, &text);
-            (text, issues)
+            (text, tables, issues)
         } else {
-            (decoded.text, decoded.issues)
+            (decoded.text, Vec::new(), decoded.issues)
         };
         if text.trim().is_empty() {
             return Err(LoadError::Empty);
@@ -90,9 +94,32 @@ impl Document {
             html,
             text: text.into(),
             line_starts,
-            tables: Vec::new(),
+            tables,
             issues,
             size,
+        })
+    }
+
+    /// A document from a structured source's reader (Word, PDF): its text is already decoded;
+    /// `format` names the source ("DOCX", "PDF") where a text file names its encoding.
+    pub fn from_extracted(path: PathBuf, bytes: &[u8], format: &str, extracted: Extracted) -> Result<Document, LoadError> {
+        let Extracted { text, tables, mut issues } = extracted;
+        if text.trim().is_empty() {
+            return Err(LoadError::Empty);
+        }
+        let line_starts = line_starts(&text);
+        issues.extend(decode::scan_controls(&text, &line_starts));
+        Ok(Document {
+            path,
+            id: content_id(bytes),
+            encoding: format.to_string(),
+            detection: Detection::Structured,
+            html: false,
+            text: text.into(),
+            line_starts,
+            tables,
+            issues,
+            size: bytes.len() as u64,
         })
     }
 
@@ -238,6 +265,12 @@ pub enum LoadError {
     Binary {
         reason: String,
     },
+    /// A structured file (Word, WPS, PDF) its reader could not read: `reason` says why and what
+    /// to do.
+    Unreadable {
+        format: &'static str,
+        reason: String,
+    },
     /// Text in an encoding the decoder does not read (UTF-32).
     UnsupportedEncoding {
         name: String,
@@ -279,6 +312,7 @@ impl fmt::Display for LoadError {
                  check that it is a single report text, or split it"
             ),
             LoadError::Binary { reason } => write!(f, "not a text file: {reason}"),
+            LoadError::Unreadable { format, reason } => write!(f, "cannot read this {format} file: {reason}"),
             LoadError::UnsupportedEncoding { name } => write!(
                 f,
                 "text in {name} is not supported: convert it to UTF-8 first, \
@@ -289,6 +323,19 @@ impl fmt::Display for LoadError {
 }
 
 impl std::error::Error for LoadError {}
+
+/// Sources read by a reader of their own rather than decoded as text: Word by extension or by
+/// content, legacy Word / WPS by extension. `None`: decode the bytes as text.
+fn read_structured(path: &Path, bytes: &[u8]) -> Result<Option<(&'static str, Extracted)>, LoadError> {
+    if docx::has_docx_extension(path) || docx::looks_like_docx(bytes) {
+        return docx::read_docx(bytes).map(|e| Some(("DOCX", e)));
+    }
+    if let Some(ext) = docx::legacy_word_extension(path) {
+        let format = if ext == "wps" { "WPS via LibreOffice" } else { "DOC via LibreOffice" };
+        return docx::read_legacy_word(bytes, &ext).map(|e| Some((format, e)));
+    }
+    Ok(None)
+}
 
 /// `.html` / `.htm`, any case.
 pub fn has_html_extension(path: &Path) -> bool {

@@ -65,3 +65,51 @@ impl SourceTable {
         self.rows.iter().map(Vec::len).max().unwrap_or(0)
     }
 }
+
+/// What a reader of a structured source (Word, PDF) gives back: the report's text, the tables it
+/// really has (cell spans into `text`), and problems met on the way. `Document::from_bytes` turns
+/// it into a [`Document`](super::Document) the same way for every such source.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Extracted {
+    pub text: String,
+    pub tables: Vec<SourceTable>,
+    pub issues: Vec<super::LoadIssue>,
+}
+
+impl SourceCell {
+    /// An empty grid position (a row shorter than the table) at byte `at`.
+    pub fn blank_at(at: usize) -> SourceCell {
+        SourceCell { text: String::new(), start: at, end: at, blank: true, merged: false }
+    }
+}
+
+impl SourceCell {
+    /// The cell whose text is `text[s..e]`: whitespace (U+00A0 and U+3000 included) trimmed from
+    /// its span and collapsed in its text; nothing left means blank.
+    pub fn from_text(text: &str, s: usize, e: usize) -> SourceCell {
+        let e = e.min(text.len());
+        let s = s.min(e);
+        let raw = text.get(s..e).unwrap_or("");
+        let lead = raw.len() - raw.trim_start().len();
+        let inner = raw.trim();
+        let start = s + lead;
+        SourceCell {
+            text: inner.split_whitespace().collect::<Vec<_>>().join(" "),
+            start,
+            end: start + inner.len(),
+            blank: inner.is_empty(),
+            merged: false,
+        }
+    }
+}
+
+/// Leading header rows: the rows the source marks as headers (`<th>` rows, Word's repeated
+/// header rows), or else the rows before the first one holding a number.
+pub fn header_rows(rows: &[Vec<SourceCell>], marked: &[bool]) -> usize {
+    let n = marked.iter().take_while(|&&t| t).count();
+    if n > 0 {
+        return n.min(rows.len());
+    }
+    let numeric = |c: &SourceCell| !c.blank && c.text.chars().all(|ch| ch.is_ascii_digit() || ch == '.' || ch == ',');
+    rows.iter().position(|r| r.iter().any(numeric)).unwrap_or(0)
+}

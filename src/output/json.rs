@@ -39,6 +39,9 @@ pub fn audit_to_json(a: &ReportAudit, hidden: &dyn Fn(&str) -> bool) -> J {
         if let Some(n) = &f.note {
             o.insert("note".into(), json!(n));
         }
+        if let Some(b) = &f.settled_by {
+            o.insert("settled_by".into(), json!(b));
+        }
         fields.insert(id.clone(), J::Object(o));
     }
     let findings: Vec<J> = a
@@ -65,15 +68,33 @@ pub fn audit_to_json(a: &ReportAudit, hidden: &dyn Fn(&str) -> bool) -> J {
         "encoding": a.encoding,
         "template": a.fields.get("template").and_then(|f| f.value.as_ref()).map(|v| v.to_string()),
         "fields": fields,
+        "claims": crate::claims::to_json(&a.claims),
         "findings": findings,
     });
+    if !a.tables.is_empty() {
+        let tables: Map<String, J> = a.tables.iter().map(|t| (t.table.clone(), json!({"source": t.source, "line": t.line}))).collect();
+        r["tables"] = J::Object(tables);
+    }
     if let Some(e) = &a.error {
         r["error"] = json!(e);
+    }
+    if !a.conflicts.is_empty() {
+        r["conflicts"] = J::Array(a.conflicts.iter().map(conflict_json).collect());
     }
     if !a.stale.is_empty() {
         r["stale"] = J::Array(a.stale.iter().map(|s| json!({"target": s.target, "message": s.message})).collect());
     }
     r
+}
+
+/// `{"id","kind":"field"|"finding","subject","sides":[{"reviewer","ts","value","note","record"}]}`.
+pub fn conflict_json(c: &crate::model::ReviewConflict) -> J {
+    let sides: Vec<J> = c
+        .sides
+        .iter()
+        .map(|s| json!({"reviewer": s.reviewer, "ts": s.ts, "value": s.value, "note": s.note, "record": s.record}))
+        .collect();
+    json!({"id": c.id, "kind": if c.field { "field" } else { "finding" }, "subject": c.subject, "sides": sides})
 }
 
 impl Writer for JsonWriter {
@@ -89,7 +110,10 @@ impl Writer for JsonWriter {
         if !self.started {
             out.write_all(b"{\"reports\":[\n")?;
         }
-        let summary = json!({"reports": s.reports, "failed": s.failed, "errors": s.errors, "warnings": s.warnings, "infos": s.infos});
+        let mut summary = json!({"reports": s.reports, "failed": s.failed, "errors": s.errors, "warnings": s.warnings, "infos": s.infos});
+        if let Some(n) = s.conflicts {
+            summary["conflicts"] = json!(n);
+        }
         writeln!(out, "\n],\"summary\":{summary}}}")
     }
 }

@@ -26,6 +26,9 @@ pub struct Summary {
     pub errors: usize,
     pub warnings: usize,
     pub infos: usize,
+    /// Unsettled conflicts between reviewers; counted only when a log was applied (`None`
+    /// without one, and then left out of the output).
+    pub conflicts: Option<usize>,
 }
 
 impl Summary {
@@ -33,6 +36,9 @@ impl Summary {
         self.reports += 1;
         if a.error.is_some() {
             self.failed += 1;
+        }
+        if let Some(n) = &mut self.conflicts {
+            *n += a.conflicts.len();
         }
         for f in &a.findings {
             if f.decision.as_ref().is_some_and(|d| d.verdict == crate::model::Verdict::Dismissed) {
@@ -50,7 +56,7 @@ impl Summary {
     pub fn worst(&self) -> Option<Severity> {
         if self.errors > 0 || self.failed > 0 {
             Some(Severity::Error)
-        } else if self.warnings > 0 {
+        } else if self.warnings > 0 || self.conflicts.unwrap_or(0) > 0 {
             Some(Severity::Warning)
         } else if self.infos > 0 {
             Some(Severity::Info)

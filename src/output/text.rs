@@ -39,6 +39,18 @@ impl Writer for TextWriter {
             };
             writeln!(out, "{path}:{line}:{col}: {sev} {}: {}{decision}", f.rule, sanitize_line(&f.message))?;
         }
+        for c in &a.conflicts {
+            let kind = if c.field { "field" } else { "finding" };
+            let sides: Vec<String> = c.sides.iter().map(|s| format!("{} {} ({})", s.reviewer, s.value, s.ts)).collect();
+            writeln!(
+                out,
+                "{path}: {} conflict {}: {kind} {}: {}",
+                self.paint("warning", "1;33"),
+                c.id,
+                sanitize_line(&c.subject),
+                sanitize_line(&sides.join(" · "))
+            )?;
+        }
         for s in &a.stale {
             writeln!(out, "{path}: {} stale: {}: {}", self.paint("warning", "1;33"), s.target, sanitize_line(&s.message))?;
         }
@@ -46,9 +58,13 @@ impl Writer for TextWriter {
     }
 
     fn finish(&mut self, out: &mut dyn Write, s: &Summary) -> std::io::Result<()> {
+        let conflicts = match s.conflicts {
+            Some(n) => format!(", {n} conflicts between reviewers"),
+            None => String::new(),
+        };
         writeln!(
             out,
-            "\n{} reports audited ({} could not be read): {} errors, {} warnings, {} infos",
+            "\n{} reports audited ({} could not be read): {} errors, {} warnings, {} infos{conflicts}",
             s.reports, s.failed, s.errors, s.warnings, s.infos
         )
     }

@@ -66,14 +66,14 @@ pub fn compile_regex(src: &str) -> Result<Regex, String> {
         })
 }
 
-struct Ctx<'a> {
+pub(super) struct Ctx<'a> {
     path: &'a str,
     src: &'a str,
     errors: Vec<RuleError>,
 }
 
 impl Ctx<'_> {
-    fn err_at(&mut self, loc: &Location, message: impl Into<String>) {
+    pub(super) fn err_at(&mut self, loc: &Location, message: impl Into<String>) {
         self.errors.push(RuleError {
             path: self.path.to_string(),
             line: loc.line() as usize,
@@ -85,7 +85,7 @@ impl Ctx<'_> {
     /// An error at a byte offset inside a scalar (for expression and regex errors). Single-line
     /// scalars get an exact column (the opening quote skipped); block scalars (`|`, `>`) start
     /// on the next line at its indentation.
-    fn err_in(&mut self, s: &S, byte_offset: usize, message: impl Into<String>) {
+    pub(super) fn err_in(&mut self, s: &S, byte_offset: usize, message: impl Into<String>) {
         let loc = &s.referenced;
         let (mut line, mut col) = (loc.line() as usize, loc.column() as usize);
         let before = s.value.get(..byte_offset.min(s.value.len())).unwrap_or("");
@@ -106,7 +106,7 @@ impl Ctx<'_> {
         self.errors.push(RuleError { path: self.path.to_string(), line, col, message: message.into() });
     }
 
-    fn origin(&self, loc: &Location) -> Origin {
+    pub(super) fn origin(&self, loc: &Location) -> Origin {
         Origin { file: Arc::from(self.path), line: loc.line() as usize, col: loc.column() as usize }
     }
 
@@ -245,8 +245,12 @@ pub fn compile(dir: Option<std::path::PathBuf>, files: &[(String, String)]) -> R
         for d in &file.deadlines {
             compile_deadline(&mut ctx, d, &mut set);
         }
+        if let Some(l) = &file.lexicon {
+            super::lexicon::compile_lexicon(&mut ctx, &l.value, &mut set);
+        }
         errors.append(&mut ctx.errors);
     }
+    super::lexicon::finish(&mut set, &mut errors);
     // Facts about the batch a report was loaded with (see link.rs).
     set.known.insert("batch.duplicates".into(), ("同年度其他版本数".into(), FieldType::Integer));
     set.known.insert("batch.duplicate_paths".into(), ("同年度其他版本".into(), FieldType::Text));
@@ -572,6 +576,15 @@ fn each_bindings(ctx: &mut Ctx, c: &CheckDef, set: &RuleSet) -> Vec<Vec<(String,
                     }
                 };
                 let (kind, name) = sel.split_once(':').unwrap_or(("", sel));
+                if kind == "lexicon" {
+                    match super::lexicon::each_items(&set.lexicon, name) {
+                        Some(items) => items,
+                        None => {
+                            ctx.err_at(&def.referenced, format!("each `{var}`: `{sel}` is not `lexicon:concepts` or `lexicon:fields`"));
+                            return Vec::new();
+                        }
+                    }
+                } else {
                 match (kind, set.tables.iter().find(|t| t.id == name)) {
                     ("table", Some(t)) => table_items(t, false),
                     ("rows", Some(t)) => table_items(t, true),
@@ -579,6 +592,7 @@ fn each_bindings(ctx: &mut Ctx, c: &CheckDef, set: &RuleSet) -> Vec<Vec<(String,
                         ctx.err_at(&def.referenced, format!("each `{var}`: `{sel}` is not `table:ID` or `rows:ID` of a defined table, nor a list"));
                         return Vec::new();
                     }
+                }
                 }
             }
             EachDef::Ids(list) => list
@@ -630,6 +644,16 @@ fn compile_check(ctx: &mut Ctx, s: &Spanned<CheckDef>, set: &mut RuleSet) {
             }
         },
     };
+    if let Some(k) = &c.claims {
+        if crate::claims::local_names(&k.value).is_none() {
+            ctx.err_in(k, 0, format!("claims `{}`: use wholes or shares", k.value));
+            return;
+        }
+        if c.assert.is_none() || c.pattern.is_some() || c.status.is_some() {
+            ctx.err_at(&s.referenced, format!("check `{}`: `claims` goes with `assert` only", c.id.value));
+            return;
+        }
+    }
     if c.assert.is_none() && c.pattern.is_none() && c.status.is_none() {
         ctx.err_at(&s.referenced, format!("check `{}` needs `assert`, `pattern` or `status`", c.id.value));
         return;
@@ -665,18 +689,19 @@ fn compile_check(ctx: &mut Ctx, s: &Spanned<CheckDef>, set: &mut RuleSet) {
         };
         let mut locals: BTreeSet<String> = BTreeSet::new();
         let body = if let Some(ambiguous) = status {
-            for n in ["field", "label", "candidates", "raw", "count"] {
+            for n in ["field", "label", "candidates", "raw", "count", "rows"] {
                 locals.insert(n.into());
             }
-            let per_row = match c.per.as_ref().map(|p| p.value.as_str()) {
-                None | Some("field") => false,
-                Some("row") => true,
+            let per = match c.per.as_ref().map(|p| p.value.as_str()) {
+                None | Some("field") => super::Per::Field,
+                Some("row") => super::Per::Row,
+                Some("table") => super::Per::Table,
                 Some(other) => {
-                    ctx.err_in(c.per.as_ref().unwrap_or(&c.id), 0, format!("per `{other}`: use field or row"));
+                    ctx.err_in(c.per.as_ref().unwrap_or(&c.id), 0, format!("per `{other}`: use field, row or table"));
                     continue;
                 }
             };
-            CheckBody::Status { ambiguous, globs: c.fields.clone(), per_row }
+            CheckBody::Status { ambiguous, globs: c.fields.clone(), per }
         } else if let Some(p) = &c.pattern {
             let p = substituted(p, &b);
             let scope = match &c.scope {
@@ -694,6 +719,15 @@ fn compile_check(ctx: &mut Ctx, s: &Spanned<CheckDef>, set: &mut RuleSet) {
             };
             let Some(scope) = scope else { continue };
             CheckBody::Pattern { scope, regex, assert, absent: c.absent, max: c.max.unwrap_or(20).max(1) }
+        } else if let Some(kind) = &c.claims {
+            for n in crate::claims::local_names(&kind.value).unwrap_or(&[]) {
+                locals.insert((*n).to_string());
+            }
+            let a = c.assert.as_ref().map(|a| substituted(a, &b));
+            match a.and_then(|a| parse_expr(ctx, &a, set, &locals)) {
+                Some(e) => CheckBody::Claims { kind: kind.value.clone(), assert: e },
+                None => continue,
+            }
         } else {
             let a = c.assert.as_ref().map(|a| substituted(a, &b));
             match a.and_then(|a| parse_expr(ctx, &a, set, &locals)) {
@@ -735,6 +769,8 @@ fn compile_check(ctx: &mut Ctx, s: &Spanned<CheckDef>, set: &mut RuleSet) {
         description: c.description.clone(),
         instances,
         examples,
+        alone: c.alone,
+        settles: c.settles,
         origin: ctx.origin(&s.referenced),
     });
 }
@@ -789,11 +825,26 @@ fn compile_examples(ctx: &mut Ctx, c: &CheckDef) -> Vec<Example> {
                 ctx.err_at(&e.referenced, "an example needs `text` or `fields`");
                 continue;
             }
+            let severity = match &e.value.severity {
+                None => None,
+                Some(s) => match Severity::parse(&s.value) {
+                    Some(v) if fire => Some(v),
+                    Some(_) => {
+                        ctx.err_at(&s.referenced, "`severity` belongs to a `fire` example");
+                        None
+                    }
+                    None => {
+                        ctx.err_at(&s.referenced, format!("unknown severity `{}` (error | warning | info)", s.value));
+                        None
+                    }
+                },
+            };
             out.push(Example {
                 fire,
                 text: e.value.text.clone(),
                 fields: e.value.fields.clone(),
                 prev: e.value.prev.clone(),
+                severity,
                 origin: ctx.origin(&e.referenced),
             });
         }

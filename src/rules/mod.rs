@@ -7,6 +7,7 @@
 
 mod builtin;
 pub mod compile;
+pub mod lexicon;
 pub mod schema;
 pub mod testing;
 
@@ -234,8 +235,19 @@ pub struct Deadline {
 pub enum CheckBody {
     Assert(Expr),
     Pattern { scope: Scope, regex: Regex, assert: Option<Expr>, absent: bool, max: usize },
-    /// One finding per field in a state; `globs` narrow which fields (empty = all).
-    Status { ambiguous: bool, globs: Vec<String>, per_row: bool },
+    /// One finding per field in a state (or per row, or per table); `globs` narrow which fields
+    /// (empty = all).
+    Status { ambiguous: bool, globs: Vec<String>, per: Per },
+    /// Once per claim of a kind (see `claims::of_kind`); a finding where `assert` is false.
+    Claims { kind: String, assert: Expr },
+}
+
+/// How a status check groups the fields it finds into findings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Per {
+    Field,
+    Row,
+    Table,
 }
 
 /// One run of a check: a check with `each` has one instance per binding.
@@ -257,6 +269,8 @@ pub struct Example {
     pub text: Option<String>,
     pub fields: Option<BTreeMap<String, Option<ExampleValue>>>,
     pub prev: Option<BTreeMap<String, Option<ExampleValue>>>,
+    /// The severity a `fire` example's finding must have.
+    pub severity: Option<Severity>,
     pub origin: Origin,
 }
 
@@ -268,6 +282,11 @@ pub struct CheckRule {
     pub description: Option<String>,
     pub instances: Vec<CheckInstance>,
     pub examples: Vec<Example>,
+    /// When this check fires, the report's other check findings are left out: the document is
+    /// not a report (a 函, a 通知, a copy with a disclaimer), so they would only be noise.
+    pub alone: bool,
+    /// An assertion also used to settle ambiguous cells (see `extract::settle`).
+    pub settles: bool,
     pub origin: Origin,
 }
 
@@ -286,6 +305,8 @@ pub struct RuleSet {
     /// Table cells in the order the tables print them (row by row, column by column), for
     /// listing a row's cells the way the report does.
     pub cell_order: BTreeMap<String, usize>,
+    /// The narrative's words (`lexicon.yaml`), for the claims stage.
+    pub lexicon: lexicon::Lexicon,
 }
 
 impl RuleSet {

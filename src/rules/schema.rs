@@ -24,6 +24,109 @@ pub struct RuleFile {
     pub deadlines: Vec<Spanned<DeadlineDef>>,
     #[serde(default)]
     pub checks: Vec<Spanned<CheckDef>>,
+    /// The words the narrative uses: concepts and their phrases, list words, scopes, set
+    /// statements and heading variants (`lexicon.yaml`, read by the claims stage).
+    #[serde(default)]
+    pub lexicon: Option<Spanned<LexiconDef>>,
+}
+
+/// The narrative's vocabulary. Phrases are literal text unless the key says regex.
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct LexiconDef {
+    /// Measure words a stated figure may carry, e.g. 条 件 次 篇 个 人次 万元 元 %.
+    #[serde(default)]
+    pub units: Vec<String>,
+    /// Words after a whole that open its list of parts (其中, 包括, 分别为, "（" …).
+    #[serde(default)]
+    pub openers: Vec<Spanned<OpenerDef>>,
+    /// Words right before a total that follows its parts (合计, 共计, 总计).
+    #[serde(default)]
+    pub totals: Vec<String>,
+    /// A last part whose label starts with one of these closes the list (其他, 其余).
+    #[serde(default)]
+    pub closing: Vec<String>,
+    /// A list followed by one of these is not complete (等).
+    #[serde(default)]
+    pub open_ends: Vec<String>,
+    /// Words right before a percentage that make it a share of a base (占, 占比).
+    #[serde(default)]
+    pub share: Vec<String>,
+    /// Regexes for text whose figures are not claims (table captions such as "计1条").
+    #[serde(default)]
+    pub ignore: Vec<S>,
+    /// Words naming the whole agency (本机关, 全区): they never narrow a figure's scope.
+    #[serde(default)]
+    pub whole_scope: Vec<String>,
+    /// Words that narrow a figure to a unit, a channel or a period.
+    #[serde(default)]
+    pub scopes: Vec<Spanned<ScopeDef>>,
+    #[serde(default)]
+    pub concepts: Vec<Spanned<ConceptDef>>,
+    /// Set statements ("均获维持", "未收取信息处理费") read as `narr.says.<id>`.
+    #[serde(default)]
+    pub statements: Vec<Spanned<StatementDef>>,
+    /// More wordings of a part's heading: section id → heading texts (without the number).
+    #[serde(default)]
+    pub headings: BTreeMap<String, Spanned<Vec<String>>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OpenerDef {
+    pub phrase: String,
+    /// The list these words open names every part (分别为).
+    #[serde(default)]
+    pub closed: bool,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScopeDef {
+    /// unit | channel | period
+    pub kind: S,
+    pub phrases: Vec<String>,
+}
+
+/// What a stated figure counts.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConceptDef {
+    pub id: S,
+    pub label: String,
+    /// Units it is counted in (default: any).
+    #[serde(default)]
+    pub units: Vec<String>,
+    /// Regexes that name it before (or just after) the figure.
+    pub phrases: Vec<S>,
+    /// A rate in percent (办结率), not a count.
+    #[serde(default)]
+    pub rate: bool,
+    /// Naming it starts a new statement, never a part of another concept's list (办结, 结转).
+    #[serde(default)]
+    pub breaks: bool,
+    /// The table field (an expression over fields) it equals, per template: `2021`, `2019`,
+    /// `legacy`, `legacy_national`, `legacy_fujian`; `alt` a second accepted meaning.
+    #[serde(default)]
+    pub fields: BTreeMap<String, S>,
+    #[serde(default)]
+    pub alt: BTreeMap<String, S>,
+}
+
+/// A statement reports make in set words.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StatementDef {
+    pub id: S,
+    pub label: String,
+    /// Regexes of its wordings.
+    pub patterns: Vec<S>,
+    /// Only in a sentence that also names one of these (e.g. 行政复议).
+    #[serde(default)]
+    pub near: Vec<String>,
+    /// Not in a sentence that names one of these.
+    #[serde(default)]
+    pub unless: Vec<String>,
 }
 
 /// A field read from the report text by patterns, or taken from other fields.
@@ -189,14 +292,25 @@ pub struct CheckDef {
     pub scope: Option<S>,
     #[serde(default)]
     pub absent: bool,
+    /// Run once per claim of a kind (`wholes`: a stated whole with its listed parts; `shares`:
+    /// "占X%" of a whole): the assertion reads the claim's values as locals.
+    #[serde(default)]
+    pub claims: Option<S>,
     /// Fire once per field in this state: `ambiguous` or `blank` (with `fields` globs to narrow).
     #[serde(default)]
     pub status: Option<S>,
     #[serde(default)]
     pub fields: Vec<String>,
-    /// With `status`: one finding per `field` (default) or per table `row`.
+    /// With `status`: one finding per `field` (default), per table `row`, or per `table`.
     #[serde(default)]
     pub per: Option<S>,
+    /// When this check fires, the report's other check findings are left out.
+    #[serde(default)]
+    pub alone: bool,
+    /// The assertion is an identity the report must satisfy: it also settles ambiguous cells
+    /// (readings under which it fails are dropped when some reading satisfies it).
+    #[serde(default)]
+    pub settles: bool,
     /// At most this many findings per report from one pattern (default 20).
     #[serde(default)]
     pub max: Option<usize>,
@@ -244,6 +358,10 @@ pub struct ExampleDef {
     pub prev: Option<BTreeMap<String, Option<ExampleValue>>>,
     #[serde(default)]
     pub note: Option<String>,
+    /// For a `fire` example: the severity the finding must have (error | warning | info), e.g. to
+    /// show that a failure under every reading is an error and under some only a warning.
+    #[serde(default)]
+    pub severity: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize, Clone)]

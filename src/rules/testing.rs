@@ -64,12 +64,26 @@ pub fn example_findings(set: &RuleSet, check_id: &str, ex: &Example) -> Result<V
         Some(map) => Some(example_fields(set, map)?),
         None => None,
     };
+    // A text example goes through the audit's own path: settling comes before the checks.
+    if ex.text.is_some() {
+        let path = std::path::Path::new("prev.txt");
+        let year = prev.as_ref().and_then(|p| p.get("year")).and_then(|f| f.value.as_ref()).and_then(|v| v.as_int()).unwrap_or(0);
+        let linked = prev.as_ref().map(|p| crate::extract::settle::Linked { fields: p, year, path });
+        let hints = crate::extract::settle::narrative_hints(&doc.text, &fields, set);
+        crate::extract::settle::settle(&doc.text, &mut fields, set, &hints, linked, None);
+    }
     Ok(crate::check::run_checks(&doc, &fields, prev.as_ref(), &one))
 }
 
 fn run_one(set: &RuleSet, check_id: &str, ex: &Example) -> Result<(), String> {
     let found = example_findings(set, check_id, ex)?;
     let fired = !found.is_empty();
+    if let (true, Some(want)) = (fired && ex.fire, ex.severity)
+        && !found.iter().any(|f| f.severity == want)
+    {
+        let got: Vec<String> = found.iter().map(|f| format!("{} {}", f.severity.as_str(), f.message)).collect();
+        return Err(format!("fired, but not as {}: {}", want.as_str(), got.join(" / ")));
+    }
     if fired == ex.fire {
         Ok(())
     } else if fired {
@@ -98,6 +112,14 @@ fn example_fields(set: &RuleSet, map: &std::collections::BTreeMap<String, Option
                     };
                     f.candidates.push(Candidate { value, note: None });
                 }
+                // An example's list is every reading the cell has: a check failing under all of
+                // them is certain, as for a table row whose readings are complete.
+                f.joint = Some(crate::model::Joint {
+                    group: std::sync::Arc::from(id.as_str()),
+                    fields: std::sync::Arc::new(vec![id.clone()]),
+                    readings: std::sync::Arc::new(f.candidates.iter().map(|c| vec![c.value.clone()]).collect()),
+                    complete: true,
+                });
             }
             Some(ExampleValue::Int(i)) => f.value = Some(example_scalar(id, ty, &ExampleScalar::Int(*i))?),
             Some(ExampleValue::Float(x)) => f.value = Some(example_scalar(id, ty, &ExampleScalar::Float(*x))?),

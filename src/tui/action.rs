@@ -29,8 +29,11 @@ pub enum Action {
     PrevOpen,
     /// Correct the selected field.
     Edit,
-    /// Settle the selected ambiguous field with candidate 1..=9.
+    /// Settle the selected ambiguous cell's row with its reading 1..=9 (a field outside a table
+    /// row: with its candidate 1..=9).
     Settle(u8),
+    /// Settle only the selected ambiguous cell, with its candidate 1..=9.
+    SettleCell(u8),
     Confirm,
     Dismiss,
     Undo,
@@ -90,6 +93,7 @@ impl Action {
             Action::Edit,
         ];
         v.extend((1..=9).map(Action::Settle));
+        v.extend((1..=9).map(Action::SettleCell));
         v.extend([
             Action::Confirm,
             Action::Dismiss,
@@ -130,6 +134,7 @@ impl Action {
             Action::PrevOpen => "prev_open",
             Action::Edit => "edit",
             Action::Settle(n) => return format!("settle_{n}"),
+            Action::SettleCell(n) => return format!("settle_cell_{n}"),
             Action::Confirm => "confirm",
             Action::Dismiss => "dismiss",
             Action::Undo => "undo",
@@ -170,7 +175,8 @@ impl Action {
             Action::NextOpen => "跨报告下一未处理问题",
             Action::PrevOpen => "跨报告上一未处理问题",
             Action::Edit => "更正字段",
-            Action::Settle(n) => return format!("选定第{n}个候选值"),
+            Action::Settle(n) => return format!("选定第{n}种整行读法（非表格字段：第{n}个候选值）"),
+            Action::SettleCell(n) => return format!("只选定本单元格的第{n}个候选值"),
             Action::Confirm => "确认问题",
             Action::Dismiss => "驳回问题",
             Action::Undo => "撤销上一操作",
@@ -201,7 +207,8 @@ impl Action {
             Action::NextFinding | Action::PrevFinding => "问题",
             Action::NextOpen | Action::PrevOpen => "下个未处理",
             Action::Edit => "更正",
-            Action::Settle(_) => "选候选",
+            Action::Settle(_) => "选整行",
+            Action::SettleCell(_) => "选本格",
             Action::Confirm => "确认",
             Action::Dismiss => "驳回",
             Action::Undo => "撤销",
@@ -236,6 +243,7 @@ impl Action {
             | Action::PrevFinding => Group::Report,
             Action::Edit
             | Action::Settle(_)
+            | Action::SettleCell(_)
             | Action::Confirm
             | Action::Dismiss
             | Action::Undo

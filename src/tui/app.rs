@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use ratatui_textarea::TextArea;
 
-use crate::model::{Field, Finding, Status, Verdict};
+use crate::model::{Field, Finding, Verdict};
 use crate::pipeline::ReportAudit;
 
 use super::action::Action;
@@ -435,6 +435,9 @@ impl App {
         if !problems.is_empty() {
             app.set_error(format!("日志有 {} 处问题已跳过：{}", problems.len(), problems.join("；")));
         }
+        if let Some(n) = app.backend.take_notice() {
+            app.set_error(n);
+        }
         app.rebuild_view();
         app
     }
@@ -493,6 +496,10 @@ impl App {
         }
         if self.backend.rules_changed_on_disk() {
             self.reload_rules("规则文件已改动");
+            changed = true;
+        }
+        if let Some(n) = self.backend.take_notice() {
+            self.set_error(n);
             changed = true;
         }
         changed
@@ -897,6 +904,7 @@ impl App {
             Action::PrevOpen => self.jump_open(false),
             Action::Edit => self.start_edit(),
             Action::Settle(n) => self.settle(*n),
+            Action::SettleCell(n) => self.settle_cell(*n),
             Action::Confirm => self.start_note(Verdict::Confirmed),
             Action::Dismiss => self.start_note(Verdict::Dismissed),
             Action::Undo => {
@@ -1200,12 +1208,31 @@ impl App {
         }
     }
 
+    /// `1`–`9`: a cell of an ambiguous table row is settled with the whole row's reading (the
+    /// cells vary together); any other ambiguous field with its candidate.
     fn settle(&mut self, n: u8) {
+        let (report, id, readings, status) = match self.current_field() {
+            Ok((report, f)) => (report, f.id.clone(), f.joint.as_ref().map(|j| j.readings.len()), f.status),
+            Err(e) => return self.set_error(e),
+        };
+        match readings {
+            Some(count) if status == crate::model::Status::Ambiguous => {
+                if n == 0 || usize::from(n) > count {
+                    return self.set_error(format!("{id} 所在行只有 {count} 种读法"));
+                }
+                let r = self.backend.settle_row(report, &id, usize::from(n) - 1);
+                self.report_result(r);
+            }
+            _ => self.settle_cell(n),
+        }
+    }
+
+    fn settle_cell(&mut self, n: u8) {
         let (report, id, count, status) = match self.current_field() {
             Ok((report, f)) => (report, f.id.clone(), f.candidates.len(), f.status),
             Err(e) => return self.set_error(e),
         };
-        if status != Status::Ambiguous {
+        if !status.is_uncertain() {
             return self.set_error(format!("{id} 不是待定字段，用 {} 更正", self.keymap.keys_label(Action::Edit)));
         }
         if n == 0 || usize::from(n) > count {

@@ -76,6 +76,12 @@ pub trait ReviewBackend {
     /// and re-audit guarantees as [`ReviewBackend::correct`].
     fn settle(&mut self, report: usize, field: &str, candidate: usize) -> Result<String, String>;
 
+    /// Settles the whole row of an ambiguous table cell by choosing `reading` (0-based index into
+    /// the row's readings, `Field::joint`, ranked by plausibility). Recorded as one correction
+    /// per ambiguous cell of the row, each with a reason naming the reading. Same durability and
+    /// re-audit guarantees as [`ReviewBackend::correct`].
+    fn settle_row(&mut self, report: usize, field: &str, reading: usize) -> Result<String, String>;
+
     /// Records a decision on the finding whose `Finding::key` is `finding_key` (never a screen
     /// position), with an optional `note` (may be ""). Durable before `Ok`, like `correct`.
     fn decide(&mut self, report: usize, finding_key: &str, verdict: Verdict, note: &str) -> Result<String, String>;
@@ -106,4 +112,10 @@ pub trait ReviewBackend {
     /// Problems met while reading the log (torn or invalid lines skipped). The screens show
     /// them once in the status line at start.
     fn log_problems(&self) -> Vec<String>;
+
+    /// Something to say once in the status line, taken by the screens on each tick: a merged
+    /// log brought a conflict, the log was re-read, writing needs a reviewer name.
+    fn take_notice(&mut self) -> Option<String> {
+        None
+    }
 }

@@ -166,6 +166,7 @@ impl Facts {
             StateFilter::InProgress => self.review_state() == Some(ReviewState::InProgress),
             StateFilter::Done => self.review_state() == Some(ReviewState::Done),
             StateFilter::Open => self.counts.0 + self.counts.1 + self.counts.2 > 0,
+            StateFilter::Conflict => self.audit.as_ref().is_some_and(|a| !a.conflicts.is_empty()),
         }
     }
 }
@@ -374,6 +375,7 @@ mod tests {
             StateFilter::Pending,
             StateFilter::Failed,
             StateFilter::Open,
+            StateFilter::Conflict,
         ];
         for round in 0..2 {
             for s in all {

@@ -180,6 +180,9 @@ impl KeyMap {
         for n in 1..=9u8 {
             bindings.push((Action::Settle(n), vec![c(char::from(b'0' + n))]));
         }
+        for n in 1..=9u8 {
+            bindings.push((Action::SettleCell(n), vec![Key::new(K::Char(char::from(b'0' + n)), KeyModifiers::ALT)]));
+        }
         bindings.extend([
             (Action::Confirm, vec![c('c')]),
             (Action::Dismiss, vec![c('d')]),
@@ -427,6 +430,7 @@ mod tests {
         assert_eq!(km.action(Key::new(KeyCode::BackTab, KeyModifiers::SHIFT)), Some(Action::FocusPrev));
         assert_eq!(km.action(Key::new(KeyCode::Char('N'), KeyModifiers::SHIFT)), Some(Action::PrevOpen));
         assert_eq!(km.action(Key::ch('3')), Some(Action::Settle(3)));
+        assert_eq!(km.action(Key::new(KeyCode::Char('3'), KeyModifiers::ALT)), Some(Action::SettleCell(3)));
         assert_eq!(km.action(Key::ch('?')), Some(Action::Help));
         assert_eq!(km.keys_label(Action::Down), "j/↓");
     }

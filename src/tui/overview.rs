@@ -93,6 +93,8 @@ pub enum StateFilter {
     Failed,
     /// Reports with any undecided finding.
     Open,
+    /// Reports with a conflict between reviewers.
+    Conflict,
 }
 
 impl StateFilter {
@@ -104,6 +106,7 @@ impl StateFilter {
             StateFilter::Pending => "审计中",
             StateFilter::Failed => "无法读取",
             StateFilter::Open => "有未处理问题",
+            StateFilter::Conflict => "有审核冲突",
         }
     }
 
@@ -117,6 +120,7 @@ impl StateFilter {
             (StateFilter::InProgress, Some(a)) => a.review_state() == ReviewState::InProgress,
             (StateFilter::Done, Some(a)) => a.review_state() == ReviewState::Done,
             (StateFilter::Open, Some(a)) => a.findings.iter().any(|f| f.decision.is_none()),
+            (StateFilter::Conflict, Some(a)) => !a.conflicts.is_empty(),
         }
     }
 }
@@ -132,6 +136,8 @@ pub struct Progress {
     pub findings: usize,
     /// Reports with at least one undecided finding.
     pub with_open: usize,
+    /// Conflicts between reviewers not yet settled (a merged log brought them).
+    pub conflicts: usize,
 }
 
 /// One row of the progress table.
@@ -156,6 +162,7 @@ impl Progress {
                 value: format!("{}/{}", self.decided, self.findings),
                 filter: StateFilter::Open,
             },
+            row("审核冲突：待定", self.conflicts, StateFilter::Conflict),
         ]
     }
 }
@@ -218,6 +225,9 @@ impl Tally {
         if a.error.is_some() {
             bump(&mut p.failed);
             return;
+        }
+        for _ in &a.conflicts {
+            bump(&mut p.conflicts);
         }
         match a.review_state() {
             ReviewState::New => bump(&mut p.new),

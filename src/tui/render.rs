@@ -92,6 +92,7 @@ pub fn status_label(s: Status) -> &'static str {
         Status::Ambiguous => "? 待定",
         Status::Corrected => "* 已更正",
         Status::Stale => "! 过期",
+        Status::Conflict => "‼ 冲突",
     }
 }
 
@@ -257,7 +258,11 @@ fn list_row(e: &Entry, (fw, aw, gw): (usize, usize, usize), w: usize, t: &Theme)
         Span::raw(" "),
         count(i_, t.info()),
         Span::raw(" "),
-        Span::raw(fit(a.review_state().label(), 6)),
+        if a.conflicts.is_empty() {
+            Span::raw(fit(a.review_state().label(), 6))
+        } else {
+            Span::styled(fit(&format!("冲突{}", a.conflicts.len()), 6), t.error())
+        },
     ]);
     Line::from(spans)
 }
@@ -441,20 +446,35 @@ fn draw_report(frame: &mut Frame, area: Rect, app: &App, r: &ReportState, t: &Th
     draw_fields(frame, fields_area, r, t);
     if let (Some(ca), Some(f)) = (cand_area, cands) {
         let w = usize::from(ca.width).saturating_sub(2);
-        let lines: Vec<Line> = f
-            .candidates
-            .iter()
-            .take(9)
-            .enumerate()
-            .map(|(i, c)| {
-                let note = c.note.as_deref().map(|n| format!("  {n}")).unwrap_or_default();
-                Line::from(vec![
-                    Span::styled(format!("{} ", i + 1), t.key()),
-                    Span::raw(truncate(&one_line(&format!("{}{note}", display_opt(&c.value))), w.saturating_sub(2)).into_owned()),
-                ])
-            })
-            .collect();
-        frame.render_widget(Paragraph::new(lines).block(Block::bordered().title("候选值（按数字选定）")), ca);
+        let (lines, title) = match row_readings(r, f) {
+            // A cell of an ambiguous row: the row's readings, whole.
+            Some(rows) => {
+                let lines: Vec<Line> = rows
+                    .iter()
+                    .take(9)
+                    .enumerate()
+                    .map(|(i, text)| Line::from(vec![Span::styled(format!("{} ", i + 1), t.key()), Span::raw(truncate(&one_line(text), w.saturating_sub(2)).into_owned())]))
+                    .collect();
+                (lines, "整行读法（数字选定整行，Alt+数字只选本格）")
+            }
+            None => {
+                let lines: Vec<Line> = f
+                    .candidates
+                    .iter()
+                    .take(9)
+                    .enumerate()
+                    .map(|(i, c)| {
+                        let note = c.note.as_deref().map(|n| format!("  {n}")).unwrap_or_default();
+                        Line::from(vec![
+                            Span::styled(format!("{} ", i + 1), t.key()),
+                            Span::raw(truncate(&one_line(&format!("{}{note}", display_opt(&c.value))), w.saturating_sub(2)).into_owned()),
+                        ])
+                    })
+                    .collect();
+                (lines, "候选值（按数字选定）")
+            }
+        };
+        frame.render_widget(Paragraph::new(lines).block(Block::bordered().title(title)), ca);
     }
     draw_findings(frame, right, r, t);
     draw_source(frame, source, r, t);
@@ -546,7 +566,7 @@ fn draw_fields(frame: &mut Frame, area: Rect, r: &ReportState, t: &Theme) {
                 let Some(f) = r.audit.field(&r.fields[*i]) else { continue };
                 let st_style = match f.status {
                     Status::Ambiguous => t.warning(),
-                    Status::Stale => t.error(),
+                    Status::Stale | Status::Conflict => t.error(),
                     Status::Corrected => t.ok(),
                     Status::Exact => Style::new(),
                 };
@@ -582,12 +602,35 @@ fn draw_fields(frame: &mut Frame, area: Rect, r: &ReportState, t: &Theme) {
     }
 }
 
+/// The readings of the selected cell's row, each as "列 值 · 列 值", the selected cell's column
+/// marked; `None` for a field outside an ambiguous row.
+pub fn row_readings(r: &ReportState, f: &crate::model::Field) -> Option<Vec<String>> {
+    let j = f.joint.as_ref().filter(|j| j.readings.len() > 1)?;
+    let col = |id: &str| r.audit.fields.get(id).map_or(id.to_string(), |g| g.label.rsplit_once('·').map_or(g.label.clone(), |(_, c)| c.to_string()));
+    Some(
+        j.readings
+            .iter()
+            .map(|reading| {
+                j.fields
+                    .iter()
+                    .zip(reading)
+                    .map(|(id, v)| if *id == f.id { format!("[{} {}]", col(id), display_opt(v)) } else { format!("{} {}", col(id), display_opt(v)) })
+                    .collect::<Vec<_>>()
+                    .join(" · ")
+            })
+            .collect(),
+    )
+}
+
 /// What the fields pane says under its rows about the selected field: how it was settled or
 /// why it is uncertain (`Field::note`), last year's value, and the text it was read from.
 pub fn field_detail(r: &ReportState, f: &crate::model::Field) -> String {
     let mut parts = Vec::new();
     if let Some(n) = f.note.as_deref().filter(|n| !n.is_empty()) {
         parts.push(format!("说明：{n}"));
+    }
+    if let Some(b) = &f.settled_by {
+        parts.push(format!("确定依据：{b}"));
     }
     if let Some(p) = &r.audit.prev
         && let Some(pf) = p.fields.get(&f.id)
@@ -634,11 +677,19 @@ fn draw_findings(frame: &mut Frame, area: Rect, r: &ReportState, t: &Theme) {
     }
     let off = scroll_offset(r.finding_offset.get(), r.finding_sel, h, findings.len());
     r.finding_offset.set(off);
-    let rest = iw.saturating_sub(4 + 7 + 3);
+    // Who decided is shown beside the decision; a narrow pane keeps only the word.
+    let dw = if iw >= 60 { 14 } else { 7 };
+    let rest = iw.saturating_sub(4 + dw + 3);
     let rw = (rest * 2 / 5).max(6).min(rest);
     let mw = rest - rw;
     let mut lines = Vec::with_capacity(h);
     for (i, f) in findings.iter().enumerate().skip(off).take(h) {
+        let conflict = r.audit.finding_conflict(&f.key);
+        let (word, style) = match (conflict, &f.decision) {
+            (Some(c), _) => (format!("冲突 {}", c.brief()), t.error()),
+            (None, Some(d)) => (format!("{} {}", decision_label(f), d.reviewer), t.dim()),
+            (None, None) => (decision_label(f).to_string(), t.bold()),
+        };
         let mut l = Line::from(vec![
             Span::styled(fit(severity_label(f.severity), 4), t.severity(f.severity)),
             Span::raw(" "),
@@ -646,7 +697,7 @@ fn draw_findings(frame: &mut Frame, area: Rect, r: &ReportState, t: &Theme) {
             Span::raw(" "),
             Span::raw(fit(&one_line(&f.message), mw)),
             Span::raw(" "),
-            Span::styled(fit(decision_label(f), 7), if f.decision.is_none() { t.bold() } else { t.dim() }),
+            Span::styled(fit(&one_line(&word), dw), style),
         ]);
         if i == r.finding_sel {
             l = l.patch_style(t.selected(focused));
@@ -658,10 +709,19 @@ fn draw_findings(frame: &mut Frame, area: Rect, r: &ReportState, t: &Theme) {
         && let Some(f) = r.finding()
     {
         let mut text = f.message.clone();
-        if let Some(d) = &f.decision
-            && !d.note.is_empty()
-        {
-            text.push_str(&format!("（备注：{}）", d.note));
+        if let Some(c) = r.audit.finding_conflict(&f.key) {
+            let sides: Vec<String> = c
+                .sides
+                .iter()
+                .map(|s| if s.note.is_empty() { format!("{} 于 {} {}", s.reviewer, s.ts, s.value) } else { format!("{} 于 {} {}（{}）", s.reviewer, s.ts, s.value, s.note) })
+                .collect();
+            text.push_str(&format!("  冲突：{}；按 c / d 定夺", sides.join("；")));
+        } else if let Some(d) = &f.decision {
+            text.push_str(&format!("（{} {} 于 {}", decision_label(f), d.reviewer, d.ts));
+            if !d.note.is_empty() {
+                text.push_str(&format!("，备注：{}", d.note));
+            }
+            text.push('）');
         }
         let mut lines: Vec<Line> = vec![line("─".repeat(iw), t.dim())];
         lines.extend(wrap(&one_line(&text), iw, 2).into_iter().map(|s| line(s, Style::new())));
@@ -834,11 +894,13 @@ pub fn command_items(app: &App) -> Vec<(String, String)> {
                 .is_some_and(|f| f.status == Status::Ambiguous);
             push(&mut items, Action::Edit, None);
             if ambiguous {
-                let n = app.report.as_ref().and_then(|r| r.field()).map(|f| f.candidates.len().min(9)).unwrap_or(0);
+                let f = app.report.as_ref().and_then(|r| r.field());
+                let n = f.map(|f| f.joint.as_ref().map_or(f.candidates.len(), |j| j.readings.len()).min(9)).unwrap_or(0);
                 let keys: Vec<String> = (1..=n as u8).filter_map(|i| first(Action::Settle(i))).collect();
                 if let (Some(a), Some(b)) = (keys.first(), keys.last()) {
                     let k = if a == b { a.clone() } else { format!("{a}-{b}") };
-                    items.push((k, Action::Settle(1).short()));
+                    let whole = f.is_some_and(|f| f.joint.as_ref().is_some_and(|j| j.readings.len() > 1));
+                    items.push((k, if whole { Action::Settle(1).short() } else { "选候选".to_string() }));
                 }
             }
             push(&mut items, Action::Confirm, None);
@@ -907,6 +969,12 @@ fn help_lines(app: &App, t: &Theme) -> Vec<Vec<Line<'static>>> {
     let km = &app.keymap;
     let mut groups: Vec<(Group, Vec<Line<'static>>)> = Vec::new();
     let mut settle_keys: Vec<String> = Vec::new();
+    let mut cell_keys: Vec<String> = Vec::new();
+    // Nine keys in a row shown as a range: "1-9", "Alt-1-Alt-9".
+    let range = |keys: &[String], prefix: &str| {
+        let plain: Vec<String> = (1..=9).map(|n| format!("{prefix}{n}")).collect();
+        if keys == plain.as_slice() { format!("{prefix}1-{prefix}9") } else { keys.join(" ") }
+    };
     for (a, keys) in km.bindings() {
         if keys.is_empty() {
             continue;
@@ -917,15 +985,15 @@ fn help_lines(app: &App, t: &Theme) -> Vec<Vec<Line<'static>>> {
                 continue;
             }
         }
-        let (k, d) = match a {
-            Action::Settle(_) => {
-                let k = if settle_keys.iter().map(String::as_str).eq(["1", "2", "3", "4", "5", "6", "7", "8", "9"]) {
-                    "1-9".to_string()
-                } else {
-                    settle_keys.join(" ")
-                };
-                (k, "选定对应候选值".to_string())
+        if let Action::SettleCell(_) = a {
+            cell_keys.push(keys.iter().map(|k| k.display()).collect::<Vec<_>>().join("/"));
+            if *a != Action::SettleCell(9) {
+                continue;
             }
+        }
+        let (k, d) = match a {
+            Action::Settle(_) => (range(&settle_keys, ""), "选定整行读法（或候选值）".to_string()),
+            Action::SettleCell(_) => (range(&cell_keys, "Alt-"), "只选定本格候选值".to_string()),
             _ => (km.keys_label(*a), a.description()),
         };
         let l = Line::from(vec![Span::styled(fit(&k, 13), t.key()), Span::raw(" "), Span::raw(d)]);

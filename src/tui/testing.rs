@@ -90,6 +90,7 @@ impl FakeBackend {
         f.value = value;
         f.status = Status::Corrected;
         f.candidates.clear();
+        f.joint = None;
         let msg = format!("已保存：{field} {old} → {}（写入 {}）", display_opt(&f.value), self.log_path().display());
         self.replace(report, new);
         Ok(msg)
@@ -158,6 +159,21 @@ impl ReviewBackend for FakeBackend {
         let c = f.candidates.get(candidate).ok_or_else(|| format!("没有第{}个候选值", candidate + 1))?;
         let v = c.value.clone();
         self.set_field(report, field, v)
+    }
+
+    fn settle_row(&mut self, report: usize, field: &str, reading: usize) -> Result<String, String> {
+        self.log(format!("settle_row {report} {field} {reading}"));
+        let a = self.audit(report)?;
+        let f = a.field(field).ok_or_else(|| format!("没有字段 {field}"))?;
+        let j = f.joint.clone().ok_or_else(|| format!("{field} 不属于有多种读法的表格行"))?;
+        let r = j.readings.get(reading).cloned().ok_or_else(|| format!("没有第{}种读法", reading + 1))?;
+        let mut out = Ok(String::new());
+        for (id, v) in j.fields.iter().zip(r) {
+            if a.field(id).is_some_and(|f| f.status == crate::model::Status::Ambiguous) {
+                out = self.set_field(report, id, v);
+            }
+        }
+        out
     }
 
     fn decide(&mut self, report: usize, finding_key: &str, verdict: Verdict, note: &str) -> Result<String, String> {
@@ -286,10 +302,14 @@ pub fn sample_report(file: &str, agency: &str, year: &str, template: &str) -> Re
         encoding: "UTF-8".to_string(),
         text: Arc::from(text.as_str()),
         fields,
+        claims: Arc::default(),
         findings,
         error: None,
         stale: Vec::new(),
         group: None,
         prev: None,
+        conflicts: Vec::new(),
+        tables: Vec::new(),
+        grids: Arc::from(Vec::new()),
     }
 }

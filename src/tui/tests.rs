@@ -563,6 +563,69 @@ fn report_screen_shows_fields_values_statuses_and_findings() {
     assert!(has("│1 福清市人民政府2022年政府信息公开工作年度报告"));
 }
 
+/// The opened report with table 二's 行政规范性文件 row read two ways ("693665": 6|93|665 or
+/// 69|3|665), the last year's reading second.
+fn with_row() -> Vec<ReportAudit> {
+    let mut v = three();
+    let ids: Vec<String> = ["t2.normative.issued", "t2.normative.repealed", "t2.normative.in_force"].iter().map(|s| s.to_string()).collect();
+    let joint = crate::model::Joint {
+        group: std::sync::Arc::from("t2.normative"),
+        fields: std::sync::Arc::new(ids.clone()),
+        readings: std::sync::Arc::new(vec![
+            vec![Some(Value::Int(6)), Some(Value::Int(93)), Some(Value::Int(665))],
+            vec![Some(Value::Int(69)), Some(Value::Int(3)), Some(Value::Int(665))],
+        ]),
+        complete: true,
+    };
+    let labels = ["行政规范性文件·本年制发件数", "行政规范性文件·本年废止件数", "行政规范性文件·现行有效件数"];
+    for (c, id) in ids.iter().enumerate() {
+        let mut f = crate::model::Field::exact(id, labels[c], Some(Value::Int(665)), "693665", None);
+        if c < 2 {
+            f.value = None;
+            f.status = Status::Ambiguous;
+            f.candidates = joint.readings.iter().map(|r| crate::model::Candidate { value: r[c].clone(), note: None }).collect();
+            f.joint = Some(joint.clone());
+        } else {
+            f.settled_by = Some("cross.normative-chain：下年报告（2022年度，b.txt）t2.normative.in_force = 698".into());
+        }
+        v[1].fields.insert(id.clone(), f);
+    }
+    v
+}
+
+#[test]
+fn digits_pick_a_whole_row_reading_and_alt_digits_one_cell() {
+    let (mut app, calls) = app_with(FakeBackend::new(with_row()));
+    app.step(&Action::Open);
+    select_field(&mut app, "t2.normative.in_force");
+    let s = screen(&app, 100, 30);
+    assert!(s.iter().any(|l| l.contains("确定依据：cross.normative-chain")), "{s:#?}");
+    select_field(&mut app, "t2.normative.issued");
+    let s = screen(&app, 160, 30);
+    let has = |needle: &str| s.iter().any(|l| l.contains(needle));
+    assert!(has("整行读法（数字选定整行，Alt+数字只选本格）"), "{s:#?}");
+    assert!(has("│1 [本年制发件数 6] · 本年废止件数 93 · 现行有效件数 665"), "{s:#?}");
+    assert!(has("│2 [本年制发件数 69] · 本年废止件数 3 · 现行有效件数 665"), "{s:#?}");
+    assert!(s.last().unwrap().contains("1-2 选整行"), "{}", s.last().unwrap());
+    app.handle_key(key('3'));
+    assert_eq!(app.status.as_ref().unwrap().text, "t2.normative.issued 所在行只有 2 种读法");
+    app.handle_key(key('2'));
+    assert_eq!(calls.borrow().as_slice(), ["settle_row 1 t2.normative.issued 1"]);
+    let r = app.report.as_ref().unwrap();
+    let value = |id: &str| (r.audit.fields[id].status, r.audit.fields[id].value.clone());
+    assert_eq!(value("t2.normative.issued"), (Status::Corrected, Some(Value::Int(69))));
+    assert_eq!(value("t2.normative.repealed"), (Status::Corrected, Some(Value::Int(3))), "the whole row follows");
+    // One cell alone: Alt-2 settles only the selected cell.
+    let (mut app, calls) = app_with(FakeBackend::new(with_row()));
+    app.step(&Action::Open);
+    select_field(&mut app, "t2.normative.repealed");
+    app.handle_key(KeyEvent::new(KeyCode::Char('2'), KeyModifiers::ALT));
+    assert_eq!(calls.borrow().as_slice(), ["settle 1 t2.normative.repealed 1"]);
+    let r = app.report.as_ref().unwrap();
+    assert_eq!(r.audit.fields["t2.normative.repealed"].value, Some(Value::Int(3)));
+    assert_eq!(r.audit.fields["t2.normative.issued"].status, Status::Ambiguous);
+}
+
 #[test]
 fn ambiguous_field_lists_numbered_candidates_at_80x24() {
     let (mut app, _) = app();
@@ -639,7 +702,8 @@ fn help_overlay_is_generated_from_the_live_key_map() {
     assert!(has("帮助（按键来自当前按键设置）"));
     assert!(has("n             跨报告下一未处理问题"), "{s:#?}");
     assert!(has("e             更正字段"));
-    assert!(has("1-9           选定对应候选值"));
+    assert!(has("1-9           选定整行读法（或候选值）"), "{s:#?}");
+    assert!(has("Alt-1-Alt-9   只选定本格候选值"), "{s:#?}");
     assert!(has("Esc           关闭 / 清除搜索 / 返回"));
     app.handle_key(code(KeyCode::Esc));
     assert!(!app.help);

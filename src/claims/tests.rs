@@ -1,0 +1,120 @@
+use super::*;
+use std::path::PathBuf;
+
+fn read_text(text: &str) -> (Claims, Fields) {
+    let rules = RuleSet::builtin();
+    let doc = Document::from_bytes(PathBuf::from("x.txt"), text.as_bytes()).unwrap();
+    let crate::extract::Extraction { fields, claims, .. } = crate::extract::extract_full(&doc, &rules, &Default::default());
+    (claims, fields)
+}
+
+fn whole(c: &Claims, value: f64) -> (&Claim, Vec<f64>, ListKind) {
+    let w = c.list.iter().find(|x| x.value == value && matches!(x.role, Role::Whole { .. })).unwrap_or_else(|| panic!("no whole {value} in {c:#?}"));
+    let Role::Whole { parts, list } = &w.role else { unreachable!() };
+    (w, parts.iter().map(|p| c.list[*p].value).collect(), *list)
+}
+
+#[test]
+fn a_whole_and_its_parts_after_qiizhong_with_a_nested_list() {
+    // pingtan 2019: 380 = 152 + 197 + 27 + 4, and 197 = 32 + 165 in parentheses.
+    let (c, _) = read_text("今年共发布380条财政资金信息，其中专项资金152条，预决算公开197条（政府预决算32条、部门预决算公开165条）、“三公”经费27条、债券发行4条。");
+    let (_, parts, list) = whole(&c, 380.0);
+    assert_eq!(parts, [152.0, 197.0, 27.0, 4.0]);
+    assert_eq!(list, ListKind::Unmarked);
+    let (_, parts, _) = whole(&c, 197.0);
+    assert_eq!(parts, [32.0, 165.0]);
+}
+
+#[test]
+fn other_closes_a_list_and_deng_leaves_it_open() {
+    let (c, _) = read_text("主动公开政府信息3460条，其中机构职能类信息612条，其他应主动公开的信息2848条。");
+    assert_eq!(whole(&c, 3460.0).2, ListKind::Closed);
+    let (c, _) = read_text("主动公开政府信息3460条，其中机构职能类信息612条、规划计划类信息59条等。");
+    assert_eq!(whole(&c, 3460.0).2, ListKind::Open);
+}
+
+#[test]
+fn a_total_after_its_parts_and_a_sentence_that_opens_with_qizhong() {
+    let (c, _) = read_text("网站发布120条，微信发布80条，合计200条。");
+    let (_, parts, list) = whole(&c, 200.0);
+    assert_eq!((parts, list), (vec![120.0, 80.0], ListKind::Closed));
+    // pingtan 2016: the parts follow in a sentence of their own, with shares.
+    let (c, _) = read_text("2016年全区主动公开政府信息3460条。其中，区管委会及区直各部门主动公开政府信息1822条，占53%；各乡镇主动公开政府信息1638条，占47%。");
+    assert_eq!(whole(&c, 3460.0).1, [1822.0, 1638.0]);
+    let shares: Vec<&Claim> = c.list.iter().filter(|x| matches!(x.role, Role::Share { base: Some(_), .. })).collect();
+    assert_eq!(shares.len(), 2);
+}
+
+#[test]
+fn concepts_scopes_and_qualifiers() {
+    let (c, f) = read_text("本年度全区共收到70件申请，及时依法依规办结69件，1件结转下年度继续办理。通过政府门户网站累计主动公开政府信息7700余条。");
+    let concept = |v: f64| c.list.iter().find(|x| x.value == v).and_then(|x| x.concept.clone());
+    assert_eq!(concept(70.0).as_deref(), Some("apply.received"));
+    assert_eq!(concept(69.0).as_deref(), Some("apply.closed"));
+    assert_eq!(concept(1.0).as_deref(), Some("apply.carry_next"));
+    let big = c.list.iter().find(|x| x.value == 7700.0).unwrap();
+    assert_eq!(big.qualifier, Qualifier::More, "余 makes it a bound");
+    assert_eq!(big.scope.as_ref().map(|s| s.0.as_str()), Some("channel"));
+    assert_eq!(f["narr.apply.received"].value, Some(Value::Int(70)));
+    assert!(!f.contains_key("narr.active.total"), "a bound is not an exact field");
+}
+
+#[test]
+fn a_second_value_for_the_same_concept_is_its_own_field() {
+    let (_, f) = read_text("全年共收到政府信息公开申请46件。……今年收到政府信息公开申请64件。");
+    assert_eq!(f["narr.apply.received"].value, Some(Value::Int(46)));
+    assert_eq!(f["narr.apply.received.2"].value, Some(Value::Int(64)));
+}
+
+#[test]
+fn set_statements_are_read_near_their_subject() {
+    let (c, f) = read_text("发生行政复议案件2件，均获维持。六、其他需要报告的事项 本机关未收取信息处理费。");
+    assert!(f.contains_key("narr.says.review.all_upheld"));
+    assert!(f.contains_key("narr.says.fee.none"));
+    assert!(c.said.iter().any(|s| s.id == "fee.none"));
+    let (_, f) = read_text("办结率100%，均获好评。");
+    assert!(!f.contains_key("narr.says.review.all_upheld"));
+}
+
+#[test]
+fn table_captions_and_article_numbers_are_not_claims() {
+    let (c, _) = read_text("（一）主动公开政府信息数（不同渠道和方式公开相同信息计1条）依据条例第32条，收到申请5件。");
+    assert!(c.list.iter().all(|x| x.value != 1.0 && x.value != 32.0), "{c:#?}");
+}
+
+#[test]
+fn odd_input_never_panics() {
+    for t in [
+        "条",
+        "）））100条（（（其中5条",
+        "共100条，其中",
+        "1234567890123456789012条",
+        "１２条，其中３条、４条，合计７条",
+        "1,234条，其中1,000条、234条。",
+        "5\n\n条，其中\n\n3条",
+        "占%，占5%，100%",
+        "其中。其中。其中3条、4条等",
+        "数1402。数5，",
+    ] {
+        let _ = read_text(t);
+    }
+    let (c, _) = read_text("１２条，其中３条、４条，合计７条");
+    assert!(c.list.iter().any(|x| x.value == 12.0 && matches!(x.role, Role::Whole { .. })));
+    let (c, _) = read_text("公开信息1,234条，其中网站1,000条、公报234条。");
+    assert_eq!(whole(&c, 1234.0).1, [1000.0, 234.0]);
+}
+
+#[test]
+fn a_unitless_last_part_takes_the_lists_unit() {
+    // pingtan 2011: "…作为依申请公开信息数46条，不予公开信息数1402。"
+    let (c, _) = read_text("2011年制作、获取政府信息总数1873条，其中主动公开政府信息425条，作为依申请公开信息数46条，不予公开信息数1402。");
+    let (_, parts, _) = whole(&c, 1873.0);
+    assert_eq!(parts, [425.0, 46.0, 1402.0]);
+}
+
+#[test]
+fn shares_of_a_sentence_total_are_marked_as_not_listed() {
+    let (c, _) = read_text("全年共受理政府信息公开申请286件，予以公开118件，占41.3%。");
+    let s = c.list.iter().find(|x| x.unit == "%").unwrap();
+    assert!(matches!(s.role, Role::Share { base: Some(_), listed: false, .. }), "{s:?}");
+}

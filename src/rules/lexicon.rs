@@ -1,0 +1,355 @@
+//! The lexicon (`lexicon.yaml`): the words the narrative uses, compiled once when the rules load.
+//!
+//! The claims stage (`src/claims`) reads every stated figure with these: which concept it counts
+//! (phrases are regexes), which words open or close a list of parts, which narrow a figure's
+//! scope, the set statements reports make, and more wordings of the part headings. Nothing here
+//! is compiled per report.
+
+use std::collections::BTreeMap;
+
+use regex::Regex;
+
+use super::schema::{ConceptDef, LexiconDef, S, StatementDef};
+use super::{FieldType, RuleSet};
+
+/// A concept a stated figure may count.
+#[derive(Debug, Clone)]
+pub struct Concept {
+    pub id: String,
+    pub label: String,
+    /// Units it is counted in; empty = any.
+    pub units: Vec<String>,
+    /// All its phrases in one regex.
+    pub phrase: Regex,
+    pub rate: bool,
+    /// Naming it starts a new statement: it is never a listed part of another concept.
+    pub breaks: bool,
+    /// Template key (2021, 2019, legacy, legacy_national, legacy_fujian) → field expression.
+    pub fields: BTreeMap<String, String>,
+    pub alt: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Statement {
+    pub id: String,
+    pub label: String,
+    pub pattern: Regex,
+    pub near: Vec<String>,
+    pub unless: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Lexicon {
+    /// A figure: qualifier, digits, 余/多, unit (optional), 左右/以上. Built from `units`.
+    pub token: Regex,
+    pub units: Vec<String>,
+    pub openers: Vec<(String, bool)>,
+    pub totals: Vec<String>,
+    pub closing: Vec<String>,
+    pub open_ends: Vec<String>,
+    pub share: Vec<String>,
+    pub ignore: Option<Regex>,
+    pub whole_scope: Vec<String>,
+    /// (kind, phrases)
+    pub scopes: Vec<(String, Vec<String>)>,
+    pub concepts: Vec<Concept>,
+    pub statements: Vec<Statement>,
+    /// Section id → more heading wordings (literal, without the part number), with where they
+    /// were written.
+    pub headings: BTreeMap<String, (Vec<String>, super::Origin)>,
+}
+
+impl Default for Lexicon {
+    fn default() -> Self {
+        Lexicon {
+            token: token_regex(&[]),
+            units: Vec::new(),
+            openers: Vec::new(),
+            totals: Vec::new(),
+            closing: Vec::new(),
+            open_ends: Vec::new(),
+            share: Vec::new(),
+            ignore: None,
+            whole_scope: Vec::new(),
+            scopes: Vec::new(),
+            concepts: Vec::new(),
+            statements: Vec::new(),
+            headings: BTreeMap::new(),
+        }
+    }
+}
+
+impl Lexicon {
+    pub fn concept(&self, id: &str) -> Option<&Concept> {
+        self.concepts.iter().find(|c| c.id == id)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.concepts.is_empty() && self.statements.is_empty()
+    }
+}
+
+/// Template keys a concept's `fields` may use, with the condition each stands for.
+pub const TEMPLATES: &[(&str, &str)] = &[
+    ("2021", "template == \"2021\""),
+    ("2019", "template == \"2019\""),
+    ("legacy", "template == \"legacy\""),
+    ("legacy_national", "template == \"legacy\" && legacy_table == \"national\""),
+    ("legacy_fujian", "template == \"legacy\" && legacy_table == \"fujian\""),
+];
+
+fn token_regex(units: &[String]) -> Regex {
+    // Longest units first, so 人次 wins over 次 and 万元 over 元.
+    let mut u: Vec<&String> = units.iter().collect();
+    u.sort_by_key(|s| std::cmp::Reverse(s.chars().count()));
+    let alts: Vec<String> = u.iter().map(|s| regex::escape(s)).collect();
+    let unit = if alts.is_empty() { String::from("(?P<unit>%)?") } else { format!("(?P<unit>{})?", alts.join("|")) };
+    let src = format!(
+        r"(?P<pre>将近|接近|近|大约|约|超过|逾)?(?P<num>[0-9０-９]{{1,3}}(?:,[0-9]{{3}})+|[0-9０-９]+)(?:[.．](?P<frac>[0-9０-９]+))?[ \t\r\n　]*(?P<more>余|多)?[ \t\r\n　]*{unit}(?P<post>左右|以上)?"
+    );
+    Regex::new(&src).expect("the figure pattern is built from escaped literals")
+}
+
+/// Loose form of a literal heading: any spacing (a line break too) or markup tags left by a
+/// converter between its characters.
+pub fn loose(phrase: &str) -> String {
+    let parts: Vec<String> = phrase.chars().filter(|c| !c.is_whitespace()).map(|c| regex::escape(&c.to_string())).collect();
+    parts.join(r"(?:\s|<[^<>\n]*>)*")
+}
+
+impl super::compile::Ctx<'_> {
+    fn phrase_union(&mut self, list: &[S], what: &str, at: &S) -> Option<Regex> {
+        if list.is_empty() {
+            self.err_in(at, 0, format!("{what} needs at least one phrase"));
+            return None;
+        }
+        let mut ok = true;
+        for p in list {
+            if let Err(m) = super::compile::compile_regex(&p.value) {
+                self.err_in(p, 0, m);
+                ok = false;
+            }
+        }
+        if !ok {
+            return None;
+        }
+        let src: Vec<String> = list.iter().map(|p| format!("(?:{})", p.value)).collect();
+        super::compile::compile_regex(&src.join("|")).ok()
+    }
+}
+
+/// Merge one file's lexicon into the pack (several files may each add to it).
+pub(super) fn compile_lexicon(ctx: &mut super::compile::Ctx, d: &LexiconDef, set: &mut RuleSet) {
+    let lx = &mut set.lexicon;
+    lx.units.extend(d.units.iter().cloned());
+    lx.openers.extend(d.openers.iter().map(|o| (o.value.phrase.clone(), o.value.closed)));
+    lx.totals.extend(d.totals.iter().cloned());
+    lx.closing.extend(d.closing.iter().cloned());
+    lx.open_ends.extend(d.open_ends.iter().cloned());
+    lx.share.extend(d.share.iter().cloned());
+    lx.whole_scope.extend(d.whole_scope.iter().cloned());
+    for s in &d.scopes {
+        let kind = s.value.kind.value.as_str();
+        if !["unit", "channel", "period"].contains(&kind) {
+            ctx.err_in(&s.value.kind, 0, format!("scope kind `{kind}`: use unit, channel or period"));
+            continue;
+        }
+        lx.scopes.push((kind.to_string(), s.value.phrases.clone()));
+    }
+    if !d.ignore.is_empty() {
+        let mut all: Vec<String> = lx.ignore.iter().map(|r| r.as_str().to_string()).collect();
+        let mut ok = true;
+        for p in &d.ignore {
+            match super::compile::compile_regex(&p.value) {
+                Ok(_) => all.push(format!("(?:{})", p.value)),
+                Err(m) => {
+                    ctx.err_in(p, 0, m);
+                    ok = false;
+                }
+            }
+        }
+        if ok {
+            lx.ignore = super::compile::compile_regex(&all.join("|")).ok();
+        }
+    }
+    for (id, list) in &d.headings {
+        let origin = ctx.origin(&list.referenced);
+        let e = set.lexicon.headings.entry(id.clone()).or_insert_with(|| (Vec::new(), origin));
+        e.0.extend(list.value.iter().cloned());
+    }
+    for c in &d.concepts {
+        compile_concept(ctx, &c.value, set);
+    }
+    for s in &d.statements {
+        compile_statement(ctx, &s.value, set);
+    }
+    set.lexicon.token = token_regex(&set.lexicon.units);
+}
+
+fn compile_concept(ctx: &mut super::compile::Ctx, c: &ConceptDef, set: &mut RuleSet) {
+    let id = c.id.value.as_str();
+    if id.is_empty() || !id.chars().all(|ch| ch.is_ascii_alphanumeric() || ch == '.' || ch == '_') || id.starts_with("says") {
+        ctx.err_in(&c.id, 0, format!("concept id `{id}`: use letters, digits, `.` and `_` (not `says`)"));
+        return;
+    }
+    if set.lexicon.concept(id).is_some() {
+        ctx.err_in(&c.id, 0, format!("concept `{id}` is defined twice"));
+        return;
+    }
+    let Some(phrase) = ctx.phrase_union(&c.phrases, &format!("concept `{id}`"), &c.id) else { return };
+    let mut fields = BTreeMap::new();
+    let mut alt = BTreeMap::new();
+    for (map, out) in [(&c.fields, &mut fields), (&c.alt, &mut alt)] {
+        for (t, e) in map {
+            if !TEMPLATES.iter().any(|(k, _)| k == t) {
+                ctx.err_in(e, 0, format!("template `{t}`: use one of {}", TEMPLATES.iter().map(|(k, _)| *k).collect::<Vec<_>>().join(", ")));
+                continue;
+            }
+            out.insert(t.clone(), e.value.clone());
+        }
+    }
+    let ty = if c.rate || c.units.iter().any(|u| u.contains('元')) { FieldType::Decimal } else { FieldType::Integer };
+    let base = format!("narr.{id}");
+    set.known.insert(base.clone(), (format!("叙述：{}", c.label), ty));
+    set.known.insert(format!("{base}.2"), (format!("叙述：{}（另一处）", c.label), ty));
+    set.known.insert(format!("{base}.narrow"), (format!("叙述：{}（局部口径）", c.label), ty));
+    set.known.insert(format!("{base}.narrow_scope"), (format!("叙述：{}的口径", c.label), FieldType::Text));
+    set.lexicon.concepts.push(Concept {
+        id: id.to_string(),
+        label: c.label.clone(),
+        units: c.units.clone(),
+        phrase,
+        rate: c.rate,
+        breaks: c.breaks,
+        fields,
+        alt,
+    });
+}
+
+fn compile_statement(ctx: &mut super::compile::Ctx, s: &StatementDef, set: &mut RuleSet) {
+    let id = s.id.value.as_str();
+    if id.is_empty() || !id.chars().all(|ch| ch.is_ascii_alphanumeric() || ch == '.' || ch == '_') {
+        ctx.err_in(&s.id, 0, format!("statement id `{id}`: use letters, digits, `.` and `_`"));
+        return;
+    }
+    if set.lexicon.statements.iter().any(|x| x.id == id) {
+        ctx.err_in(&s.id, 0, format!("statement `{id}` is defined twice"));
+        return;
+    }
+    let Some(pattern) = ctx.phrase_union(&s.patterns, &format!("statement `{id}`"), &s.id) else { return };
+    set.known.insert(format!("narr.says.{id}"), (format!("叙述：{}", s.label), FieldType::Text));
+    set.lexicon.statements.push(Statement {
+        id: id.to_string(),
+        label: s.label.clone(),
+        pattern,
+        near: s.near.clone(),
+        unless: s.unless.clone(),
+    });
+}
+
+/// After every file is read: headings named in the lexicon join their section's heading regex
+/// (the part number first, then the wording with any spacing between its characters).
+pub(super) fn finish(set: &mut RuleSet, errors: &mut Vec<super::RuleError>) {
+    let headings = set.lexicon.headings.clone();
+    for (id, (list, at)) in headings {
+        let Some(sec) = set.sections.iter_mut().find(|s| s.id == id) else {
+            errors.push(super::RuleError {
+                path: at.file.to_string(),
+                line: at.line,
+                col: at.col,
+                message: format!("headings: `{id}` is not a section (sections.yaml defines part.1 … part.6)"),
+            });
+            continue;
+        };
+        let Some(num) = sec.label.chars().next() else { continue };
+        let alts: Vec<String> = list.iter().map(|p| loose(p)).collect();
+        let src = format!(r"(?:{})|(?:{}\s*[、.．]\s*(?:{}))", sec.heading.as_str(), regex::escape(&num.to_string()), alts.join("|"));
+        match super::compile::compile_regex(&src) {
+            Ok(r) => sec.heading = r,
+            Err(m) => errors.push(super::RuleError {
+                path: at.file.to_string(),
+                line: at.line,
+                col: at.col,
+                message: format!("headings of `{id}`: {m}"),
+            }),
+        }
+    }
+}
+
+/// `each: { k: lexicon:concepts }` and `lexicon:fields` bindings for checks.
+pub fn each_items(lx: &Lexicon, which: &str) -> Option<Vec<BTreeMap<String, String>>> {
+    match which {
+        "concepts" => Some(
+            lx.concepts
+                .iter()
+                .filter(|c| !c.rate)
+                .map(|c| BTreeMap::from([("id".to_string(), c.id.clone()), ("label".to_string(), c.label.clone())]))
+                .collect(),
+        ),
+        "fields" => {
+            let mut out = Vec::new();
+            for c in &lx.concepts {
+                for (t, e) in &c.fields {
+                    let when = TEMPLATES.iter().find(|(k, _)| k == t).map(|(_, w)| *w).unwrap_or("false");
+                    out.push(BTreeMap::from([
+                        ("id".to_string(), format!("{}@{t}", c.id)),
+                        ("concept".to_string(), c.id.clone()),
+                        ("label".to_string(), c.label.clone()),
+                        ("template".to_string(), t.clone()),
+                        ("when".to_string(), when.to_string()),
+                        ("field".to_string(), e.clone()),
+                        ("alt".to_string(), c.alt.get(t).cloned().unwrap_or_else(|| e.clone())),
+                    ]));
+                }
+            }
+            Some(out)
+        }
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn loose_headings_allow_breaks_between_characters() {
+        let r = Regex::new(&loose("存在问题及下一步工作")).unwrap();
+        assert!(r.is_match("存在问题\n及下一步工作"));
+        assert!(r.is_match("存 在 问 题 及下一步工作"));
+        assert!(r.is_match("存在问题</span>\n<span>及下一步工作"));
+    }
+
+    fn errors(files: &[(&str, &str)]) -> Vec<String> {
+        let files: Vec<(String, String)> = files.iter().map(|(p, t)| (p.to_string(), t.to_string())).collect();
+        match super::super::compile::compile(None, &files) {
+            Ok(_) => Vec::new(),
+            Err(e) => e.iter().map(|e| e.to_string()).collect(),
+        }
+    }
+
+    #[test]
+    fn lexicon_mistakes_are_located_in_the_file() {
+        let e = errors(&[("lexicon.yaml", "lexicon:\n  concepts:\n    - id: a.b\n      label: A\n      phrases: ['收到(']\n")]);
+        assert_eq!(e.len(), 1, "{e:?}");
+        assert!(e[0].starts_with("lexicon.yaml:5:"), "{e:?}");
+        let e = errors(&[("lexicon.yaml", "lexicon:\n  headings:\n    part.9: [问题]\n")]);
+        assert!(e[0].starts_with("lexicon.yaml:3:") && e[0].contains("part.9"), "{e:?}");
+        let e = errors(&[("lexicon.yaml", "lexicon:\n  concepts:\n    - id: a\n      label: A\n      phrases: [x]\n      fields: { '2022': t3.new.total }\n")]);
+        assert!(e[0].contains("template `2022`"), "{e:?}");
+        let e = errors(&[("lexicon.yaml", "lexicon:\n  conceps: []\n")]);
+        assert!(e[0].starts_with("lexicon.yaml:2:"), "{e:?}");
+    }
+
+    #[test]
+    fn the_figure_pattern_takes_the_longest_unit() {
+        let r = token_regex(&["次".into(), "人次".into(), "元".into(), "万元".into()]);
+        let c = r.captures("访问量达11460人次").unwrap();
+        assert_eq!(&c["num"], "11460");
+        assert_eq!(&c["unit"], "人次");
+        let c = r.captures("共投入226.4万元").unwrap();
+        assert_eq!((&c["num"], &c["frac"], &c["unit"]), ("226", "4", "万元"));
+        let c = r.captures("300余条").unwrap();
+        assert!(c.name("more").is_some());
+    }
+}
