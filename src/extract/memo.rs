@@ -16,7 +16,7 @@ use super::split::{self, RowResult, RowSpec, TableIdentity};
 /// Rows longer than this are read every time: long regions are rare and rarely repeat.
 const MAX_KEY_BYTES: usize = 2048;
 /// Rough bytes one thread's memo may hold before it is emptied.
-const BUDGET_BYTES: usize = 8 << 20;
+const BUDGET_BYTES: usize = 2 << 20;
 
 #[derive(PartialEq, Eq)]
 struct Key {
