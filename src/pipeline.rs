@@ -179,7 +179,12 @@ pub fn audit_document(doc: &Document, rules: &RuleSet, replay: Option<&Replay>, 
         b.add_fields(&mut fields);
     }
     let prev = batch.and_then(|b| b.prev.as_ref());
-    let mut findings = crate::check::run_checks_with(doc, &fields, &claims, prev.map(|p| &p.fields), rules);
+    // A scan without a text layer has nothing to check until it is OCRed: its load finding says so.
+    let mut findings = if doc.text.trim().is_empty() {
+        Vec::new()
+    } else {
+        crate::check::run_checks_with(doc, &fields, &claims, prev.map(|p| &p.fields), rules)
+    };
     findings.extend(load_findings(doc));
     if let Some(replay) = replay {
         for f in &mut findings {

@@ -7,6 +7,7 @@
 //! uncertain fields — never an error raised on a guess.
 
 mod trying;
+mod text_quality;
 
 use std::collections::HashMap;
 
@@ -321,6 +322,7 @@ fn run_instance(
                 out.push(finding(rule, severity, message, span, Vec::new(), key));
             }
         }
+        CheckBody::Text { scope, kind, max } => text_quality::run(doc, fields, prev, rules, rule, severity, inst, scope, kind, *max, &key, out),
         CheckBody::Claims { kind, assert } => {
             let mut env = CheckEnv::new(fields, prev, rules);
             if let Some(w) = &inst.when
@@ -434,16 +436,10 @@ fn evaluate_over_candidates(env: &mut CheckEnv, inst: &CheckInstance, assert: &c
     // the check does not apply, however many readings there are.
     if !ambiguous.is_empty()
         && let Some(w) = &inst.when
+        && matches!(w.eval(env), Outcome::Value(Value::Bool(false)) | Outcome::Missing(_))
+        && !reads_any(w, env, ambiguous)
     {
-        let mut refs = Vec::new();
-        for (r, _) in w.refs() {
-            expand_ref(&r, env.fields, env.prev, &mut refs);
-        }
-        if !refs.iter().any(|r| ambiguous.iter().any(|f| f.id == *r))
-            && matches!(w.eval(env), Outcome::Value(Value::Bool(false)) | Outcome::Missing(_))
-        {
-            return Verdict::NotApplicable;
-        }
+        return Verdict::NotApplicable;
     }
     if ambiguous.is_empty() {
         return match one(env) {
@@ -574,6 +570,15 @@ fn blank_as_zero(fields: &Fields, inst: &CheckInstance, assert: &crate::expr::Ex
         }
     }
     out
+}
+
+/// Whether an expression reads any of these fields (globs expanded).
+pub(crate) fn reads_any(e: &crate::expr::Expr, env: &CheckEnv, fields: &[&Field]) -> bool {
+    let mut refs = Vec::new();
+    for (r, _) in e.refs() {
+        expand_ref(&r, env.fields, env.prev, &mut refs);
+    }
+    refs.iter().any(|r| fields.iter().any(|f| f.id == *r))
 }
 
 /// Values tried together for some ambiguous fields.

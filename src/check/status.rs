@@ -135,3 +135,46 @@ pub(super) fn groups(fields: &Fields, rules: &RuleSet, ambiguous: bool, globs: &
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pack() -> RuleSet {
+        crate::rules::compile::compile(
+            None,
+            &[(
+                "r.yaml".into(),
+                "tables:\n  - id: t3\n    label: 表三 收到和处理\n    start: '表'\n    columns: [{ id: a, label: 甲列 }, { id: b, label: 乙列 }]\n    rows:\n      - { id: x, label: 一行 }\n      - { id: y, label: 二行 }\n".into(),
+            )],
+        )
+        .unwrap_or_else(|e| panic!("{}", e[0]))
+    }
+
+    fn cell(id: &str, label: &str, v: Option<i64>) -> (String, Field) {
+        (id.to_string(), Field::exact(id, label, v.map(Value::Int), "", None))
+    }
+
+    #[test]
+    fn per_table_is_one_group_listing_rows_and_whole_blank_rows() {
+        let rules = pack();
+        let fields: Fields = [
+            cell("t3.x.a", "一行·甲列", None),
+            cell("t3.x.b", "一行·乙列", Some(1)),
+            cell("t3.y.a", "二行·甲列", None),
+            cell("t3.y.b", "二行·乙列", None),
+        ]
+        .into_iter()
+        .collect();
+        let g = groups(&fields, &rules, false, &[], Per::Table);
+        assert_eq!(g.len(), 1, "one finding for the table");
+        assert_eq!(g[0].key, "t3");
+        assert_eq!(g[0].ids, ["t3.x.a", "t3.y.a", "t3.y.b"]);
+        assert_eq!(g[0].locals["label"], Value::Text("表三".into()));
+        assert_eq!(g[0].locals["candidates"], Value::Text("“一行”（甲列）、“二行”（整行）".into()));
+        assert_eq!(g[0].locals["rows"], Value::Int(2));
+        // Per row: one group per row, as before.
+        assert_eq!(groups(&fields, &rules, false, &[], Per::Row).len(), 2);
+        assert_eq!(groups(&fields, &rules, false, &[], Per::Field).len(), 3);
+    }
+}

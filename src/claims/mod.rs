@@ -158,7 +158,6 @@ fn is_sentence_end(c: char) -> bool {
 /// Sentence starts (byte offsets): after 。！？ and at blank lines.
 fn sentence_starts(text: &str) -> Vec<usize> {
     let mut starts = vec![0];
-    let b = text.as_bytes();
     let mut prev_nl = false;
     for (i, c) in text.char_indices() {
         if is_sentence_end(c) {
@@ -173,7 +172,6 @@ fn sentence_starts(text: &str) -> Vec<usize> {
             prev_nl = false;
         }
     }
-    let _ = b;
     starts.dedup();
     starts
 }
@@ -222,7 +220,9 @@ pub fn read(doc: &Document, fields: &Fields, rules: &RuleSet) -> Claims {
             continue;
         }
         let unit = caps.name("unit").map(|u| u.as_str().to_string()).unwrap_or_default();
-        let after = text[m.end()..].chars().next();
+        // The punctuation after a unitless figure is not part of it.
+        let end = caps.name("stop").map_or(m.end(), |s| s.start());
+        let after = text[end..].chars().next();
         let mut unitless = false;
         if unit.is_empty() {
             // A list's last figure sometimes drops the unit: "不予公开信息数1402。"
@@ -253,7 +253,7 @@ pub fn read(doc: &Document, fields: &Fields, rules: &RuleSet) -> Claims {
         // The span starts at the digits (the qualifier belongs to the figure but "约" is not a number).
         tokens.push(Token {
             start: num.start(),
-            end: m.end(),
+            end,
             value: v,
             qualifier,
             unit,
@@ -266,7 +266,6 @@ pub fn read(doc: &Document, fields: &Fields, rules: &RuleSet) -> Claims {
 
     let parts = part_ranges(fields);
     let mut claims: Vec<Claim> = Vec::with_capacity(tokens.len());
-    let mut keep: Vec<bool> = Vec::with_capacity(tokens.len());
     for (k, t) in tokens.iter().enumerate() {
         let s_start = starts[t.sentence];
         let prev_end = if k > 0 && tokens[k - 1].sentence == t.sentence { tokens[k - 1].end } else { s_start };
@@ -312,13 +311,39 @@ pub fn read(doc: &Document, fields: &Fields, rules: &RuleSet) -> Claims {
             text: text[t.start..t.end].trim_end().to_string(),
             decimals: t.decimals,
         });
-        keep.push(false);
     }
 
     assign_roles(lx, text, &tokens, &mut claims, &starts);
+    // A listed part without a concept of its own may be a part concept of its whole's
+    // ("行政复议351件，其中结果维持72件" → review.upheld).
+    for k in 0..claims.len() {
+        let Role::Part { of } = claims[k].role else { continue };
+        if claims[k].concept.is_some() {
+            continue;
+        }
+        let Some(whole) = claims[of].concept.clone() else { continue };
+        let label = claims[k].label.as_str();
+        let found = lx
+            .concepts
+            .iter()
+            .filter(|c| c.part_of.as_deref() == Some(whole.as_str()))
+            .find(|c| c.phrase.is_match(label))
+            .map(|c| c.id.clone());
+        if found.is_some() {
+            claims[k].concept = found;
+            claims[k].scope = claims[of].scope.clone();
+        }
+    }
 
-    for (k, c) in claims.iter().enumerate() {
-        keep[k] = c.concept.is_some() || c.role != Role::Single;
+    // Kept: figures with a concept or a role, and whatever a share is of.
+    let mut keep: Vec<bool> = claims.iter().map(|c| c.concept.is_some() || c.role != Role::Single).collect();
+    for c in &claims {
+        if let Role::Share { num, base, .. } = c.role {
+            keep[num] = true;
+            if let Some(b) = base {
+                keep[b] = true;
+            }
+        }
     }
     // Renumber the kept claims; drop a share whose figure was dropped.
     let mut map = vec![usize::MAX; claims.len()];
@@ -366,13 +391,15 @@ fn part_ranges(fields: &Fields) -> Vec<(Range<usize>, String)> {
 fn concept_of(lx: &Lexicon, before: &str, after: &str, unit: &str) -> Option<(String, String)> {
     let percent = unit == "%" || unit == "％";
     let fits = |c: &crate::rules::lexicon::Concept| {
-        if c.rate != percent {
+        if c.rate != percent || c.part_of.is_some() {
             return false;
         }
         unit.is_empty() || c.units.is_empty() || c.units.iter().any(|u| u == unit)
     };
     let mut best: Option<(usize, &str, &str)> = None;
-    for c in lx.concepts.iter().filter(|c| fits(c)) {
+    // One pass of all the phrases first: most figures are named by none.
+    let hits = lx.concept_set.matches(before);
+    for c in hits.iter().map(|i| &lx.concepts[i]).filter(|c| fits(c)) {
         if let Some(m) = c.phrase.find_iter(before).last() {
             let dist = before.len() - m.end();
             // The phrase must name this figure, not one of the words a few clauses back.
@@ -390,7 +417,8 @@ fn concept_of(lx: &Lexicon, before: &str, after: &str, unit: &str) -> Option<(St
     let tail_from = floor(before, before.len().saturating_sub(24));
     let joined = format!("{}{}", &before[tail_from..], after);
     for hay in [joined.as_str(), after] {
-        for c in lx.concepts.iter().filter(|c| fits(c)) {
+        let hits = lx.concept_set.matches(hay);
+        for c in hits.iter().map(|i| &lx.concepts[i]).filter(|c| fits(c)) {
             if let Some(m) = c.phrase.find(hay) {
                 return Some((c.id.clone(), m.as_str().to_string()));
             }
@@ -505,6 +533,11 @@ fn assign_roles(lx: &Lexicon, text: &str, tokens: &[Token], claims: &mut [Claim]
                 for &p in &parts {
                     if tokens[p].unitless {
                         claims[p].unit = t.unit.clone();
+                        // Its concept was read without a unit: keep it only if the unit fits.
+                        let unit_fits = claims[p].concept.as_deref().and_then(|c| lx.concept(c)).is_none_or(|c| c.units.is_empty() || c.units.contains(&t.unit));
+                        if !unit_fits {
+                            claims[p].concept = None;
+                        }
                     }
                     is_part[p] = true;
                     claims[p].role = Role::Part { of: k };
@@ -626,7 +659,8 @@ pub fn add_fields(claims: &Claims, rules: &RuleSet, fields: &mut Fields) {
         // A listed part ("其他应主动公开的信息856条") is not a statement of the whole.
         if let Role::Part { of } = c.role {
             let closing = rules.lexicon.closing.iter().any(|w| c.label.trim_start_matches(['，', ',', '、', '；', ';', '(', '（']).starts_with(w.as_str()));
-            if closing || claims.list.get(of).and_then(|w| w.concept.as_ref()) == Some(concept) {
+            let part_concept = rules.lexicon.concept(concept).is_some_and(|c| c.part_of.is_some());
+            if (closing && !part_concept) || claims.list.get(of).and_then(|w| w.concept.as_ref()) == Some(concept) {
                 continue;
             }
         }

@@ -118,3 +118,29 @@ fn shares_of_a_sentence_total_are_marked_as_not_listed() {
     let s = c.list.iter().find(|x| x.unit == "%").unwrap();
     assert!(matches!(s.role, Role::Share { base: Some(_), listed: false, .. }), "{s:?}");
 }
+
+#[test]
+fn listed_outcomes_take_the_part_concepts_of_their_whole() {
+    // 淮安 2024: the 复议 and 诉讼 outcomes in one sentence each.
+    let (_, f) = read_text("全市共办理政府信息公开行政复议351件，其中结果维持72件、结果纠正64件、其他结果178件、尚未审结37件；政府信息公开行政诉讼46件，其中结果维持25件、结果纠正5件、其他结果9件、尚未审结7件。");
+    let v = |id: &str| f.get(id).and_then(|x| x.value.clone());
+    assert_eq!(v("narr.review.total"), Some(Value::Int(351)));
+    assert_eq!(v("narr.review.other"), Some(Value::Int(178)));
+    assert_eq!(v("narr.review.pending"), Some(Value::Int(37)));
+    assert_eq!(v("narr.suit.total"), Some(Value::Int(46)));
+    assert_eq!(v("narr.suit.corrected"), Some(Value::Int(5)));
+}
+
+#[test]
+fn the_same_whole_stated_twice_is_one_finding() {
+    let rules = RuleSet::builtin();
+    let s = "全年主动公开政府信息2210条，其中网站1680条、公报620条。";
+    let text = format!("{s}……{s}");
+    let doc = Document::from_bytes(PathBuf::from("x.txt"), text.as_bytes()).unwrap();
+    let a = crate::pipeline::audit_document(&doc, &rules, None, None);
+    let over: Vec<_> = a.findings.iter().filter(|f| f.rule == "narr.parts-over").collect();
+    assert_eq!(over.len(), 1, "{over:#?}");
+    assert_eq!(over[0].severity, crate::model::Severity::Error);
+    assert!(over[0].message.contains("2300"), "{}", over[0].message);
+    assert_eq!(a.claims.list.iter().filter(|c| c.value == 2210.0).count(), 2, "both statements are claims");
+}

@@ -178,7 +178,7 @@ pub fn cell_field(doc: &Document, id: &str, label: &str, cell: &SourceCell, kind
             f.note = Some(format!("读自{}表格单元格", origin_label(origin)));
             f
         }
-        Err(()) => {
+        Err(Unreadable) => {
             let mut f = Field::exact(id, label, None, &raw, Some(span));
             f.status = Status::Ambiguous;
             f.note = Some(format!("{}表格单元格“{}”无法读作数值", origin_label(origin), cell.text));
@@ -196,9 +196,13 @@ fn origin_label(o: TableOrigin) -> &'static str {
     }
 }
 
+/// A cell whose text is no number its column accepts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Unreadable;
+
 /// A cell's value: `Ok(None)` for a blank or a marker. Thousands separators and spaces inside
 /// the number are allowed; full-width digits are read.
-pub fn parse_cell(text: &str, kind: CellKind) -> Result<Option<Value>, ()> {
+pub fn parse_cell(text: &str, kind: CellKind) -> Result<Option<Value>, Unreadable> {
     let t = text.trim();
     if t.is_empty() || is_marker(t) {
         return Ok(None);
@@ -234,16 +238,16 @@ pub fn parse_cell(text: &str, kind: CellKind) -> Result<Option<Value>, ()> {
         && !digits.starts_with('.')
         && !digits.ends_with('.');
     if !well_formed {
-        return Err(());
+        return Err(Unreadable);
     }
     let signed = s.starts_with(['-', '+']);
     let has_point = digits.contains('.');
     match kind {
-        CellKind::Count if !signed && !has_point => digits.parse::<i64>().map(|v| Some(Value::Int(v))).map_err(|_| ()),
-        CellKind::Signed if !has_point => digits.parse::<i64>().map(|v| Some(Value::Int(sign * v))).map_err(|_| ()),
-        CellKind::Decimal => digits.parse::<f64>().map(|v| Some(Value::Dec(sign as f64 * v))).map_err(|_| ()),
-        CellKind::Amount if !signed => digits.parse::<f64>().map(|v| Some(Value::Amount { value: v, unit })).map_err(|_| ()),
-        _ => Err(()),
+        CellKind::Count if !signed && !has_point => digits.parse::<i64>().map(|v| Some(Value::Int(v))).map_err(|_| Unreadable),
+        CellKind::Signed if !has_point => digits.parse::<i64>().map(|v| Some(Value::Int(sign * v))).map_err(|_| Unreadable),
+        CellKind::Decimal => digits.parse::<f64>().map(|v| Some(Value::Dec(sign as f64 * v))).map_err(|_| Unreadable),
+        CellKind::Amount if !signed => digits.parse::<f64>().map(|v| Some(Value::Amount { value: v, unit })).map_err(|_| Unreadable),
+        _ => Err(Unreadable),
     }
 }
 
@@ -260,13 +264,13 @@ mod tests {
         assert_eq!(parse_cell("0", CellKind::Count), Ok(Some(Value::Int(0))));
         assert_eq!(parse_cell("1,234", CellKind::Count), Ok(Some(Value::Int(1234))));
         assert_eq!(parse_cell("１２", CellKind::Count), Ok(Some(Value::Int(12))));
-        assert_eq!(parse_cell("-3", CellKind::Count), Err(()));
+        assert_eq!(parse_cell("-3", CellKind::Count), Err(Unreadable));
         assert_eq!(parse_cell("-3", CellKind::Signed), Ok(Some(Value::Int(-3))));
         assert_eq!(parse_cell("+17", CellKind::Signed), Ok(Some(Value::Int(17))));
         assert_eq!(parse_cell("0.5", CellKind::Decimal), Ok(Some(Value::Dec(0.5))));
         assert_eq!(parse_cell("3.2万元", CellKind::Amount), Ok(Some(Value::Amount { value: 3.2, unit: "万元".into() })));
-        assert_eq!(parse_cell("12件", CellKind::Count), Err(()));
-        assert_eq!(parse_cell("1.2.3", CellKind::Decimal), Err(()));
-        assert_eq!(parse_cell("99999999999999999999", CellKind::Count), Err(()));
+        assert_eq!(parse_cell("12件", CellKind::Count), Err(Unreadable));
+        assert_eq!(parse_cell("1.2.3", CellKind::Decimal), Err(Unreadable));
+        assert_eq!(parse_cell("99999999999999999999", CellKind::Count), Err(Unreadable));
     }
 }

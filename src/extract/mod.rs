@@ -52,6 +52,8 @@ pub struct TableSource {
     pub line: usize,
     /// Indexes into `Document::tables` of the grids read (empty for digit runs).
     pub grids: Vec<usize>,
+    /// Each field read from a cell: its grid (index into `Document::tables`), row and column.
+    pub cells: BTreeMap<String, (usize, usize, usize)>,
 }
 
 /// Fields and where each table came from.
@@ -422,12 +424,13 @@ fn extract_table(doc: &Document, t: &TableRule, fields: &mut Fields) -> Option<T
             fields.insert(id.clone(), f);
         }
     }
-    first_row.map(|at| TableSource { table: t.id.clone(), source: "digit-run", line: doc.line_col(at).0, grids: Vec::new() })
+    first_row.map(|at| TableSource { table: t.id.clone(), source: "digit-run", line: doc.line_col(at).0, grids: Vec::new(), cells: BTreeMap::new() })
 }
 
 /// A table's fields read from the source's cells, one field per cell.
 fn read_cells(doc: &Document, t: &TableRule, ct: &cells::CellTable, fields: &mut Fields) -> TableSource {
     let mut line = None;
+    let mut placed = BTreeMap::new();
     for (i, row) in t.rows.iter().enumerate() {
         let Some(at) = &ct.rows[i] else { continue };
         let cells = &doc.tables[at.grid].rows[at.row];
@@ -437,11 +440,12 @@ fn read_cells(doc: &Document, t: &TableRule, ct: &cells::CellTable, fields: &mut
             let label = format!("{}·{}", row.label, col.label);
             let f = cells::cell_field(doc, &id, &label, cell, col.kind, ct.origin);
             line.get_or_insert(doc.line_col(cell.start).0);
+            placed.insert(id.clone(), (at.grid, at.row, at.cols[c]));
             fields.insert(id, f);
         }
     }
     let line = line.unwrap_or_else(|| doc.line_col(doc.tables[ct.grids[0]].start).0);
-    TableSource { table: t.id.clone(), source: ct.origin.name(), line, grids: ct.grids.clone() }
+    TableSource { table: t.id.clone(), source: ct.origin.name(), line, grids: ct.grids.clone(), cells: placed }
 }
 
 /// Where the narrative figures that settled a row (or, through the table's identities, a row
@@ -588,6 +592,36 @@ tables:
         let c: Vec<_> = a.candidates.iter().map(|c| c.value.clone()).collect();
         assert_eq!(c, [Some(Value::Int(1)), Some(Value::Int(11))]);
         assert_eq!(f["t.x.total"].status, Status::Exact);
+    }
+
+    #[test]
+    fn cells_are_read_by_column_never_split() {
+        let rules = pack(TABLE);
+        let html = "<html><body><p>表</p><table><tr><th>项目</th><th>单位</th><th>A</th><th>B</th><th>合计</th></tr>\
+            <tr><td>甲</td><td>件</td><td>12012</td><td>&nbsp;</td><td>12012</td></tr>\
+            <tr><td>乙</td><td>件</td><td>0</td><td>/</td><td>12件</td></tr></table>\
+            <p>续表</p><table><tr><td>丙</td><td>件</td><td>1</td><td>\u{3000}</td><td>1</td></tr></table></body></html>";
+        let d = Document::from_bytes(PathBuf::from("x.html"), html.as_bytes()).unwrap();
+        let out = extract_full(&d, &rules, &Corrections::new());
+        let f = &out.fields;
+        // A digit run in one cell is one value: no splitting, even when a split would fit.
+        assert_eq!(f["t.x.a"].value, Some(Value::Int(12012)));
+        assert_eq!(f["t.x.a"].status, Status::Exact);
+        assert_eq!(f["t.x.b"].value, None, "&nbsp; is a blank cell");
+        assert_eq!(f["t.x.b"].status, Status::Exact);
+        assert_eq!(f["t.y.a"].value, Some(Value::Int(0)), "0 stays 0");
+        assert_eq!((f["t.y.b"].value.clone(), f["t.y.b"].raw.as_str()), (None, "/"), "a marker is a written blank");
+        assert_eq!(f["t.y.total"].status, Status::Ambiguous, "a cell that is no number is uncertain");
+        assert!(f["t.y.total"].candidates.is_empty());
+        // The second <table> continues the first.
+        assert_eq!(f["t.z.a"].value, Some(Value::Int(1)));
+        assert_eq!(f["t.z.b"].value, None);
+        assert_eq!(&d.text[f["t.x.a"].span.unwrap().start..f["t.x.a"].span.unwrap().end], "12012");
+        assert_eq!(out.tables[0].source, "html");
+        assert_eq!(out.tables[0].grids, [0, 1]);
+        // The same rows as plain text go through the splitter.
+        let out = extract_full(&doc("表 甲12012 乙 110 11 丙 1 0 1"), &rules, &Corrections::new());
+        assert_eq!(out.tables[0].source, "digit-run");
     }
 
     #[test]

@@ -122,7 +122,9 @@ fn rank(fields: &mut Fields, rules: &RuleSet, hints: &[Hint], prev: Option<Linke
                     for r in &inst.refs {
                         expand_ref(r, fields, prev.map(|p| p.fields), &mut refs);
                     }
-                    if refs.iter().any(|r| j.fields.contains(r)) {
+                    let env = CheckEnv::new(fields, prev.map(|p| p.fields), rules);
+                    let cells: Vec<&Field> = j.fields.iter().filter_map(|id| fields.get(id)).collect();
+                    if refs.iter().any(|r| j.fields.contains(r)) && applies(&env, inst, &cells) {
                         checks.push((inst, a));
                     }
                 }
@@ -189,8 +191,11 @@ fn own_side(text: &str, fields: &mut Fields, rules: &RuleSet, inst: &crate::rule
     if ambiguous.is_empty() {
         return false;
     }
-    let dims = dimensions(fields, &ambiguous);
     let env = CheckEnv::new(fields, prev.map(|p| p.fields), rules);
+    if !applies(&env, inst, &ambiguous) {
+        return false;
+    }
+    let dims = dimensions(fields, &ambiguous);
     let Some(keep) = supported(env, inst, assert, &dims, "") else { return false };
     let evidence = describe(text, rules, described, assert, fields, prev, None, "");
     let mut changed = false;
@@ -215,6 +220,12 @@ fn next_side(fields: &mut Fields, rules: &RuleSet, inst: &crate::rules::CheckIns
     }
     let dims = dimensions(fields, &mine);
     let env = CheckEnv::new(next.fields, Some(fields), rules);
+    if let Some(w) = &inst.when
+        && matches!(w.eval(&env), Outcome::Value(Value::Bool(false)) | Outcome::Missing(_))
+        && !w.refs().iter().any(|(r, _)| r.strip_prefix("prev.").is_some_and(|r| mine.iter().any(|f| f.id == r)))
+    {
+        return false;
+    }
     let Some(keep) = supported(env, inst, assert, &dims, "prev.") else { return false };
     let evidence = describe("", rules, described, assert, next.fields, None, Some(next), "prev.");
     let mut changed = false;
@@ -222,6 +233,15 @@ fn next_side(fields: &mut Fields, rules: &RuleSet, inst: &crate::rules::CheckIns
         changed |= narrow(fields, dim, keep, &evidence);
     }
     changed
+}
+
+/// False when the check's precondition is false whatever the uncertain cells hold (it reads none
+/// of them): nothing to try.
+fn applies(env: &CheckEnv, inst: &crate::rules::CheckInstance, ambiguous: &[&Field]) -> bool {
+    match &inst.when {
+        Some(w) => !matches!(w.eval(env), Outcome::Value(Value::Bool(false)) | Outcome::Missing(_)) || crate::check::reads_any(w, env, ambiguous),
+        None => true,
+    }
 }
 
 /// Per dimension, which alternatives take part in some combination under which the assertion

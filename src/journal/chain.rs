@@ -116,11 +116,46 @@ pub fn merge_logs(inputs: &[PathBuf]) -> io::Result<(Vec<LogLine>, MergeReport)>
     all.sort_by(|a, b| {
         (a.record.ts.as_str(), a.record.id.as_str(), a.raw.as_str()).cmp(&(b.record.ts.as_str(), b.record.id.as_str(), b.raw.as_str()))
     });
+    let mut all = keep_chains_in_order(all);
     for (i, l) in all.iter_mut().enumerate() {
         l.line = i + 1;
     }
     report.written = all.len();
     Ok((all, report))
+}
+
+/// A record placed by time before the record it follows in its reviewer's chain (a clock set
+/// back between two records) is moved to just after it, so a merge never reads as reordered.
+/// Only the sorted order decides, so the result stays the same for any order of inputs.
+fn keep_chains_in_order(sorted: Vec<LogLine>) -> Vec<LogLine> {
+    let present: std::collections::HashSet<String> = sorted.iter().filter_map(|l| l.record.hash.clone()).collect();
+    let mut emitted: std::collections::HashSet<String> = std::collections::HashSet::new();
+    let mut waiting: HashMap<String, Vec<LogLine>> = HashMap::new();
+    let mut out = Vec::with_capacity(sorted.len());
+    for l in sorted {
+        match l.record.prev.clone() {
+            // Waits only for a predecessor that is in the merge and not yet written.
+            Some(p) if present.contains(&p) && !emitted.contains(&p) => waiting.entry(p).or_default().push(l),
+            _ => {
+                let mut ready = vec![l];
+                while let Some(l) = ready.pop() {
+                    if let Some(h) = l.record.hash.clone() {
+                        emitted.insert(h.clone());
+                        if let Some(mut next) = waiting.remove(&h) {
+                            next.reverse();
+                            ready.extend(next);
+                        }
+                    }
+                    out.push(l);
+                }
+            }
+        }
+    }
+    // Anything still waiting belongs to a cycle of hashes (only a hand-made log has one): kept.
+    let mut rest: Vec<LogLine> = waiting.into_values().flatten().collect();
+    rest.sort_by(|a, b| (a.record.ts.as_str(), a.record.id.as_str(), a.raw.as_str()).cmp(&(b.record.ts.as_str(), b.record.id.as_str(), b.raw.as_str())));
+    out.extend(rest);
+    out
 }
 
 /// Writes lines as a log, replacing `path` only once the whole file is on disk (temporary file,
@@ -356,6 +391,29 @@ mod tests {
         assert_eq!((r.seq, r.prev.as_deref()), (Some(1), None));
         let v = verify(&read_log(&p).unwrap().lines);
         assert!(v.problems.is_empty() && v.unchained == 1, "{:?}", v.problems);
+    }
+
+    #[test]
+    fn a_clock_set_back_does_not_reorder_a_chain_in_a_merge() {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("w.jsonl");
+        let mut j = Journal::open(&p).unwrap();
+        let mut first = Record::correct("c", "p", "a", "", "1", "", "wang");
+        first.ts = "2026-01-02T00:00:00.000Z".into();
+        let mut second = Record::correct("c", "p", "b", "", "1", "", "wang");
+        second.ts = "2026-01-01T00:00:00.000Z".into(); // the clock went back a day
+        let mut other = Record::correct("c", "p", "z", "", "1", "", "li");
+        other.ts = "2026-01-01T12:00:00.000Z".into();
+        j.append(first).unwrap();
+        j.append(second).unwrap();
+        let q = d.path().join("l.jsonl");
+        Journal::open(&q).unwrap().append(other).unwrap();
+        let (merged, _) = merge_logs(&[p.clone(), q.clone()]).unwrap();
+        let fields: Vec<&str> = merged.iter().map(|l| l.record.field.as_deref().unwrap_or("")).collect();
+        assert_eq!(fields, ["z", "a", "b"]);
+        assert!(verify(&merged).problems.is_empty(), "{:?}", verify(&merged).problems);
+        let (again, _) = merge_logs(&[q, p]).unwrap();
+        assert_eq!(again.iter().map(|l| &l.raw).collect::<Vec<_>>(), merged.iter().map(|l| &l.raw).collect::<Vec<_>>());
     }
 
     #[test]

@@ -184,13 +184,19 @@ impl Journal {
     /// Reads the log again from the start: for a file replaced as a whole (a `git pull` or
     /// `log merge` writes a new file, which may be longer and still differ before the end).
     pub fn reload(&mut self) -> io::Result<()> {
+        self.forget();
+        self.refresh()
+    }
+
+    /// Drops everything read, to read the file again from its start.
+    fn forget(&mut self) {
         self.records.clear();
         self.problems.clear();
         self.consumed = 0;
         self.lines = 0;
         self.open_line = false;
         self.torn_at = None;
-        self.refresh()
+        self.mark.clear();
     }
 
     /// Reads from the consumed offset to the end of the file and ingests it. Returns the bytes
@@ -200,21 +206,11 @@ impl Journal {
         if len >= self.consumed && !self.mark_matches(file)? {
             // Replaced by a longer file that differs before the end (a `log merge` or a
             // `git pull` wrote a new one): read it again from the start. Not a problem.
-            self.records.clear();
-            self.problems.clear();
-            self.consumed = 0;
-            self.lines = 0;
-            self.open_line = false;
-            self.torn_at = None;
+            self.forget();
         }
         if len < self.consumed {
             // Truncated or replaced behind our back: what was read no longer describes the file.
-            self.records.clear();
-            self.problems.clear();
-            self.consumed = 0;
-            self.lines = 0;
-            self.open_line = false;
-            self.torn_at = None;
+            self.forget();
             self.problems.push(LoadProblem {
                 line: 0,
                 message: "the log file became shorter than what was read before (truncated or replaced); reloaded from the start".into(),
@@ -251,6 +247,9 @@ impl Journal {
             return Ok(true);
         }
         let k = self.mark.len() as u64;
+        if k > self.consumed {
+            return Ok(false);
+        }
         file.seek(SeekFrom::Start(self.consumed - k))?;
         let mut buf = vec![0; self.mark.len()];
         Ok(file.read_exact(&mut buf).is_ok() && buf == self.mark)
@@ -640,6 +639,19 @@ mod tests {
         assert!(j.problems().is_empty(), "{:?}", j.problems());
         assert_eq!((b.seq, b.prev.as_deref()), (Some(2), a.hash.as_deref()), "the chain follows the file as it is");
         assert!(!j.changed_on_disk());
+    }
+
+    #[test]
+    fn reload_reads_the_file_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = log_in(&dir);
+        let mut j = Journal::open(&path).unwrap();
+        let a = j.append(rec("a", "1")).unwrap();
+        j.reload().unwrap();
+        assert_eq!(j.records(), std::slice::from_ref(&a));
+        let b = j.append(rec("b", "2")).unwrap();
+        assert_eq!(j.records(), [a, b]);
+        assert!(j.problems().is_empty());
     }
 
     #[test]

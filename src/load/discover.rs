@@ -8,13 +8,13 @@ use super::LoadError;
 
 /// Extensions a folder contributes (any case). A file named explicitly is taken whatever its
 /// extension.
-const REPORT_EXTENSIONS: &[&str] = &["txt", "html", "htm", "docx", "doc", "wps"];
+const REPORT_EXTENSIONS: &[&str] = &["txt", "html", "htm", "docx", "doc", "wps", "pdf"];
 
-/// Expands files and folders into report files (text, HTML, Word .docx and legacy .doc / .wps).
+/// Expands files and folders into report files (text, HTML, Word .docx and legacy .doc / .wps, PDF).
 ///
 /// Arguments keep their order; each folder is walked recursively in file-name order, so the
 /// result is the same on every run and every platform. Folders contribute `.txt`, `.html`,
-/// `.htm`, `.docx`, `.doc` and `.wps` files (case-insensitive), skipping hidden entries (names starting with '.'); a file
+/// `.htm`, `.docx`, `.doc`, `.wps` and `.pdf` files (case-insensitive), skipping hidden entries (names starting with '.'); a file
 /// named explicitly is always taken. A file reached twice (named and inside a named folder, or
 /// through a symlink) is listed once, and symlinked folders are walked once, so loops end.
 /// Missing paths and unreadable folders come back as errors paired with their path; they never

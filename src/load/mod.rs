@@ -10,6 +10,9 @@ mod decode;
 mod discover;
 pub mod docx;
 mod html;
+mod pdf;
+#[doc(hidden)]
+pub mod pdf_fixture;
 mod tables;
 
 use std::fmt;
@@ -21,6 +24,7 @@ use crate::model::Span;
 pub use decode::{Decoded, Detection, decode, sniff};
 pub use discover::discover;
 pub use html::{html_to_document, html_to_text, looks_like_html, meta_charset};
+pub use pdf::read_pdf;
 pub use tables::{Extracted, SourceCell, SourceTable, TableOrigin};
 
 /// The largest file accepted as one report. Real reports are rarely over 1 MiB; anything past this
@@ -101,10 +105,13 @@ impl Document {
     }
 
     /// A document from a structured source's reader (Word, PDF): its text is already decoded;
-    /// `format` names the source ("DOCX", "PDF") where a text file names its encoding.
+    /// `format` names the source ("DOCX", "PDF") where a text file names its encoding. A source
+    /// with no text is refused as empty, unless the reader said why (a scan that needs OCR is a
+    /// report to flag, not a file to skip).
     pub fn from_extracted(path: PathBuf, bytes: &[u8], format: &str, extracted: Extracted) -> Result<Document, LoadError> {
         let Extracted { text, tables, mut issues } = extracted;
-        if text.trim().is_empty() {
+        let explained = issues.iter().any(|i| i.kind == LoadIssueKind::NeedsOcr);
+        if text.trim().is_empty() && !explained {
             return Err(LoadError::Empty);
         }
         let line_starts = line_starts(&text);
@@ -223,11 +230,21 @@ pub enum LoadIssueKind {
     ControlChars,
     /// Parts of the file are in different encodings (e.g. mostly UTF-8 with some GBK passages).
     MixedEncoding,
+    /// A PDF (or some of its pages) without a text layer: a scan that needs OCR.
+    NeedsOcr,
+    /// A PDF read only in part: a damaged cross-reference table, or more content than a report holds.
+    PdfIncomplete,
 }
 
 impl LoadIssueKind {
-    pub const ALL: [LoadIssueKind; 4] =
-        [LoadIssueKind::Undecodable, LoadIssueKind::NulBytes, LoadIssueKind::ControlChars, LoadIssueKind::MixedEncoding];
+    pub const ALL: [LoadIssueKind; 6] = [
+        LoadIssueKind::Undecodable,
+        LoadIssueKind::NulBytes,
+        LoadIssueKind::ControlChars,
+        LoadIssueKind::MixedEncoding,
+        LoadIssueKind::NeedsOcr,
+        LoadIssueKind::PdfIncomplete,
+    ];
 
     /// The id of the finding this problem raises.
     pub fn rule_id(self) -> String {
@@ -240,6 +257,8 @@ impl LoadIssueKind {
             LoadIssueKind::NulBytes => "nul-bytes",
             LoadIssueKind::ControlChars => "control-chars",
             LoadIssueKind::MixedEncoding => "mixed-encoding",
+            LoadIssueKind::NeedsOcr => "needs-ocr",
+            LoadIssueKind::PdfIncomplete => "pdf-incomplete",
         }
     }
 }
@@ -325,8 +344,12 @@ impl fmt::Display for LoadError {
 impl std::error::Error for LoadError {}
 
 /// Sources read by a reader of their own rather than decoded as text: Word by extension or by
-/// content, legacy Word / WPS by extension. `None`: decode the bytes as text.
+/// content, legacy Word / WPS by extension, PDF by its header or extension. `None`: decode the
+/// bytes as text.
 fn read_structured(path: &Path, bytes: &[u8]) -> Result<Option<(&'static str, Extracted)>, LoadError> {
+    if bytes.starts_with(b"%PDF-") || pdf::has_pdf_extension(path) {
+        return pdf::read_pdf(bytes).map(|e| Some(("PDF", e)));
+    }
     if docx::has_docx_extension(path) || docx::looks_like_docx(bytes) {
         return docx::read_docx(bytes).map(|e| Some(("DOCX", e)));
     }

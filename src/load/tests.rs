@@ -129,7 +129,7 @@ fn binary_is_refused_with_a_reason() {
     let err = |b: &[u8]| Document::from_bytes(PathBuf::from("x.txt"), b).unwrap_err();
     let pdf = err(b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\n");
     assert!(matches!(pdf, LoadError::Binary { .. }));
-    assert!(pdf.to_string().contains("pdftotext"), "{pdf}");
+    assert!(pdf.to_string().contains("PDF"), "{pdf}");
     assert!(matches!(
         err(b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\x01"),
         LoadError::Binary { .. }
@@ -307,10 +307,10 @@ fn discover_walks_folders_sorted() {
     touch(&root.join("sub/z.htm"), "z");
     touch(&root.join("sub/deeper/y.Html"), "y");
     touch(&root.join("sub/notes.md"), "ignored");
-    touch(&root.join("c.pdf"), "ignored");
+    touch(&root.join("c.bin"), "ignored");
     touch(&root.join(".hidden/h.txt"), "ignored");
     touch(&root.join("0-first/x.txt"), "x");
-    let explicit = root.join("c.pdf");
+    let explicit = root.join("c.bin");
     let missing = root.join("no-such-dir");
 
     let args = vec![
@@ -337,7 +337,7 @@ fn discover_walks_folders_sorted() {
             "b.txt",
             "sub/deeper/y.Html",
             "sub/z.htm",
-            "c.pdf"
+            "c.bin"
         ]
     );
     assert_eq!(errors, vec![(missing, LoadError::NotFound)]);
@@ -433,4 +433,12 @@ fn shared_corpus_decodes_cleanly() {
         assert!(back.issues.is_empty(), "{:?}", back.issues);
     }
     eprintln!("decoded {seen} corpus files");
+}
+
+#[test]
+fn folders_contribute_pdfs() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("r.PDF"), b"%PDF-1.7").unwrap();
+    let (files, _) = discover(&[dir.path().to_path_buf()]);
+    assert_eq!(files, [dir.path().join("r.PDF")]);
 }

@@ -16,6 +16,7 @@ pub const FILES: &[(&str, &str)] = &[
     ("checks/legacy.yaml", include_str!("../../rules/checks/legacy.yaml")),
     ("checks/text.yaml", include_str!("../../rules/checks/text.yaml")),
     ("checks/narrative.yaml", include_str!("../../rules/checks/narrative.yaml")),
+    ("checks/quality.yaml", include_str!("../../rules/checks/quality.yaml")),
     ("checks/extract.yaml", include_str!("../../rules/checks/extract.yaml")),
     ("checks/cross.yaml", include_str!("../../rules/checks/cross.yaml")),
 ];

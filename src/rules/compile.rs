@@ -11,7 +11,7 @@ use serde_saphyr::{Location, Spanned};
 use super::schema::*;
 use super::{
     CheckBody, CheckInstance, CheckRule, Column, Deadline, DeadlineKind, Example, FieldRule,
-    FieldType, Finder, Origin, Row, RuleSet, Scope, SectionRule, TableRule,
+    FieldType, Finder, Origin, Row, RuleSet, Scope, SectionRule, TableRule, TextKind,
 };
 use crate::expr::{Expr, HostFunctions, Template};
 use crate::extract::split::{CellKind, Identity, TableIdentity};
@@ -577,7 +577,7 @@ fn each_bindings(ctx: &mut Ctx, c: &CheckDef, set: &RuleSet) -> Vec<Vec<(String,
                 };
                 let (kind, name) = sel.split_once(':').unwrap_or(("", sel));
                 if kind == "lexicon" {
-                    match super::lexicon::each_items(&set.lexicon, name) {
+                    match super::lexicon::each_items(set, name) {
                         Some(items) => items,
                         None => {
                             ctx.err_at(&def.referenced, format!("each `{var}`: `{sel}` is not `lexicon:concepts` or `lexicon:fields`"));
@@ -649,13 +649,17 @@ fn compile_check(ctx: &mut Ctx, s: &Spanned<CheckDef>, set: &mut RuleSet) {
             ctx.err_in(k, 0, format!("claims `{}`: use wholes or shares", k.value));
             return;
         }
-        if c.assert.is_none() || c.pattern.is_some() || c.status.is_some() {
+        if c.assert.is_none() || c.pattern.is_some() || c.status.is_some() || c.repeat.is_some() || c.numbering.is_some() {
             ctx.err_at(&s.referenced, format!("check `{}`: `claims` goes with `assert` only", c.id.value));
             return;
         }
     }
-    if c.assert.is_none() && c.pattern.is_none() && c.status.is_none() {
-        ctx.err_at(&s.referenced, format!("check `{}` needs `assert`, `pattern` or `status`", c.id.value));
+    if c.assert.is_none() && c.pattern.is_none() && c.status.is_none() && c.repeat.is_none() && c.numbering.is_none() {
+        ctx.err_at(&s.referenced, format!("check `{}` needs `assert`, `pattern`, `status`, `repeat` or `numbering`", c.id.value));
+        return;
+    }
+    if [c.pattern.is_some(), c.status.is_some(), c.repeat.is_some(), c.numbering.is_some()].iter().filter(|b| **b).count() > 1 {
+        ctx.err_at(&s.referenced, format!("check `{}`: use one of `pattern`, `status`, `repeat`, `numbering`", c.id.value));
         return;
     }
     let status = match c.status.as_ref().map(|s| s.value.as_str()) {
@@ -675,8 +679,8 @@ fn compile_check(ctx: &mut Ctx, s: &Spanned<CheckDef>, set: &mut RuleSet) {
     if c.absent && c.pattern.is_none() {
         ctx.err_at(&s.referenced, "`absent` goes with `pattern`");
     }
-    if c.scope.is_some() && c.pattern.is_none() {
-        ctx.err_at(&s.referenced, "`in` goes with `pattern`");
+    if c.scope.is_some() && c.pattern.is_none() && c.repeat.is_none() && c.numbering.is_none() {
+        ctx.err_at(&s.referenced, "`in` goes with `pattern`, `repeat` or `numbering`");
     }
     let errors_before = ctx.errors.len();
     let mut instances = Vec::new();
@@ -702,6 +706,17 @@ fn compile_check(ctx: &mut Ctx, s: &Spanned<CheckDef>, set: &mut RuleSet) {
                 }
             };
             CheckBody::Status { ambiguous, globs: c.fields.clone(), per }
+        } else if c.repeat.is_some() || c.numbering.is_some() {
+            let scope = match &c.scope {
+                Some(sc) => parse_scope(ctx, &substituted(sc, &b), true),
+                None => Some(Scope::Text),
+            };
+            let Some(kind) = compile_text_kind(ctx, c) else { continue };
+            for n in ["match", "unit", "previous", "stated", "found"] {
+                locals.insert(n.into());
+            }
+            let Some(scope) = scope else { continue };
+            CheckBody::Text { scope, kind, max: c.max.unwrap_or(20).max(1) }
         } else if let Some(p) = &c.pattern {
             let p = substituted(p, &b);
             let scope = match &c.scope {
@@ -773,6 +788,42 @@ fn compile_check(ctx: &mut Ctx, s: &Spanned<CheckDef>, set: &mut RuleSet) {
         settles: c.settles,
         origin: ctx.origin(&s.referenced),
     });
+}
+
+fn compile_text_kind(ctx: &mut Ctx, c: &CheckDef) -> Option<TextKind> {
+    if let Some(r) = &c.repeat {
+        let d = &r.value;
+        if d.min < 1 || d.max < d.min || d.max > 64 {
+            ctx.err_at(&r.referenced, format!("repeat: need 1 <= min <= max <= 64, got min {} max {}", d.min, d.max));
+            return None;
+        }
+        let allow = match &d.allow {
+            Some(a) => Some(ctx.regex(a)?),
+            None => None,
+        };
+        return Some(TextKind::Repeat { min: d.min, max: d.max, allow });
+    }
+    let n = c.numbering.as_ref()?;
+    let heading = ctx.regex(&n.value.heading)?;
+    if !heading.capture_names().flatten().any(|g| g == "num") {
+        ctx.err_in(&n.value.heading, 0, "numbering.heading needs a group `num` (the numeral 一…十)");
+        return None;
+    }
+    let skip = match &n.value.skip {
+        Some(s) => Some(ctx.regex(s)?),
+        None => None,
+    };
+    match &n.value.stated {
+        None => Some(TextKind::Numbering { heading, skip }),
+        Some(st) => {
+            let stated = ctx.regex(st)?;
+            if !stated.capture_names().flatten().any(|g| g == "n") {
+                ctx.err_in(st, 0, "numbering.stated needs a group `n` (the stated number of parts)");
+                return None;
+            }
+            Some(TextKind::PartCount { heading, skip, stated })
+        }
+    }
 }
 
 fn parse_expr(ctx: &mut Ctx, s: &S, set: &RuleSet, locals: &BTreeSet<String>) -> Option<Expr> {
@@ -894,6 +945,19 @@ mod tests {
         assert!(e[0].contains("needs `assert`"), "{e:?}");
         let e = errors("tables:\n  - { id: t, label: T, start: x, columns: [{ id: a, label: A }], rows: [{ id: r, label: R }], row_sums: [{ parts: [a], total: z }] }\n");
         assert!(e[0].contains("no column `z`"), "{e:?}");
+    }
+
+    #[test]
+    fn text_quality_kinds_are_validated() {
+        let e = errors("checks:\n  - { id: c, severity: warning, numbering: { heading: '(?P<n>一)、' }, message: m }\n");
+        assert!(e[0].starts_with("r.yaml:2:") && e[0].contains("group `num`"), "{e:?}");
+        let e = errors("checks:\n  - { id: c, severity: warning, repeat: { min: 4, max: 2 }, message: m }\n");
+        assert!(e[0].contains("min <= max"), "{e:?}");
+        let e = errors("checks:\n  - { id: c, severity: warning, repeat: { min: 2, max: 3 }, pattern: x, message: m }\n");
+        assert!(e[0].contains("use one of"), "{e:?}");
+        let e = errors("checks:\n  - { id: c, severity: warning, numbering: { heading: '(?P<num>一)、', stated: '共(.)个部分' }, message: '{stated}' }\n");
+        assert!(e[0].contains("group `n`"), "{e:?}");
+        assert!(errors("checks:\n  - { id: c, severity: warning, repeat: { min: 2, max: 3, allow: '^研究研究$' }, in: part.1, message: '{unit}' }\n").is_empty());
     }
 
     #[test]

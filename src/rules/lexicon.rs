@@ -24,6 +24,9 @@ pub struct Concept {
     pub rate: bool,
     /// Naming it starts a new statement: it is never a listed part of another concept.
     pub breaks: bool,
+    /// Read only as a listed part of a whole of this concept.
+    pub part_of: Option<String>,
+    pub origin: super::Origin,
     /// Template key (2021, 2019, legacy, legacy_national, legacy_fujian) → field expression.
     pub fields: BTreeMap<String, String>,
     pub alt: BTreeMap<String, String>,
@@ -53,6 +56,8 @@ pub struct Lexicon {
     /// (kind, phrases)
     pub scopes: Vec<(String, Vec<String>)>,
     pub concepts: Vec<Concept>,
+    /// Every concept's phrase, in concept order: which concepts a window names, in one pass.
+    pub concept_set: regex::RegexSet,
     pub statements: Vec<Statement>,
     /// Section id → more heading wordings (literal, without the part number), with where they
     /// were written.
@@ -73,6 +78,7 @@ impl Default for Lexicon {
             whole_scope: Vec::new(),
             scopes: Vec::new(),
             concepts: Vec::new(),
+            concept_set: regex::RegexSet::empty(),
             statements: Vec::new(),
             headings: BTreeMap::new(),
         }
@@ -103,7 +109,10 @@ fn token_regex(units: &[String]) -> Regex {
     let mut u: Vec<&String> = units.iter().collect();
     u.sort_by_key(|s| std::cmp::Reverse(s.chars().count()));
     let alts: Vec<String> = u.iter().map(|s| regex::escape(s)).collect();
-    let unit = if alts.is_empty() { String::from("(?P<unit>%)?") } else { format!("(?P<unit>{})?", alts.join("|")) };
+    // A figure needs a unit, or punctuation right after it (a list's last figure may drop the
+    // unit: "不予公开信息数1402。"): bare digit runs (years, table cells) are never matched.
+    let units = if alts.is_empty() { String::from("%") } else { alts.join("|") };
+    let unit = format!("(?:(?P<unit>{units})|(?P<stop>[。；;，,]))");
     let src = format!(
         r"(?P<pre>将近|接近|近|大约|约|超过|逾)?(?P<num>[0-9０-９]{{1,3}}(?:,[0-9]{{3}})+|[0-9０-９]+)(?:[.．](?P<frac>[0-9０-９]+))?[ \t\r\n　]*(?P<more>余|多)?[ \t\r\n　]*{unit}(?P<post>左右|以上)?"
     );
@@ -184,6 +193,16 @@ pub(super) fn compile_lexicon(ctx: &mut super::compile::Ctx, d: &LexiconDef, set
         compile_statement(ctx, &s.value, set);
     }
     set.lexicon.token = token_regex(&set.lexicon.units);
+    let phrases: Vec<&str> = set.lexicon.concepts.iter().map(|c| c.phrase.as_str()).collect();
+    match regex::RegexSet::new(&phrases) {
+        Ok(s) => set.lexicon.concept_set = s,
+        // Each phrase compiled on its own; together they can only exceed the size limit.
+        Err(e) => {
+            if let Some(c) = d.concepts.first() {
+                ctx.err_in(&c.value.id, 0, format!("the concepts' phrases together: {e}"));
+            }
+        }
+    }
 }
 
 fn compile_concept(ctx: &mut super::compile::Ctx, c: &ConceptDef, set: &mut RuleSet) {
@@ -221,6 +240,8 @@ fn compile_concept(ctx: &mut super::compile::Ctx, c: &ConceptDef, set: &mut Rule
         phrase,
         rate: c.rate,
         breaks: c.breaks,
+        part_of: c.part_of.as_ref().map(|p| p.value.clone()),
+        origin: ctx.origin(c.part_of.as_ref().map_or(&c.id.referenced, |p| &p.referenced)),
         fields,
         alt,
     });
@@ -250,6 +271,18 @@ fn compile_statement(ctx: &mut super::compile::Ctx, s: &StatementDef, set: &mut 
 /// After every file is read: headings named in the lexicon join their section's heading regex
 /// (the part number first, then the wording with any spacing between its characters).
 pub(super) fn finish(set: &mut RuleSet, errors: &mut Vec<super::RuleError>) {
+    for c in &set.lexicon.concepts {
+        if let Some(p) = &c.part_of
+            && set.lexicon.concept(p).is_none()
+        {
+            errors.push(super::RuleError {
+                path: c.origin.file.to_string(),
+                line: c.origin.line,
+                col: c.origin.col,
+                message: format!("concept `{}`: part_of `{p}` is not a concept", c.id),
+            });
+        }
+    }
     let headings = set.lexicon.headings.clone();
     for (id, (list, at)) in headings {
         let Some(sec) = set.sections.iter_mut().find(|s| s.id == id) else {
@@ -277,7 +310,19 @@ pub(super) fn finish(set: &mut RuleSet, errors: &mut Vec<super::RuleError>) {
 }
 
 /// `each: { k: lexicon:concepts }` and `lexicon:fields` bindings for checks.
-pub fn each_items(lx: &Lexicon, which: &str) -> Option<Vec<BTreeMap<String, String>>> {
+pub fn each_items(set: &RuleSet, which: &str) -> Option<Vec<BTreeMap<String, String>>> {
+    let lx = &set.lexicon;
+    // What a reviewer reads for a table expression: a single field's label and id, else the
+    // expression itself.
+    let shown = |e: &str| -> String {
+        let id = e.trim();
+        // A cell two table layouts share (t2.normative.in_force in 2019 and 2021) has no one label.
+        let layouts = set.tables.iter().filter(|t| t.rows.iter().any(|r| t.columns.iter().any(|c| t.field_id(&r.id, &c.id) == id))).count();
+        match set.label(id) {
+            Some(l) if layouts <= 1 => format!("{l}（{id}）"),
+            _ => e.to_string(),
+        }
+    };
     match which {
         "concepts" => Some(
             lx.concepts
@@ -298,6 +343,7 @@ pub fn each_items(lx: &Lexicon, which: &str) -> Option<Vec<BTreeMap<String, Stri
                         ("template".to_string(), t.clone()),
                         ("when".to_string(), when.to_string()),
                         ("field".to_string(), e.clone()),
+                        ("table".to_string(), shown(e)),
                         ("alt".to_string(), c.alt.get(t).cloned().unwrap_or_else(|| e.clone())),
                     ]));
                 }

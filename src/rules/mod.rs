@@ -240,6 +240,18 @@ pub enum CheckBody {
     Status { ambiguous: bool, globs: Vec<String>, per: Per },
     /// Once per claim of a kind (see `claims::of_kind`); a finding where `assert` is false.
     Claims { kind: String, assert: Expr },
+    /// A text check no regex can express (`check::text_quality`).
+    Text { scope: Scope, kind: TextKind, max: usize },
+}
+
+#[derive(Debug, Clone)]
+pub enum TextKind {
+    /// A unit of `min..=max` characters written twice in a row, unless `allow` matches the doubled text.
+    Repeat { min: usize, max: usize, allow: Option<Regex> },
+    /// Top-level numbering that goes back; `heading` has groups `num` and (optionally) `title`.
+    Numbering { heading: Regex, skip: Option<Regex> },
+    /// The stated number of parts (`stated`, group `n`) against the highest part numeral found.
+    PartCount { heading: Regex, skip: Option<Regex>, stated: Regex },
 }
 
 /// How a status check groups the fields it finds into findings.

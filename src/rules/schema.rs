@@ -105,6 +105,9 @@ pub struct ConceptDef {
     /// Naming it starts a new statement, never a part of another concept's list (办结, 结转).
     #[serde(default)]
     pub breaks: bool,
+    /// Only a listed part of a whole of this concept ("行政复议N件，其中结果维持a件" → review.upheld).
+    #[serde(default)]
+    pub part_of: Option<S>,
     /// The table field (an expression over fields) it equals, per template: `2021`, `2019`,
     /// `legacy`, `legacy_national`, `legacy_fujian`; `alt` a second accepted meaning.
     #[serde(default)]
@@ -292,6 +295,13 @@ pub struct CheckDef {
     pub scope: Option<S>,
     #[serde(default)]
     pub absent: bool,
+    /// A word or phrase written twice in a row ("资金资金"), which a regex cannot see (no
+    /// backreferences): see `check::text_quality`.
+    #[serde(default)]
+    pub repeat: Option<Spanned<RepeatDef>>,
+    /// Top-level part numbering (一、二、…) that goes back, e.g. a second 一、 after 六、.
+    #[serde(default)]
+    pub numbering: Option<Spanned<NumberingDef>>,
     /// Run once per claim of a kind (`wholes`: a stated whole with its listed parts; `shares`:
     /// "占X%" of a whole): the assertion reads the claim's values as locals.
     #[serde(default)]
@@ -316,6 +326,31 @@ pub struct CheckDef {
     pub max: Option<usize>,
     #[serde(default)]
     pub examples: Option<Spanned<ExamplesDef>>,
+}
+
+/// `repeat:` — a unit of `min`..=`max` characters followed by itself. `allow` is a regex over
+/// the doubled text for legitimate doublings (研究研究, 一步一步) and flattened table headers.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RepeatDef {
+    pub min: usize,
+    pub max: usize,
+    #[serde(default)]
+    pub allow: Option<S>,
+}
+
+/// `numbering:` — `heading` finds top-level part headings and has a group `num` (一…十);
+/// headings whose `title` group matches `skip` (table row labels such as 一、本年新收…) are not parts.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NumberingDef {
+    pub heading: S,
+    #[serde(default)]
+    pub skip: Option<S>,
+    /// With this (a regex with a group `n`, e.g. 共(?P<n>九)个部分), the check compares the number
+    /// of parts the report says it has with the numbered parts it has, instead of their order.
+    #[serde(default)]
+    pub stated: Option<S>,
 }
 
 #[derive(Debug, Deserialize)]

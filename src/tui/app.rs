@@ -1307,6 +1307,22 @@ pub fn span_line(r: &ReportState) -> usize {
     }
 }
 
+/// The grid and cell (row, column) of the field the source pane follows, when that field was
+/// read from a table's cell: the pane then shows the table as a grid.
+pub fn source_cell(r: &ReportState) -> Option<(&crate::load::SourceTable, (usize, usize))> {
+    if r.source_top.is_some() {
+        return None; // the reviewer scrolled the text: show the text
+    }
+    let id = match r.span_from {
+        Pane::Findings => r.finding().and_then(|f| f.fields.first()).cloned(),
+        _ => r.fields.get(r.field_sel).cloned(),
+    }?;
+    let &(g, row, col) = r.audit.tables.iter().find_map(|t| t.cells.get(&id))?;
+    let grid = r.audit.grids.get(g)?;
+    grid.rows.get(row)?.get(col)?;
+    Some((grid, (row, col)))
+}
+
 /// Byte range the source pane highlights: the selected finding's or field's span.
 pub fn source_span(r: &ReportState) -> Option<(usize, usize)> {
     let field_span = || r.field().and_then(|f| f.span);

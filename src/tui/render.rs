@@ -434,7 +434,7 @@ fn draw_report(frame: &mut Frame, area: Rect, app: &App, r: &ReportState, t: &Th
     let top_h = (body.height * 55 / 100).max(8).min(body.height.saturating_sub(3));
     let [top, source] = Layout::vertical([Constraint::Length(top_h), Constraint::Min(3)]).areas(body);
     let [left, right] = Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(top);
-    let cands = r.field().filter(|f| f.status == Status::Ambiguous && !f.candidates.is_empty());
+    let cands = r.field().filter(|f| f.status.is_uncertain() && !f.candidates.is_empty());
     let (fields_area, cand_area) = match cands {
         Some(f) if left.height >= 9 => {
             let h = (f.candidates.len().min(9) as u16 + 2).min(left.height / 2);
@@ -730,6 +730,10 @@ fn draw_findings(frame: &mut Frame, area: Rect, r: &ReportState, t: &Theme) {
 }
 
 fn draw_source(frame: &mut Frame, area: Rect, r: &ReportState, t: &Theme) {
+    if let Some((grid, cell)) = super::app::source_cell(r) {
+        draw_grid(frame, area, r, grid, cell, t);
+        return;
+    }
     let focused = r.focus == Pane::Source;
     let text: &str = &r.audit.text;
     let starts = &r.line_starts;
@@ -766,6 +770,59 @@ fn draw_source(frame: &mut Frame, area: Rect, r: &ReportState, t: &Theme) {
         let le = starts.get(li + 1).map(|&n| n - 1).unwrap_or(text.len());
         let mut spans = vec![Span::styled(format!("{:>gutter$} ", li + 1), t.dim())];
         spans.extend(source_line(text, ls, le, hoff, avail, span, t));
+        lines.push(Line::from(spans));
+    }
+    frame.render_widget(Paragraph::new(lines), inner);
+}
+
+/// A table the source really has, drawn as a grid with the selected field's cell highlighted:
+/// the rows around it, columns as wide as their widest cell allows, label columns cut first.
+fn draw_grid(frame: &mut Frame, area: Rect, r: &ReportState, g: &crate::load::SourceTable, at: (usize, usize), t: &Theme) {
+    let focused = r.focus == Pane::Source;
+    let line_no = r.line_starts.partition_point(|&s| s <= g.rows[at.0][at.1].start).max(1);
+    let title = format!("原文 表格（{}）第{}行  {}行×{}列", g.origin.name(), line_no, g.rows.len(), g.columns());
+    let block = pane_block(title, focused, t);
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let avail = usize::from(inner.width);
+    let h = usize::from(inner.height);
+    let ncols = g.columns();
+    if ncols == 0 || h == 0 {
+        return;
+    }
+    let shown = |c: &crate::load::SourceCell| -> String {
+        if c.merged { String::new() } else if c.blank { "·".to_string() } else { one_line(&c.text).into_owned() }
+    };
+    // Widest cell per column, then shrink the widest columns until the row fits.
+    let mut widths: Vec<usize> = (0..ncols)
+        .map(|c| g.rows.iter().filter_map(|row| row.get(c)).map(|x| width(&shown(x))).max().unwrap_or(1).clamp(1, 24))
+        .collect();
+    let seps = ncols.saturating_sub(1);
+    while widths.iter().sum::<usize>() + seps > avail {
+        let Some((i, &w)) = widths.iter().enumerate().max_by_key(|(_, w)| **w) else { break };
+        if w <= 1 {
+            break;
+        }
+        widths[i] = w - 1;
+    }
+    let top = at.0.saturating_sub(h / 3).min(g.rows.len().saturating_sub(h));
+    let mut lines = Vec::with_capacity(h);
+    for (ri, row) in g.rows.iter().enumerate().skip(top).take(h) {
+        let mut spans = Vec::with_capacity(ncols * 2);
+        for (ci, cell) in row.iter().enumerate() {
+            if ci > 0 {
+                spans.push(Span::styled("│", t.dim()));
+            }
+            let text = fit(&shown(cell), widths[ci]);
+            let style = if (ri, ci) == at {
+                t.highlight()
+            } else if ri < g.header_rows {
+                t.dim()
+            } else {
+                Style::new()
+            };
+            spans.push(Span::styled(text, style));
+        }
         lines.push(Line::from(spans));
     }
     frame.render_widget(Paragraph::new(lines), inner);
@@ -891,7 +948,7 @@ pub fn command_items(app: &App) -> Vec<(String, String)> {
                 .report
                 .as_ref()
                 .and_then(|r| r.field())
-                .is_some_and(|f| f.status == Status::Ambiguous);
+                .is_some_and(|f| f.status.is_uncertain());
             push(&mut items, Action::Edit, None);
             if ambiguous {
                 let f = app.report.as_ref().and_then(|r| r.field());

@@ -1274,3 +1274,30 @@ fn opening_the_overview_before_indexing_finished_counts_everything() {
     assert_eq!((o.progress.new, o.progress.pending), (3_000, 0));
     assert_eq!(*o, Overview::build(app.backend().entries()));
 }
+
+#[test]
+fn a_table_read_from_cells_is_shown_as_a_grid_with_the_field_cell_highlighted() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/published/pingtan-2021.docx");
+    let doc = crate::load::load_file(&path).expect("fixture loads");
+    let audit = crate::pipeline::audit_document(&doc, &crate::rules::RuleSet::builtin(), None, None);
+    let (mut app, _) = app_with(FakeBackend::new(vec![audit]));
+    app.step(&Action::Open);
+    let pick = |app: &mut App, id: &str| {
+        let r = app.report.as_mut().expect("open");
+        r.field_sel = r.fields.iter().position(|f| f == id).unwrap_or_else(|| panic!("no field {id}"));
+        r.span_from = Pane::Fields;
+    };
+    pick(&mut app, "t3.new.nonprofit");
+    let buf = draw(&app, 120, 40);
+    let s = lines(&buf);
+    let title = s.iter().position(|l| l.contains("原文 表格（docx）")).unwrap_or_else(|| panic!("grid title: {s:#?}"));
+    assert!(s[title].contains("28行×10列"), "{}", s[title]);
+    // The row of 本年新收 with its cells, the selected one (社会公益组织: 2) reversed.
+    let y = s.iter().position(|l| l.contains("一、本年新收") && l.contains("│64")).unwrap_or_else(|| panic!("row: {s:#?}"));
+    assert_eq!(reversed_text(&buf, y as u16).trim(), "2");
+    assert!(s[y].contains("│70"), "{}", s[y]);
+    // Text fields still show the text.
+    pick(&mut app, "year");
+    let s = screen(&app, 120, 40);
+    assert!(!s.iter().any(|l| l.contains("原文 表格")), "{s:#?}");
+}
