@@ -25,6 +25,17 @@ pub const EDITABLE_RULES_DIR: &str = "nianbao-rules";
 
 type Done = (u64, usize, Option<Arc<Document>>, ReportAudit);
 
+/// Most of a tick spent taking in background results (a frame is 16 ms).
+const POLL_BUDGET: std::time::Duration = std::time::Duration::from_millis(3);
+
+/// Frees replaced audits on a thread of their own: a report's fields are a few thousand small
+/// allocations, and freeing a few hundred of them on the screen's thread is a visible stutter.
+fn drop_elsewhere<T: Send + 'static>(items: Vec<T>) {
+    if !items.is_empty() {
+        std::thread::spawn(move || drop(items));
+    }
+}
+
 pub struct Session {
     rules: Arc<RuleSet>,
     rules_dir: Option<PathBuf>,
@@ -309,7 +320,13 @@ impl Session {
 impl ReviewBackend for Session {
     fn poll(&mut self) -> bool {
         let mut changed = self.reload_log_if_changed();
-        while let Ok((generation, i, doc, audit)) = self.rx.try_recv() {
+        // Results arrive by the thousand once linking re-audits the batch: take in what fits
+        // in a slice of one frame and leave the rest to the next ticks, so no tick stutters.
+        let deadline = Instant::now() + POLL_BUDGET;
+        let mut retired = Vec::new();
+        while Instant::now() < deadline
+            && let Ok((generation, i, doc, audit)) = self.rx.try_recv()
+        {
             if generation != self.generation {
                 continue;
             }
@@ -321,9 +338,10 @@ impl ReviewBackend for Session {
                 self.unlinked = self.unlinked.saturating_sub(1);
             }
             self.docs[i] = doc;
-            self.entries[i] = Entry::Ready(Arc::new(audit));
+            retired.push(std::mem::replace(&mut self.entries[i], Entry::Ready(Arc::new(audit))));
             changed = true;
         }
+        drop_elsewhere(retired);
         if changed {
             self.link_when_complete();
         }

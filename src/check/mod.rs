@@ -6,6 +6,7 @@
 //! many readings were tried); if it fails under some, the finding is a warning that names the
 //! uncertain fields — never an error raised on a guess.
 
+mod trying;
 mod text_quality;
 
 use std::collections::HashMap;
@@ -29,18 +30,26 @@ pub struct CheckEnv<'a> {
     pub prev: Option<&'a Fields>,
     pub rules: &'a RuleSet,
     pub locals: HashMap<String, Value>,
-    /// Values being tried for ambiguous fields (a few dozen at most: a linear scan beats hashing).
+    /// Values being tried for ambiguous fields.
     pub trying: Vec<(String, Option<Value>)>,
-    globs: std::cell::RefCell<HashMap<String, std::rc::Rc<Vec<String>>>>,
+    /// While candidates are tried: where each field read comes from (see [`trying::Tried`]).
+    slots: Option<trying::Tried>,
+    /// Glob expansions, by pattern: a handful per check, looked up on every try (a scan that
+    /// compares addresses first beats hashing the pattern).
+    globs: std::cell::RefCell<Vec<(usize, String, std::rc::Rc<Vec<String>>)>>,
 }
 
 impl<'a> CheckEnv<'a> {
     pub fn new(fields: &'a Fields, prev: Option<&'a Fields>, rules: &'a RuleSet) -> Self {
-        CheckEnv { fields, prev, rules, locals: HashMap::new(), trying: Vec::new(), globs: Default::default() }
+        CheckEnv { fields, prev, rules, locals: HashMap::new(), trying: Vec::new(), slots: None, globs: Default::default() }
     }
 
     fn field_lookup(&self, id: &str, f: Option<&Field>) -> Lookup {
-        if let Some((_, v)) = self.trying.iter().find(|(k, _)| k == id) {
+        let tried = match &self.slots {
+            Some(slots) => slots.slot(id, &self.trying).map(|i| &self.trying[i].1),
+            None => self.trying.iter().find(|(k, _)| k == id).map(|(_, v)| v),
+        };
+        if let Some(v) = tried {
             return match v {
                 Some(v) => Lookup::Value(v.clone()),
                 None => Lookup::Blank,
@@ -58,8 +67,9 @@ impl<'a> CheckEnv<'a> {
     }
 }
 
-impl Env for CheckEnv<'_> {
-    fn lookup(&self, id: &str) -> Lookup {
+impl CheckEnv<'_> {
+    /// A field's value outside the combination being tried.
+    fn lookup_settled(&self, id: &str) -> Lookup {
         if let Some(v) = self.locals.get(id) {
             return Lookup::Value(v.clone());
         }
@@ -80,20 +90,45 @@ impl Env for CheckEnv<'_> {
         self.field_lookup(id, self.fields.get(id))
     }
 
+    /// Which fields a glob names does not change while candidates are tried: expand once.
+    fn glob_ids_cached(&self, pattern: &str) -> std::rc::Rc<Vec<String>> {
+        let mut cache = self.globs.borrow_mut();
+        let addr = pattern.as_ptr() as usize;
+        // The same rule string comes back at the same address; the text is compared anyway.
+        let hit = cache
+            .iter()
+            .find(|(a, p, _)| *a == addr && p == pattern)
+            .or_else(|| cache.iter().find(|(_, p, _)| p == pattern));
+        if let Some((_, _, ids)) = hit {
+            return ids.clone();
+        }
+        let ids = std::rc::Rc::new(glob_ids(pattern, self.fields, self.prev));
+        cache.push((addr, pattern.to_string(), ids.clone()));
+        ids
+    }
+}
+
+impl Env for CheckEnv<'_> {
+    fn lookup(&self, id: &str) -> Lookup {
+        // While candidates are tried (assertions have no locals), ids resolve once per search.
+        if let Some(t) = &self.slots
+            && self.locals.is_empty()
+        {
+            return t.lookup(id, &self.trying, || self.lookup_settled(id));
+        }
+        self.lookup_settled(id)
+    }
+
     fn glob(&self, pattern: &str) -> Vec<(String, Lookup)> {
-        // Which fields a glob names does not change while candidates are tried: expand once.
-        let ids = {
-            let mut cache = self.globs.borrow_mut();
-            match cache.get(pattern) {
-                Some(ids) => ids.clone(),
-                None => {
-                    let ids = std::rc::Rc::new(glob_ids(pattern, self.fields, self.prev));
-                    cache.insert(pattern.to_string(), ids.clone());
-                    ids
-                }
-            }
-        };
+        let ids = self.glob_ids_cached(pattern);
         ids.iter().map(|id| (id.clone(), self.lookup(id))).collect()
+    }
+
+    fn glob_each(&self, pattern: &str, f: &mut dyn FnMut(&str, Lookup)) {
+        let ids = self.glob_ids_cached(pattern);
+        for id in ids.iter() {
+            f(id, self.lookup(id));
+        }
     }
 
     fn call(&self, name: &str, args: &[Value]) -> Result<Value, String> {
@@ -169,17 +204,23 @@ fn run_instance(
     let key = format!("{}{}", rule.id, inst.key_suffix);
     match &inst.body {
         CheckBody::Assert(assert) => {
+            let mut env = CheckEnv::new(fields, prev, rules);
             let mut refs: Vec<String> = Vec::new();
             for r in &inst.refs {
-                expand_ref(r, fields, prev, &mut refs);
+                // Expanded through the env's cache: the evaluation reads the same globs.
+                let ids = if r.contains('*') { env.glob_ids_cached(r).to_vec() } else { vec![r.to_string()] };
+                for id in ids {
+                    if !refs.contains(&id) {
+                        refs.push(id);
+                    }
+                }
             }
             let ambiguous: Vec<&Field> = refs
                 .iter()
                 .filter_map(|r| fields.get(r))
                 .filter(|f| f.status.is_uncertain() && !f.candidates.is_empty())
                 .collect();
-            let mut env = CheckEnv::new(fields, prev, rules);
-            let verdict = evaluate_over_candidates(&mut env, inst, assert, &ambiguous);
+            let verdict = evaluate_over_candidates(&mut env, inst, assert, &ambiguous, &refs);
             let span = refs.iter().filter_map(|r| fields.get(r)).find_map(|f| f.span);
             let present: Vec<String> = refs.iter().filter(|r| fields.contains_key(*r) || r.starts_with("prev.")).cloned().collect();
             match verdict {
@@ -235,13 +276,18 @@ fn run_instance(
             let mut seen: HashMap<String, usize> = HashMap::new();
             let mut count = 0;
             let mut fired = 0;
-            for caps in regex.captures_iter(hay) {
+            // Without groups, finding is enough: resolving captures costs a second, slower pass.
+            let found: Box<dyn Iterator<Item = (regex::Match, Option<regex::Captures>)>> = if regex.captures_len() == 1 {
+                Box::new(regex.find_iter(hay).map(|m| (m, None)))
+            } else {
+                Box::new(regex.captures_iter(hay).filter_map(|c| c.get(0).map(|m| (m, Some(c)))))
+            };
+            for (m, caps) in found {
                 count += 1;
-                let Some(m) = caps.get(0) else { continue };
                 env.locals.clear();
                 env.locals.insert("match".into(), Value::Text(m.as_str().to_string()));
                 for name in regex.capture_names().flatten() {
-                    if let Some(g) = caps.name(name) {
+                    if let Some(g) = caps.as_ref().and_then(|c| c.name(name)) {
                         let s = g.as_str();
                         let v = match s.parse::<i64>() {
                             Ok(i) if !s.is_empty() && s.chars().all(|c| c.is_ascii_digit()) => Value::Int(i),
@@ -369,7 +415,7 @@ enum Verdict {
     Error(String),
 }
 
-fn evaluate_over_candidates(env: &mut CheckEnv, inst: &CheckInstance, assert: &crate::expr::Expr, ambiguous: &[&Field]) -> Verdict {
+fn evaluate_over_candidates(env: &mut CheckEnv, inst: &CheckInstance, assert: &crate::expr::Expr, ambiguous: &[&Field], refs: &[String]) -> Verdict {
     let one = |env: &CheckEnv| -> Result<Option<bool>, String> {
         if let Some(w) = &inst.when {
             match w.eval(env) {
@@ -408,46 +454,122 @@ fn evaluate_over_candidates(env: &mut CheckEnv, inst: &CheckInstance, assert: &c
     let mut failed: Option<Vec<(String, Option<Value>)>> = None;
     // Certain only if every reading is known and the assertion fails under each of them.
     let complete = total <= MAX_COMBOS && ambiguous.iter().all(|f| f.joint.as_ref().is_some_and(|j| j.complete));
-    let mut failures = 0usize;
+    // Only the first of the alternatives this check cannot tell apart is tried (see
+    // `trying::representatives`): they succeed or fail together, and the combinations tried
+    // are those of the full odometer below made of first alternatives, in the same order, so
+    // the first failure, the cut-off at MAX_COMBOS and "fails under every reading" come out
+    // as when every combination is tried.
+    let blank_zero = blank_as_zero(env.fields, inst, assert, refs);
+    let reps = trying::representatives(&dims, |id| blank_zero.iter().any(|b| b == id));
+    let strides: Vec<usize> = dims
+        .iter()
+        .scan(1usize, |acc, d| {
+            let s = *acc;
+            *acc = acc.saturating_mul(d.len().max(1));
+            Some(s)
+        })
+        .collect();
+    let limit = total.min(MAX_COMBOS);
+    let mut every_one_failed = true;
+    let mut exhausted = false;
     let mut index = vec![0usize; dims.len()];
     env.trying = dims.iter().flat_map(|d| d[0].iter().cloned()).collect();
-    for _ in 0..total.min(MAX_COMBOS) {
+    env.slots = Some(trying::Tried::new(&env.trying));
+    loop {
+        // Where this combination stands in the full odometer (dimension 0 turns fastest).
+        let position = reps
+            .iter()
+            .zip(&index)
+            .zip(&strides)
+            .try_fold(0usize, |acc, ((r, i), s)| acc.checked_add(r[*i].checked_mul(*s)?))
+            .unwrap_or(usize::MAX);
+        if position >= limit {
+            break;
+        }
         // Overwrite the values in place: the ids stay in the same slots for every combination.
         let mut slot = 0;
-        for (d, i) in dims.iter().zip(&index) {
-            for (_, v) in &d[*i] {
+        for ((d, r), i) in dims.iter().zip(&reps).zip(&index) {
+            for (_, v) in &d[r[*i]] {
                 env.trying[slot].1 = v.clone();
                 slot += 1;
             }
         }
         if let Ok(Some(false)) = one(env) {
-            failures += 1;
             if failed.is_none() {
                 failed = Some(env.trying.clone());
             }
             if !complete {
                 break;
             }
-        } else if failed.is_some() {
-            // Held (or did not apply) under one reading after failing under another: uncertain.
-            break;
+        } else {
+            every_one_failed = false;
+            if failed.is_some() {
+                // Held (or did not apply) under one reading after failing under another: uncertain.
+                break;
+            }
         }
-        // Next combination (odometer).
-        for (slot, d) in index.iter_mut().zip(&dims) {
+        // Next combination (odometer); back at the start means every one was tried.
+        let mut wrapped = true;
+        for (slot, r) in index.iter_mut().zip(&reps) {
             *slot += 1;
-            if *slot < d.len() {
+            if *slot < r.len() {
+                wrapped = false;
                 break;
             }
             *slot = 0;
         }
+        if wrapped {
+            exhausted = true;
+            break;
+        }
     }
     env.trying.clear();
+    env.slots = None;
     match failed {
-        Some(t) if complete && failures == total => Verdict::Certain(t, total),
+        Some(t) if complete && exhausted && every_one_failed => Verdict::Certain(t, total),
         Some(t) => Verdict::Uncertain(t),
         None if total > MAX_COMBOS => Verdict::Uncertain(Vec::new()),
         None => Verdict::Holds,
     }
+}
+
+/// The fields of this check for which a blank cell and a 0 give the same outcome: those read
+/// only as direct arguments of `sum()`, where every such sum also adds a settled integer
+/// field (so it never comes to "unknown", and adding 0 is the same as skipping a blank), in a
+/// check whose sums add nothing but integers (so adding 0 changes nothing, not even the
+/// type). Empty when that cannot be shown.
+fn blank_as_zero(fields: &Fields, inst: &CheckInstance, assert: &crate::expr::Expr, refs: &[String]) -> Vec<String> {
+    let uses: Vec<crate::expr::RefUse> = std::iter::once(assert.ref_use()).chain(inst.when.as_ref().map(|w| w.ref_use())).collect();
+    if uses.iter().any(|u| u.sum_of_other || u.in_sum.iter().any(|p| p.starts_with("prev."))) {
+        return Vec::new();
+    }
+    let matches = |pats: &[String], id: &str| pats.iter().any(|p| p == id || (p.contains('*') && glob_match(p, id)));
+    let int_or_blank = |v: &Option<Value>| matches!(v, None | Some(Value::Int(_)));
+    // A sum is anchored when one of its fields is settled with an integer in every reading.
+    let anchored = |sum: &[String], except: &str| {
+        refs.iter().any(|id| {
+            id != except
+                && matches(sum, id)
+                && fields.get(id).is_some_and(|f| !f.status.is_uncertain() && matches!(f.value, Some(Value::Int(_))))
+        })
+    };
+    let mut out = Vec::new();
+    for id in refs {
+        if !uses.iter().any(|u| matches(&u.in_sum, id)) {
+            continue;
+        }
+        if let Some(f) = fields.get(id)
+            && !(int_or_blank(&f.value) && f.candidates.iter().all(|c| int_or_blank(&c.value)))
+        {
+            return Vec::new();
+        }
+        let elsewhere = uses.iter().any(|u| matches(&u.elsewhere, id));
+        let every_sum_anchored = uses.iter().flat_map(|u| &u.sums).filter(|s| matches(s, id)).all(|s| anchored(s, id));
+        if !elsewhere && every_sum_anchored {
+            out.push(id.clone());
+        }
+    }
+    out
 }
 
 /// Whether an expression reads any of these fields (globs expanded).
@@ -493,13 +615,19 @@ pub(crate) fn dimensions(fields: &Fields, ambiguous: &[&Field]) -> Vec<Vec<Assig
                 if readings.is_empty() {
                     readings = j.readings.iter().collect();
                 }
-                let mut alts: Vec<Assignment> = Vec::new();
+                // Distinct values of the wanted cells, compared before any id is copied: a row
+                // may have hundreds of readings and few distinct ones in the cells asked about.
+                let mut distinct: Vec<Vec<&Option<Value>>> = Vec::new();
                 for r in readings {
-                    let alt: Assignment = wanted.iter().map(|(c, id)| ((*id).clone(), r.get(*c).cloned().flatten())).collect();
-                    if !alts.contains(&alt) {
-                        alts.push(alt);
+                    let vals: Vec<&Option<Value>> = wanted.iter().map(|(c, _)| r.get(*c).unwrap_or(&None)).collect();
+                    if !distinct.contains(&vals) {
+                        distinct.push(vals);
                     }
                 }
+                let alts: Vec<Assignment> = distinct
+                    .into_iter()
+                    .map(|vals| wanted.iter().zip(vals).map(|((_, id), v)| ((*id).clone(), v.clone())).collect())
+                    .collect();
                 dims.push(alts);
             }
             None => dims.push(f.candidates.iter().map(|c| vec![(f.id.clone(), c.value.clone())]).collect()),

@@ -195,26 +195,28 @@ impl Evaluator<'_> {
         result.or_else(|e| self.fail(n, e))
     }
 
-    /// Values of a field-reference argument: one field, or every member of a glob; absent and
-    /// blank fields are left out.
-    fn members(&self, arg: &Node) -> Option<Vec<(String, Value)>> {
+    /// Calls `f` with each value of a field-reference argument: one field, or every member of a
+    /// glob; absent and blank fields are left out. `None` when the argument is not a reference.
+    /// A visitor rather than a list: assertions are retried under thousands of candidate
+    /// readings, and building a list of ids per try was most of their cost.
+    fn each_member(&self, arg: &Node, f: &mut dyn FnMut(&str, Value) -> R<()>) -> Option<R<()>> {
         let Kind::Ref { path, glob } = &arg.kind else {
             return None;
         };
-        let found = if *glob {
-            self.env.glob(path)
-        } else {
-            vec![(path.clone(), self.env.lookup(path))]
+        let mut out = Ok(());
+        let mut visit = |id: &str, l: Lookup| {
+            if out.is_ok()
+                && let Lookup::Value(v) = normalize(l)
+            {
+                out = f(id, v);
+            }
         };
-        Some(
-            found
-                .into_iter()
-                .filter_map(|(id, l)| match normalize(l) {
-                    Lookup::Value(v) => Some((id, v)),
-                    _ => None,
-                })
-                .collect(),
-        )
+        if *glob {
+            self.env.glob_each(path, &mut visit);
+        } else {
+            visit(path, self.env.lookup(path));
+        }
+        Some(out)
     }
 
     fn builtin(&self, n: &Node, func: Builtin, args: &[Node]) -> R<Val> {
@@ -223,7 +225,10 @@ impl Evaluator<'_> {
             Builtin::Present | Builtin::Count | Builtin::AnyPresent => {
                 let mut count = 0usize;
                 for a in args {
-                    count += self.members(a).map_or(0, |m| m.len());
+                    let _ = self.each_member(a, &mut |_, _| {
+                        count += 1;
+                        Ok(())
+                    });
                 }
                 match func {
                     Builtin::Count => one(Value::Int(i64::try_from(count).unwrap_or(i64::MAX))),
@@ -369,31 +374,35 @@ impl Evaluator<'_> {
         let mut acc = Value::Int(0);
         let mut added = false;
         let mut unknown: Option<String> = None;
-        let add = |acc: &mut Value, v: Value, what: &str| -> R<()> {
+        // `what` names the operand in an error message; it is only built when there is one.
+        let add = |acc: &mut Value, v: Value, what: &dyn Fn() -> String| -> R<()> {
             if v.as_f64().is_none() {
                 return self.fail(
                     n,
-                    format!("sum() adds numbers, but {what} is {} ({v})", type_name(&v)),
+                    format!("sum() adds numbers, but {} is {} ({v})", what(), type_name(&v)),
                 );
             }
             *acc = arith(ArithOp::Add, acc, &v).or_else(|e| self.fail(n, e))?;
             Ok(())
         };
         for a in args {
-            if let Some(members) = self.members(a) {
-                if members.is_empty()
+            let mut members = 0usize;
+            let visited = self.each_member(a, &mut |id, v| {
+                members += 1;
+                add(&mut acc, v, &|| format!("`{id}`"))
+            });
+            if let Some(done) = visited {
+                done?;
+                if members == 0
                     && unknown.is_none()
                     && let Kind::Ref { path, .. } = &a.kind
                 {
                     unknown = Some(path.clone());
                 }
-                for (id, v) in members {
-                    add(&mut acc, v, &format!("`{id}`"))?;
-                    added = true;
-                }
+                added |= members > 0;
                 continue;
             }
-            let what = format!("`{}`", self.snippet(a));
+            let what = || format!("`{}`", self.snippet(a));
             match self.eval(a) {
                 Err(Stop::Missing(id)) => {
                     unknown.get_or_insert(id);

@@ -121,6 +121,13 @@ pub trait Env {
     /// All fields whose id matches a glob (`*` = exactly one segment), in id order.
     /// [`glob_matches`] implements the matching.
     fn glob(&self, pattern: &str) -> Vec<(String, Lookup)>;
+    /// [`Env::glob`] one field at a time; hosts that can walk their fields without building a
+    /// list override it (assertions retried under many readings call it on every try).
+    fn glob_each(&self, pattern: &str, f: &mut dyn FnMut(&str, Lookup)) {
+        for (id, l) in self.glob(pattern) {
+            f(&id, l);
+        }
+    }
     /// Host functions such as `deadline(year, agency_kind)`.
     fn call(&self, name: &str, args: &[Value]) -> Result<Value, String>;
 }
@@ -142,14 +149,23 @@ impl HostFunctions for NoHost {
 
 /// Whether field `id` matches `pattern`, where a `*` segment stands for exactly one segment.
 pub fn glob_matches(pattern: &str, id: &str) -> bool {
-    let mut p = pattern.split('.');
-    let mut i = id.split('.');
+    // Segment by segment on bytes: globs are matched against every field of a report on each
+    // check, and two `split` iterators per id cost more than the comparison itself.
+    let (p, s) = (pattern.as_bytes(), id.as_bytes());
+    let (mut i, mut j) = (0, 0);
     loop {
-        match (p.next(), i.next()) {
-            (None, None) => return true,
-            (Some(ps), Some(is)) if ps == "*" || ps == is => {}
-            _ => return false,
+        let pe = memchr::memchr(b'.', &p[i..]).map_or(p.len(), |k| i + k);
+        let se = memchr::memchr(b'.', &s[j..]).map_or(s.len(), |k| j + k);
+        let seg = &p[i..pe];
+        if seg != b"*" && seg != &s[j..se] {
+            return false;
         }
+        let (p_done, s_done) = (pe == p.len(), se == s.len());
+        if p_done || s_done {
+            return p_done && s_done;
+        }
+        i = pe + 1;
+        j = se + 1;
     }
 }
 
@@ -187,6 +203,15 @@ impl Expr {
         out
     }
 
+    /// How the expression reads its fields: references that are direct arguments of `sum()`
+    /// (where a blank field is skipped, so it adds what a 0 adds), every other reference, and
+    /// whether some `sum()` argument is not a plain reference.
+    pub fn ref_use(&self) -> RefUse {
+        let mut out = RefUse::default();
+        collect_use(&self.root, &mut out);
+        out
+    }
+
     pub fn eval(&self, env: &dyn Env) -> Outcome {
         eval::run(&self.root, &self.src, env)
     }
@@ -199,6 +224,70 @@ impl Expr {
 impl fmt::Display for Expr {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.src)
+    }
+}
+
+/// See [`Expr::ref_use`].
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RefUse {
+    pub in_sum: Vec<String>,
+    /// The reference arguments of each `sum()`, one list per call.
+    pub sums: Vec<Vec<String>>,
+    pub elsewhere: Vec<String>,
+    pub sum_of_other: bool,
+}
+
+fn collect_use(n: &parser::Node, out: &mut RefUse) {
+    use parser::Kind;
+    match &n.kind {
+        Kind::Call { func: parser::Builtin::Sum, args } => {
+            out.sums.push(
+                args.iter()
+                    .filter_map(|a| match &a.kind {
+                        Kind::Ref { path, .. } => Some(path.clone()),
+                        _ => None,
+                    })
+                    .collect(),
+            );
+            for a in args {
+                match &a.kind {
+                    Kind::Ref { path, .. } => out.in_sum.push(path.clone()),
+                    _ => {
+                        out.sum_of_other = true;
+                        collect_use(a, out);
+                    }
+                }
+            }
+        }
+        Kind::Ref { path, .. } => out.elsewhere.push(path.clone()),
+        _ => {
+            let mut inner = Vec::new();
+            children(n, &mut inner);
+            for c in inner {
+                collect_use(c, out);
+            }
+        }
+    }
+}
+
+/// The direct children of a node.
+fn children<'n>(n: &'n parser::Node, out: &mut Vec<&'n parser::Node>) {
+    use parser::Kind;
+    match &n.kind {
+        Kind::Ref { .. } | Kind::Lit(_) => {}
+        Kind::Neg(x) | Kind::Not(x) => out.push(x),
+        Kind::Matches { text, .. } => out.push(text),
+        Kind::Arith { first, rest } => {
+            out.push(first);
+            out.extend(rest.iter().map(|(_, x)| x));
+        }
+        Kind::Cmp { lhs, rhs, .. } => {
+            out.push(lhs);
+            out.push(rhs);
+        }
+        Kind::List(items) | Kind::And(items) | Kind::Or(items) | Kind::Call { args: items, .. } | Kind::Host { args: items, .. } => {
+            out.extend(items.iter())
+        }
     }
 }
 

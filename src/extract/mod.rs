@@ -7,6 +7,7 @@
 //! from the rules.
 
 pub mod cells;
+mod memo;
 pub mod pieces;
 pub mod settle;
 pub mod split;
@@ -392,35 +393,22 @@ fn extract_table(doc: &Document, t: &TableRule, fields: &mut Fields) -> Option<T
         .map(|r| r.heading.as_ref().is_some_and(|h| matches!(h.eval(&FieldsEnv(fields)), Outcome::Value(Value::Bool(true)))))
         .collect();
     let from_pieces = pieces::read_table(doc, t, start.start()..region_end, &heading, &spec);
-    let (source, grids, mut results, cell_ranges, placed) = match from_pieces {
-        Some(p) => ("text-pipes", p.grids, p.results, p.cell_ranges, p.placed),
+    let (source, grids, results, cell_ranges, placed, narrowed_by_hint) = match from_pieces {
+        Some(p) => {
+            let (results, narrowed) = resolve_rows(p.results, &t.balances);
+            ("text-pipes", p.grids, results, p.cell_ranges, p.placed, narrowed)
+        }
         None => {
-            let (r, c) = digit_rows(doc, t, &spec, &labels, region_end, fields);
+            let (r, c, row_hints) = digit_rows(doc, t, &spec, &labels, region_end, fields);
             let n = r.len();
-            ("digit-run", Vec::new(), r, c, vec![false; n])
+            // The same rows' texts and hints under the same spec narrow the same way: the
+            // table's joint narrowing is remembered like its rows.
+            let rows: Vec<Option<(&str, &[(usize, i64)])>> =
+                c.iter().zip(&row_hints).map(|(c, h)| c.as_ref().map(|c| (&doc.text[c.clone()], h.as_slice()))).collect();
+            let (results, narrowed) = memo::resolve_rows(&rows, &spec, &t.balances, || resolve_rows(r, &t.balances));
+            ("digit-run", Vec::new(), results, c, vec![false; n], narrowed)
         }
     };
-    // Identities between rows can only use rows the report has.
-    let usable: Vec<split::TableIdentity> = t
-        .balances
-        .iter()
-        .filter(|b| b.lhs.iter().chain(&b.rhs).all(|r| !results[*r].readings.is_empty()))
-        .cloned()
-        .collect();
-    split::resolve_table(&mut results, &usable);
-    // A row the narrative settled is then taken as read, so the identities can carry its
-    // figures to the rows that add up to it (网站公开数 = 主动公开信息数 when 公报 is 0).
-    let mut narrowed_by_hint = vec![false; results.len()];
-    if results.iter().any(|r| r.settled == Settled::ByHint && !r.set_aside.is_empty()) {
-        let before: Vec<usize> = results.iter().map(|r| r.readings.len()).collect();
-        for r in results.iter_mut().filter(|r| r.settled == Settled::ByHint) {
-            r.set_aside.clear();
-        }
-        split::resolve_table(&mut results, &usable);
-        for (i, r) in results.iter().enumerate() {
-            narrowed_by_hint[i] = r.readings.len() < before[i];
-        }
-    }
     let mut first_row: Option<usize> = None;
     let mut emitted: Vec<String> = Vec::new();
     for (i, row) in t.rows.iter().enumerate() {
@@ -489,10 +477,11 @@ fn digit_rows(
     labels: &[Option<Range<usize>>],
     region_end: usize,
     fields: &Fields,
-) -> (Vec<RowResult>, Vec<Option<Range<usize>>>) {
+) -> (Vec<RowResult>, Vec<Option<Range<usize>>>, Vec<Vec<(usize, i64)>>) {
     let text = &doc.text;
     let mut results: Vec<RowResult> = Vec::with_capacity(t.rows.len());
     let mut cell_ranges: Vec<Option<Range<usize>>> = Vec::with_capacity(t.rows.len());
+    let mut row_hints: Vec<Vec<(usize, i64)>> = vec![Vec::new(); t.rows.len()];
     for (i, label) in labels.iter().enumerate() {
         let Some(label) = label else {
             results.push(RowResult {
@@ -516,7 +505,7 @@ fn digit_rows(
         }
         let row = &t.rows[i];
         let result = if row.hints.is_empty() {
-            split::read_row(&text[cells.clone()], spec)
+            memo::read_row(&text[cells.clone()], spec)
         } else {
             let mut spec = spec.clone();
             for (col, field) in &row.hints {
@@ -524,12 +513,14 @@ fn digit_rows(
                     spec.hints.push((*col, v));
                 }
             }
-            split::read_row(&text[cells.clone()], &spec)
+            let r = memo::read_row(&text[cells.clone()], &spec);
+            row_hints[i] = spec.hints;
+            r
         };
         results.push(result);
         cell_ranges.push(Some(cells));
     }
-    (results, cell_ranges)
+    (results, cell_ranges, row_hints)
 }
 
 /// A table's fields read from the source's cells, one field per cell.
@@ -578,6 +569,32 @@ fn hint_evidence(text: &str, t: &TableRule, fields: &Fields, results: &[RowResul
         out.push_str("，经表内勾稽关系");
     }
     out
+}
+
+/// Narrows a table's rows jointly by the identities between rows. Returns the rows and, per
+/// row, whether the narrative's figures narrowed it.
+fn resolve_rows(mut results: Vec<RowResult>, balances: &[split::TableIdentity]) -> (Vec<RowResult>, Vec<bool>) {
+    // Identities between rows can only use rows the report has.
+    let usable: Vec<split::TableIdentity> = balances
+        .iter()
+        .filter(|b| b.lhs.iter().chain(&b.rhs).all(|r| !results[*r].readings.is_empty()))
+        .cloned()
+        .collect();
+    split::resolve_table(&mut results, &usable);
+    // A row the narrative settled is then taken as read, so the identities can carry its
+    // figures to the rows that add up to it (网站公开数 = 主动公开信息数 when 公报 is 0).
+    let mut narrowed_by_hint = vec![false; results.len()];
+    if results.iter().any(|r| r.settled == Settled::ByHint && !r.set_aside.is_empty()) {
+        let before: Vec<usize> = results.iter().map(|r| r.readings.len()).collect();
+        for r in results.iter_mut().filter(|r| r.settled == Settled::ByHint) {
+            r.set_aside.clear();
+        }
+        split::resolve_table(&mut results, &usable);
+        for (i, r) in results.iter().enumerate() {
+            narrowed_by_hint[i] = r.readings.len() < before[i];
+        }
+    }
+    (results, narrowed_by_hint)
 }
 
 /// One cell's field from a row's remaining readings: exact when every reading agrees.

@@ -670,6 +670,12 @@ fn normalize(raw: String, marks: &mut [usize]) -> (String, Tally) {
 /// pdftotext output): ESC sequences, other C0 controls, DEL and C1 controls. They stay in the
 /// text so spans remain true; whoever draws the text must make them visible.
 pub fn scan_controls(text: &str, line_starts: &[usize]) -> Option<LoadIssue> {
+    // Fast path: in UTF-8 every control here is a byte below 0x20, 0x7F, or 0xC2 followed by
+    // 0x80..=0x9F (C1). Text without such bytes has none, and most reports have none.
+    let suspect = |b: &u8| (*b < 0x20 && !matches!(*b, b'\t' | b'\n' | 0x0c)) || *b == 0x7f || *b == 0xc2;
+    if !text.as_bytes().iter().any(suspect) {
+        return None;
+    }
     let mut tally = Tally::default();
     let mut esc = 0;
     for (i, c) in text.char_indices() {

@@ -373,13 +373,11 @@ pub fn has_html_extension(path: &Path) -> bool {
 
 /// Byte offset of every line start: 0, then one past each `\n` that is not the last byte.
 pub fn line_starts(text: &str) -> Vec<usize> {
-    let mut starts = vec![0];
-    starts.extend(
-        text.bytes()
-            .enumerate()
-            .filter(|&(i, b)| b == b'\n' && i + 1 < text.len())
-            .map(|(i, _)| i + 1),
-    );
+    let mut starts = Vec::with_capacity(text.len() / 32 + 1);
+    starts.push(0);
+    // memchr: every report is indexed twice per batch, and a byte-by-byte filter was a tenth
+    // of loading one.
+    starts.extend(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1).filter(|&s| s < text.len()));
     starts
 }
 

@@ -187,13 +187,19 @@ impl Index {
     /// and queues them for [`Index::catch_up`]. Returns how many changed.
     pub fn update(&mut self, entries: &[Entry]) -> usize {
         let mut changed = 0;
-        self.facts.truncate(entries.len());
+        // The facts replaced hold the last reference to the audits they were taken from:
+        // freeing hundreds of reports' fields here would stall the frame, so it happens on a
+        // thread of its own.
+        let mut retired: Vec<Facts> = self.facts.drain(entries.len().min(self.facts.len())..).collect();
         for (i, (e, f)) in entries.iter().zip(self.facts.iter_mut()).enumerate() {
             if !f.is_for(e) {
-                *f = Facts::of(e);
+                retired.push(std::mem::replace(f, Facts::of(e)));
                 self.lagging.push(i);
                 changed += 1;
             }
+        }
+        if !retired.is_empty() {
+            std::thread::spawn(move || drop(retired));
         }
         for (i, e) in entries.iter().enumerate().skip(self.facts.len()) {
             self.facts.push(Facts::of(e));
