@@ -484,17 +484,7 @@ fn digit_rows(
     let mut row_hints: Vec<Vec<(usize, i64)>> = vec![Vec::new(); t.rows.len()];
     for (i, label) in labels.iter().enumerate() {
         let Some(label) = label else {
-            results.push(RowResult {
-                readings: Vec::new(),
-                satisfied: false,
-                unverified: true,
-                settled: Settled::NoneSatisfy,
-                truncated: false,
-                overflow: false,
-                explicit_blanks: 0,
-                set_aside: Vec::new(),
-                hint_count: 0,
-            });
+            results.push(RowResult::absent());
             cell_ranges.push(None);
             continue;
         };

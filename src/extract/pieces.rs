@@ -285,19 +285,6 @@ fn row_result(doc: &Document, row: &DataRow, spec: &RowSpec, base: usize, comple
     res
 }
 
-fn absent() -> RowResult {
-    RowResult {
-        readings: Vec::new(),
-        satisfied: false,
-        unverified: true,
-        settled: Settled::NoneSatisfy,
-        truncated: false,
-        overflow: false,
-        explicit_blanks: 0,
-        set_aside: Vec::new(),
-        hint_count: 0,
-    }
-}
 
 /// Every way to put `k` rows into `slots` keeping their order (strictly increasing slots).
 fn placements(k: usize, slots: &[usize]) -> Option<Vec<Vec<usize>>> {
@@ -434,7 +421,7 @@ pub fn read_table(doc: &Document, t: &TableRule, region: Range<usize>, heading: 
         let opts = &options[j];
         if heading[j] && opts.is_empty() {
             // A heading: no cells, but present, so the identities over it still apply.
-            let mut h = absent();
+            let mut h = RowResult::absent();
             h.readings.push(Reading {
                 cells: vec![None; t.columns.len()],
                 blanks: t.columns.len(),
@@ -452,7 +439,7 @@ pub fn read_table(doc: &Document, t: &TableRule, region: Range<usize>, heading: 
             continue;
         }
         if opts.is_empty() {
-            results.push(absent());
+            results.push(RowResult::absent());
             cell_ranges.push(None);
             continue;
         }

@@ -247,6 +247,21 @@ pub struct RowResult {
 }
 
 impl RowResult {
+    /// A row whose label the report does not have: no readings, nothing verified.
+    pub fn absent() -> RowResult {
+        RowResult {
+            readings: Vec::new(),
+            satisfied: false,
+            unverified: true,
+            settled: Settled::NoneSatisfy,
+            truncated: false,
+            overflow: false,
+            explicit_blanks: 0,
+            set_aside: Vec::new(),
+            hint_count: 0,
+        }
+    }
+
     /// Distinct values column `col` takes across the readings, in reading order.
     /// One entry means every reading agrees on the column.
     pub fn candidates(&self, col: usize) -> Vec<Option<Value>> {
