@@ -628,7 +628,7 @@ fn summary_renders_in_headless_chromium() {
     assert!(dom.status.success(), "chromium failed: {}", String::from_utf8_lossy(&dom.stderr));
     let dom = String::from_utf8_lossy(&dom.stdout);
     assert!(dom.matches("<svg").count() >= 4 && dom.contains("年度报告审核情况汇总"), "the page parsed as written");
-    let out = flags(&[format!("--screenshot={}", shot.display()), "--window-size=1100,1750".to_string(), format!("file://{}", html.display())])
+    let out = flags(&[format!("--screenshot={}", shot.display()), "--window-size=1100,2300".to_string(), format!("file://{}", html.display())])
         .output()
         .expect("chromium runs");
     assert!(out.status.success(), "chromium failed: {}", String::from_utf8_lossy(&out.stderr));

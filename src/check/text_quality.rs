@@ -40,10 +40,18 @@ pub(super) fn run(
     }
     let Some(range) = scope_range(doc, scope, fields) else { return };
     let hay = &doc.text[range.clone()];
+    // A line inside one of the source's own tables is a table row ("三、本年度办 （一）予以公开 7"
+    // from a PDF grid), never a part heading.
+    let tables: Vec<(usize, usize)> = doc
+        .tables
+        .iter()
+        .filter(|t| t.end > range.start && t.start < range.end)
+        .map(|t| (t.start.saturating_sub(range.start), t.end.saturating_sub(range.start)))
+        .collect();
     let hits = match kind {
         TextKind::Repeat { min, max, allow } => repeats(hay, *min, *max, allow.as_ref()),
-        TextKind::Numbering { heading, skip } => numbering_restarts(hay, heading, skip.as_ref()),
-        TextKind::PartCount { heading, skip, stated } => part_count(hay, heading, skip.as_ref(), stated),
+        TextKind::Numbering { heading, skip } => numbering_restarts(hay, heading, skip.as_ref(), &tables),
+        TextKind::PartCount { heading, skip, stated } => part_count(hay, heading, skip.as_ref(), stated, &tables),
     };
     let mut seen: HashMap<String, usize> = HashMap::new();
     for h in hits.into_iter().take(max) {
@@ -136,11 +144,15 @@ fn repeats(hay: &str, min: usize, max: usize, allow: Option<&regex::Regex>) -> V
 }
 
 /// The top-level headings in order: (numeral, numeral start, heading end).
-fn headings(hay: &str, heading: &regex::Regex, skip: Option<&regex::Regex>) -> Vec<(i64, usize, usize)> {
+/// Numbered headings in `hay`, outside the byte ranges of `tables`.
+fn headings(hay: &str, heading: &regex::Regex, skip: Option<&regex::Regex>, tables: &[(usize, usize)]) -> Vec<(i64, usize, usize)> {
     heading
         .captures_iter(hay)
         .filter_map(|caps| {
             let (m, num) = (caps.get(0)?, caps.name("num")?);
+            if tables.iter().any(|&(a, b)| (a..b).contains(&num.start())) {
+                return None;
+            }
             let title = caps.name("title").map_or("", |t| t.as_str());
             if skip.is_some_and(|s| s.is_match(title)) {
                 return None;
@@ -152,7 +164,7 @@ fn headings(hay: &str, heading: &regex::Regex, skip: Option<&regex::Regex>) -> V
 
 /// "本报告由…共九个部分组成" when the report numbers its parts up to 七: the stated count is neither the
 /// highest part numeral nor one more (an unnumbered 统计表 or 附件 counted as a part).
-fn part_count(hay: &str, heading: &regex::Regex, skip: Option<&regex::Regex>, stated: &regex::Regex) -> Vec<Hit> {
+fn part_count(hay: &str, heading: &regex::Regex, skip: Option<&regex::Regex>, stated: &regex::Regex, tables: &[(usize, usize)]) -> Vec<Hit> {
     let Some(caps) = stated.captures(hay) else { return Vec::new() };
     let (Some(m), Some(n)) = (caps.get(0), caps.name("n")) else { return Vec::new() };
     let said = match n.as_str().parse::<i64>() {
@@ -162,7 +174,7 @@ fn part_count(hay: &str, heading: &regex::Regex, skip: Option<&regex::Regex>, st
             None => return Vec::new(),
         },
     };
-    let found = headings(hay, heading, skip).iter().map(|h| h.0).max().unwrap_or(0);
+    let found = headings(hay, heading, skip, tables).iter().map(|h| h.0).max().unwrap_or(0);
     // Too few numbered parts to say what the report's parts are: no finding.
     if found < 3 || said == found || said == found + 1 {
         return Vec::new();
@@ -172,10 +184,10 @@ fn part_count(hay: &str, heading: &regex::Regex, skip: Option<&regex::Regex>, st
 
 /// Headings whose numeral is not above the one before (a second 一、 after 六、): the report's
 /// parts restart, or 总体情况's own sub-topics were numbered as top-level parts.
-fn numbering_restarts(hay: &str, heading: &regex::Regex, skip: Option<&regex::Regex>) -> Vec<Hit> {
+fn numbering_restarts(hay: &str, heading: &regex::Regex, skip: Option<&regex::Regex>, tables: &[(usize, usize)]) -> Vec<Hit> {
     let mut out = Vec::new();
     let mut last: Option<(i64, String)> = None;
-    for (value, start, end) in headings(hay, heading, skip) {
+    for (value, start, end) in headings(hay, heading, skip, tables) {
         let shown: String = hay[start..end].trim().chars().take(24).collect();
         if let Some((before, before_text)) = &last
             && value <= *before
@@ -218,11 +230,16 @@ mod tests {
         let h = regex::Regex::new(r"(?m)(?:^|[\s。])(?P<num>[一二三四五六七八九十]{1,2})、(?P<title>[^\n]{0,12})").unwrap();
         let skip = regex::Regex::new("^本年新收").unwrap();
         let text = "一、总体情况\n二、工作机制\n六、平台建设\n一、主动公开政府信息情况\n一、本年新收政府信息公开申请数量\n二、收到和处理";
-        let hits = numbering_restarts(text, &h, Some(&skip));
+        let hits = numbering_restarts(text, &h, Some(&skip), &[]);
         assert_eq!(hits.len(), 1);
         assert_eq!(&text[hits[0].start..hits[0].end], "一、主动公开政府信息情况");
         assert_eq!(hits[0].locals[0].1, "六、平台建设");
-        assert!(numbering_restarts("一、总体情况。二、主动公开。三、收到", &h, None).is_empty());
+        assert!(numbering_restarts("一、总体情况。二、主动公开。三、收到", &h, None, &[]).is_empty());
+        // A row of a source table that starts with its item number is not a heading.
+        let text = "一、总体情况\n三、收到和处理\n三、本年度办  （一）予以公开  7\n四、复议";
+        let row = text.find("三、本年度办").unwrap();
+        assert_eq!(numbering_restarts(text, &h, None, &[]).len(), 1);
+        assert!(numbering_restarts(text, &h, None, &[(row, row + 20)]).is_empty());
     }
 
     #[test]
@@ -230,10 +247,10 @@ mod tests {
         let h = regex::Regex::new(r"(?m)(?:^|[\s。])(?P<num>[一二三四五六七八九十]{1,2})、(?P<title>[^\n]{0,12})").unwrap();
         let stated = regex::Regex::new(r"共(?P<n>[一二三四五六七八九十\d]{1,2})个?部分").unwrap();
         let body = "\n一、基本\n二、主动\n三、回应\n四、依申请\n五、复议\n六、机构\n七、存在问题及工作打算\n统计表";
-        let hits = part_count(&format!("本年报由…附件,共九个部分组成。{body}"), &h, None, &stated);
+        let hits = part_count(&format!("本年报由…附件,共九个部分组成。{body}"), &h, None, &stated, &[]);
         assert_eq!(hits.len(), 1);
         assert_eq!(hits[0].locals, vec![("stated", "9".to_string()), ("found", "7".to_string())]);
-        assert!(part_count(&format!("共八个部分组成。{body}"), &h, None, &stated).is_empty(), "the table counted as a part");
-        assert!(part_count(&format!("共分7个部分。{body}"), &h, None, &stated).is_empty());
+        assert!(part_count(&format!("共八个部分组成。{body}"), &h, None, &stated, &[]).is_empty(), "the table counted as a part");
+        assert!(part_count(&format!("共分7个部分。{body}"), &h, None, &stated, &[]).is_empty());
     }
 }

@@ -389,7 +389,7 @@ mod tests {
 
     #[test]
     fn the_figure_pattern_takes_the_longest_unit() {
-        let r = token_regex(&["次".into(), "人次".into(), "元".into(), "万元".into()]);
+        let r = token_regex(&["次".into(), "人次".into(), "元".into(), "万元".into(), "条".into()]);
         let c = r.captures("访问量达11460人次").unwrap();
         assert_eq!(&c["num"], "11460");
         assert_eq!(&c["unit"], "人次");
@@ -397,5 +397,9 @@ mod tests {
         assert_eq!((&c["num"], &c["frac"], &c["unit"]), ("226", "4", "万元"));
         let c = r.captures("300余条").unwrap();
         assert!(c.name("more").is_some());
+        // Bare digit runs are not figures; a unitless one before punctuation is (a list's last).
+        assert!(r.captures("2021年的640020470二、").is_none());
+        let c = r.captures("不予公开信息数1402。").unwrap();
+        assert_eq!((&c["num"], c.name("unit").is_none(), &c["stop"]), ("1402", true, "。"));
     }
 }
