@@ -50,7 +50,7 @@ pub enum Command {
 
 #[derive(Args, Debug)]
 pub struct LetterArgs {
-    /// Report files or folders (.txt, .html, .htm, searched recursively).
+    /// Report files or folders (.txt, .html, .htm, .docx, .doc, .wps, .pdf, searched recursively).
     #[arg(required = true)]
     pub paths: Vec<PathBuf>,
     /// Rule folder (its letter/opinion.txt, when present, words the letters).
@@ -74,7 +74,7 @@ pub struct LetterArgs {
 
 #[derive(Args, Debug)]
 pub struct SummaryArgs {
-    /// Report files or folders (.txt, .html, .htm, searched recursively).
+    /// Report files or folders (.txt, .html, .htm, .docx, .doc, .wps, .pdf, searched recursively).
     #[arg(required = true)]
     pub paths: Vec<PathBuf>,
     #[arg(long, value_name = "DIR")]
@@ -91,7 +91,7 @@ pub struct SummaryArgs {
 
 #[derive(Args, Debug)]
 pub struct ExportArgs {
-    /// Report files or folders (.txt, .html, .htm, searched recursively).
+    /// Report files or folders (.txt, .html, .htm, .docx, .doc, .wps, .pdf, searched recursively).
     #[arg(required = true)]
     pub paths: Vec<PathBuf>,
     #[arg(long, value_enum, default_value = "xlsx")]
@@ -109,7 +109,7 @@ pub struct ExportArgs {
 
 #[derive(Args, Debug, Default)]
 pub struct ReviewArgs {
-    /// Report files or folders (.txt, .html, .htm, searched recursively). Default: ./samples.
+    /// Report files or folders (.txt, .html, .htm, .docx, .doc, .wps, .pdf, searched recursively). Default: ./samples.
     pub paths: Vec<PathBuf>,
     /// Rule folder to use instead of the built-in rules.
     #[arg(long, value_name = "DIR")]
@@ -124,7 +124,7 @@ pub struct ReviewArgs {
 
 #[derive(Args, Debug)]
 pub struct CheckArgs {
-    /// Report files or folders (.txt, .html, .htm, searched recursively).
+    /// Report files or folders (.txt, .html, .htm, .docx, .doc, .wps, .pdf, searched recursively).
     #[arg(required = true)]
     pub paths: Vec<PathBuf>,
     /// Rule folder to use instead of the built-in rules.
@@ -582,7 +582,7 @@ fn review(a: ReviewArgs) -> anyhow::Result<ExitCode> {
         if !samples.is_dir() {
             eprintln!(
                 "nianbao: no reports given and no ./samples folder here.\n\
-                 start with:  nianbao PATH...          (files or folders of .txt/.html reports)\n\
+                 start with:  nianbao PATH...          (files or folders of reports: .txt .html .docx .pdf …)\n\
                  or headless: nianbao check PATH...\n\
                  see:         nianbao --help"
             );

@@ -216,7 +216,7 @@ pub fn audit_document(doc: &Document, rules: &RuleSet, replay: Option<&Replay>, 
         group: batch.and_then(|b| b.group.clone()),
         prev: batch.and_then(|b| b.prev.clone()),
         conflicts,
-        grids: if tables.iter().any(|t| !t.grids.is_empty()) { Arc::from(doc.tables.clone()) } else { Arc::from(Vec::new()) },
+        grids: if tables.iter().any(|t| !t.grids.is_empty()) { doc.tables.clone() } else { Arc::from(Vec::new()) },
         tables,
     }
 }

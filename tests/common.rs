@@ -52,3 +52,13 @@ pub fn fired_as(report: &Value, rule: &str, severity: &str) -> bool {
 pub fn path_str(p: &Path) -> String {
     p.display().to_string()
 }
+
+/// Values compare as JSON, but numbers by value (YAML `3` and JSON `3.0` are one number) and a
+/// YAML string against a JSON number by its text (fee amounts are strings in the output).
+pub fn same(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) => x.as_f64() == y.as_f64(),
+        (Value::Number(x), Value::String(s)) | (Value::String(s), Value::Number(x)) => s.parse::<f64>().ok() == x.as_f64(),
+        _ => a == b,
+    }
+}

@@ -36,15 +36,6 @@ fn truth(name: &str) -> Truth {
     serde_saphyr::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
 }
 
-/// Numbers by value, a YAML string against a JSON number by its text.
-fn same(a: &Value, b: &Value) -> bool {
-    match (a, b) {
-        (Value::Number(x), Value::Number(y)) => x.as_f64() == y.as_f64(),
-        (Value::Number(x), Value::String(s)) | (Value::String(s), Value::Number(x)) => s.parse::<f64>().ok() == x.as_f64(),
-        _ => a == b,
-    }
-}
-
 /// Every truth field exact with its value, every listed error and warning raised, no other error.
 fn holds(name: &str) -> Value {
     let t = truth(name);

@@ -65,16 +65,6 @@ struct Outcome {
     warnings_missed: Vec<String>,
 }
 
-/// Values compare as JSON, but numbers by value (YAML `3` and JSON `3.0` are one number) and a
-/// YAML string against a JSON number by its text (fee amounts are strings in the output).
-fn same(a: &Value, b: &Value) -> bool {
-    match (a, b) {
-        (Value::Number(x), Value::Number(y)) => x.as_f64() == y.as_f64(),
-        (Value::Number(x), Value::String(s)) | (Value::String(s), Value::Number(x)) => s.parse::<f64>().ok() == x.as_f64(),
-        _ => a == b,
-    }
-}
-
 fn show(v: &Value) -> String {
     match v {
         Value::Null => "(空)".into(),

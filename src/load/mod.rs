@@ -53,7 +53,8 @@ pub struct Document {
     pub line_starts: Vec<usize>,
     /// The tables the source really has, as cell grids (empty for plain text without pipe rows).
     /// Extraction reads these by column; only text without cells goes through the digit-run splitter.
-    pub tables: Vec<SourceTable>,
+    /// Shared with the audit's grid view, like `text`.
+    pub tables: std::sync::Arc<[SourceTable]>,
     /// Problems found while decoding; never fatal.
     pub issues: Vec<LoadIssue>,
     /// Bytes on disk.
@@ -102,7 +103,7 @@ impl Document {
             html,
             text: text.into(),
             line_starts,
-            tables,
+            tables: tables.into(),
             issues,
             size,
         })
@@ -128,7 +129,7 @@ impl Document {
             html: false,
             text: text.into(),
             line_starts,
-            tables,
+            tables: tables.into(),
             issues,
             size: bytes.len() as u64,
         })
