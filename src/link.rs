@@ -69,7 +69,18 @@ pub struct LinkInfo {
     pub path: PathBuf,
     pub id: String,
     pub key: Option<(String, i64)>,
-    pub fields: Fields,
+    pub fields: Vec<KeptField>,
+}
+
+/// A field as another report's checks read it: value and status (and, when ambiguous, its
+/// candidates), not its text, span or notes. A whole `Field` is ten times the size, and a batch
+/// keeps one set of these per linked report.
+#[derive(Debug, Clone, PartialEq)]
+pub struct KeptField {
+    pub id: String,
+    pub value: Option<Value>,
+    pub status: Status,
+    pub candidates: Vec<crate::model::Candidate>,
 }
 
 /// The field ids (and globs) other reports read of this one: what `prev.` references read, over
@@ -106,39 +117,72 @@ fn exact_value(fields: &Fields, id: &str) -> Option<Value> {
     (f.status != Status::Ambiguous).then(|| f.value.clone()).flatten()
 }
 
+/// The link key of a report's fields: its agency group and year, when both are certain.
+pub fn link_key(fields: &Fields) -> Option<(String, i64)> {
+    match (exact_value(fields, GROUP_FIELD), exact_value(fields, "year")) {
+        (Some(Value::Text(a)), Some(Value::Int(y))) if !a.is_empty() => Some((a, y)),
+        _ => None,
+    }
+}
+
+/// The fields of `fields` that `wanted` (ids and globs, see [`prev_refs`]) names.
+pub fn kept_fields(fields: &Fields, wanted: &[String]) -> Vec<KeptField> {
+    fields
+        .iter()
+        .filter(|(k, _)| wanted.iter().any(|w| if w.contains('*') { glob_match(w, k) } else { w == *k }))
+        .map(|(k, v)| KeptField {
+            id: k.clone(),
+            value: v.value.clone(),
+            status: v.status,
+            candidates: if v.status == Status::Ambiguous { v.candidates.clone() } else { Vec::new() },
+        })
+        .collect()
+}
+
 impl LinkInfo {
     pub fn new(path: PathBuf, id: String, fields: &Fields, wanted: &[String]) -> LinkInfo {
-        let key = match (exact_value(fields, GROUP_FIELD), exact_value(fields, "year")) {
-            (Some(Value::Text(a)), Some(Value::Int(y))) if !a.is_empty() => Some((a, y)),
-            _ => None,
-        };
-        // Kept for the whole batch: only what a check can read (value, status), not the text.
-        let kept = fields
-            .iter()
-            .filter(|(k, _)| wanted.iter().any(|w| if w.contains('*') { glob_match(w, k) } else { w == *k }))
-            .map(|(k, v)| {
-                let mut f = Field::exact(k, "", v.value.clone(), "", None);
-                f.status = v.status;
-                if v.status == Status::Ambiguous {
-                    f.candidates = v.candidates.clone();
-                }
-                (k.clone(), f)
-            })
-            .collect();
-        LinkInfo { path, id, key, fields: kept }
+        LinkInfo { path, id, key: link_key(fields), fields: kept_fields(fields, wanted) }
     }
+
+    /// The kept fields as the checks read them (`prev.` of another report).
+    pub fn fields(&self) -> Fields {
+        self.fields
+            .iter()
+            .map(|k| {
+                let mut f = Field::exact(&k.id, "", k.value.clone(), "", None);
+                f.status = k.status;
+                f.candidates = k.candidates.clone();
+                (k.id.clone(), f)
+            })
+            .collect()
+    }
+}
+
+/// The reports of one agency and year.
+#[derive(Debug, Default)]
+struct Group {
+    /// In batch order.
+    members: Vec<usize>,
+    /// The first by path: the version another year's report reads.
+    first: usize,
+    /// The members that can be listed as another version of some member: each content id's
+    /// first `MAX_LISTED` occurrences (the first `MAX_LISTED` members with an id other than X
+    /// are always among them, whatever X), so listing never walks the whole group.
+    listed: Vec<usize>,
 }
 
 /// The batch's reports indexed by (agency, year).
 #[derive(Debug, Default)]
 pub struct Links {
     infos: Vec<Option<LinkInfo>>,
-    index: HashMap<(String, i64), Vec<usize>>,
+    index: HashMap<(String, i64), Group>,
+    /// Per report: the members of its group with its content id, itself included.
+    same_id: Vec<usize>,
 }
 
 impl Links {
     pub fn new(infos: Vec<Option<LinkInfo>>) -> Links {
-        let mut l = Links { infos, index: HashMap::new() };
+        let mut l = Links { infos, index: HashMap::new(), same_id: Vec::new() };
         l.reindex();
         l
     }
@@ -147,7 +191,28 @@ impl Links {
         self.index.clear();
         for (i, info) in self.infos.iter().enumerate() {
             if let Some(k) = info.as_ref().and_then(|x| x.key.clone()) {
-                self.index.entry(k).or_default().push(i);
+                self.index.entry(k).or_default().members.push(i);
+            }
+        }
+        self.same_id = vec![0; self.infos.len()];
+        let infos = &self.infos;
+        let info = |j: usize| infos[j].as_ref().expect("indexed reports have link info");
+        for g in self.index.values_mut() {
+            let mut seen: HashMap<&str, usize> = HashMap::new();
+            g.first = g.members[0];
+            g.listed.clear();
+            for &j in &g.members {
+                if info(j).path < info(g.first).path {
+                    g.first = j;
+                }
+                let n = seen.entry(info(j).id.as_str()).or_default();
+                *n += 1;
+                if *n <= MAX_LISTED {
+                    g.listed.push(j);
+                }
+            }
+            for &j in &g.members {
+                self.same_id[j] = seen[info(j).id.as_str()];
             }
         }
     }
@@ -178,14 +243,46 @@ impl Links {
         touched
     }
 
+    /// The reports whose kept fields another report reads: of each agency and year that has
+    /// a last or next year in the batch, the version read (the first by path).
+    pub fn read_by_others(&self) -> Vec<usize> {
+        let mut out: Vec<usize> = self
+            .index
+            .iter()
+            .filter(|((a, y), _)| [y - 1, y + 1].iter().any(|o| self.index.contains_key(&(a.clone(), *o))))
+            .map(|(_, g)| g.first)
+            .collect();
+        out.sort_unstable();
+        out
+    }
+
+    /// Set the kept fields of one report (phase one fills in only the reports others read).
+    pub fn set_fields(&mut self, i: usize, fields: Vec<KeptField>) {
+        if let Some(Some(info)) = self.infos.get_mut(i) {
+            info.fields = fields;
+        }
+    }
+
+    /// Drop the kept fields no other report reads.
+    pub fn forget_unread_fields(&mut self) {
+        let read = self.read_by_others();
+        for (i, info) in self.infos.iter_mut().enumerate() {
+            if let Some(info) = info
+                && read.binary_search(&i).is_err()
+            {
+                info.fields = Vec::new();
+            }
+        }
+    }
+
     /// Reports of the same agency in this year, the next (whose `prev` this one may be) and the
     /// last (whose `next` this one may be).
     fn neighbours(&self, i: usize) -> Vec<usize> {
         let mut out = vec![i];
         if let Some((a, y)) = self.infos.get(i).and_then(|x| x.as_ref()).and_then(|x| x.key.clone()) {
             for year in [y - 1, y, y + 1] {
-                if let Some(v) = self.index.get(&(a.clone(), year)) {
-                    out.extend(v);
+                if let Some(g) = self.index.get(&(a.clone(), year)) {
+                    out.extend(&g.members);
                 }
             }
         }
@@ -195,24 +292,26 @@ impl Links {
     pub fn context(&self, i: usize) -> BatchContext {
         let Some(Some(me)) = self.infos.get(i) else { return BatchContext::default() };
         let Some((agency, year)) = me.key.clone() else { return BatchContext::default() };
-        let mut duplicate_count = 0;
-        let mut duplicates = Vec::new();
-        for o in self.index.get(&(agency.clone(), year)).into_iter().flatten().filter(|j| **j != i).filter_map(|j| self.infos[*j].as_ref()) {
-            if o.id != me.id {
-                duplicate_count += 1;
-                if duplicates.len() < MAX_LISTED {
-                    duplicates.push(o.path.clone());
-                }
-            }
-        }
+        let (duplicate_count, duplicates) = match self.index.get(&(agency.clone(), year)) {
+            // Every member but those with this report's content (itself among them).
+            Some(g) => (
+                g.members.len() - self.same_id[i],
+                g.listed
+                    .iter()
+                    .filter_map(|j| self.infos[*j].as_ref())
+                    .filter(|o| o.id != me.id)
+                    .take(MAX_LISTED)
+                    .map(|o| o.path.clone())
+                    .collect(),
+            ),
+            None => (0, Vec::new()),
+        };
         // Last year's report: when several versions were loaded, the first by path is used and
         // the duplicate check flags them on their own side.
         let other = |y: i64| {
-            self.index.get(&(agency.clone(), y)).and_then(|v| {
-                v.iter()
-                    .filter_map(|j| self.infos[*j].as_ref())
-                    .min_by(|a, b| a.path.cmp(&b.path))
-                    .map(|o| PrevReport { path: o.path.clone(), id: o.id.clone(), year: y, fields: o.fields.clone() })
+            self.index.get(&(agency.clone(), y)).and_then(|g| {
+                let o = self.infos[g.first].as_ref()?;
+                Some(PrevReport { path: o.path.clone(), id: o.id.clone(), year: y, fields: o.fields() })
             })
         };
         let (prev, next) = (other(year - 1), other(year + 1));
@@ -222,8 +321,8 @@ impl Links {
     /// Every report index of the batch grouped by agency, each group ordered by year.
     pub fn groups(&self) -> Vec<(String, Vec<(i64, usize)>)> {
         let mut by: HashMap<String, Vec<(i64, usize)>> = HashMap::new();
-        for ((a, y), v) in &self.index {
-            for i in v {
+        for ((a, y), g) in &self.index {
+            for i in &g.members {
                 by.entry(a.clone()).or_default().push((*y, *i));
             }
         }
@@ -281,6 +380,45 @@ mod tests {
         c.add_fields(&mut f);
         assert_eq!(f["batch.duplicates"].value, Some(Value::Int(99)));
         assert!(f["batch.duplicate_paths"].value.as_ref().unwrap().to_string().ends_with("等共 99 份"));
+    }
+
+    #[test]
+    fn versions_listed_are_the_first_others_in_batch_order_whatever_repeats() {
+        // Contents repeated many times in one group (the same file copied under many names):
+        // the list skips only this report's own content, as a walk over the whole group does.
+        let ids = ["a", "a", "b", "a", "c", "b", "b", "a", "d", "c", "a", "b"];
+        let n = 30 * ids.len();
+        let infos = (0..n).map(|k| info(&format!("p{:03}.txt", n - k), ids[(k * k + k / 7) % ids.len()], "x", 2021)).collect();
+        let links = Links::new(infos);
+        for i in 0..n {
+            let me = links.info(i).unwrap();
+            let others: Vec<&LinkInfo> = (0..n).filter(|j| *j != i).filter_map(|j| links.info(j)).filter(|o| o.id != me.id).collect();
+            let c = links.context(i);
+            assert_eq!(c.duplicate_count, others.len());
+            assert_eq!(c.duplicates, others.iter().take(MAX_LISTED).map(|o| o.path.clone()).collect::<Vec<_>>(), "report {i}");
+        }
+    }
+
+    #[test]
+    fn only_the_version_another_year_reads_is_read_by_others() {
+        let mut links = Links::new(vec![
+            info("b2021.txt", "1", "x", 2021),
+            info("a2021.txt", "2", "x", 2021),
+            info("a2022.txt", "3", "x", 2022),
+            info("a2024.txt", "4", "x", 2024),
+            info("y2022.txt", "5", "y", 2022),
+        ]);
+        // 2021 and 2022 read each other; 2021's first version by path is a2021.txt.
+        assert_eq!(links.read_by_others(), vec![1, 2]);
+        links.forget_unread_fields();
+        assert!(links.info(0).unwrap().fields.is_empty());
+        assert!(!links.info(1).unwrap().fields.is_empty());
+        assert!(links.info(3).unwrap().fields.is_empty(), "no 2023 or 2025 reads 2024");
+        let prev = links.context(2).prev.unwrap();
+        assert_eq!(prev.path, PathBuf::from("a2021.txt"));
+        assert_eq!(prev.fields["t3.carry_next.total"].value, Some(Value::Int(1)));
+        links.set_fields(1, Vec::new());
+        assert!(links.context(2).prev.unwrap().fields.is_empty());
     }
 
     #[test]

@@ -356,14 +356,50 @@ pub fn link_info(doc: &Document, rules: &RuleSet, replay: Option<&Replay>, wante
     LinkInfo::new(doc.path.clone(), doc.id.clone(), &fields, wanted)
 }
 
-/// Link every report of a batch (phase one, in parallel).
+/// A report's link key alone, from only the fields it is read from (`subset`, with the log's
+/// corrections): the same key [`link_info`] finds, without the tables, claims and settling.
+pub fn link_key(doc: &Document, rules: &RuleSet, replay: Option<&Replay>, subset: &crate::extract::FieldSubset) -> LinkInfo {
+    let mut stale = Vec::new();
+    let corrections = replay.map(|r| corrections_from(rules, r, &doc.id, &mut stale)).unwrap_or_default();
+    let fields = crate::extract::extract_only(doc, rules, &corrections, subset);
+    LinkInfo { path: doc.path.clone(), id: doc.id.clone(), key: crate::link::link_key(&fields), fields: Vec::new() }
+}
+
+/// Link every report of a batch (phase one, in parallel). Each report's key is read from the
+/// few fields it derives from; only the reports another year reads (the first version of an
+/// agency's year that has a last or next year in the batch) are then extracted and settled
+/// for the fields those read. When the pack derives the key from a table or the narrative,
+/// every report is extracted in full, and only the fields others read are kept.
 pub fn link_batch(paths: &[PathBuf], rules: &RuleSet, replay: Option<&Replay>) -> Links {
     let wanted = crate::link::prev_refs(rules);
+    let subset = crate::extract::FieldSubset::of(rules, &[crate::link::GROUP_FIELD, "year"]);
     let infos: Vec<Option<LinkInfo>> = paths
         .par_iter()
-        .map(|p| crate::load::load_file(p).ok().map(|doc| link_info(&doc, rules, replay, &wanted)))
+        .map(|p| {
+            let doc = crate::load::load_file(p).ok()?;
+            Some(match &subset {
+                Some(s) => link_key(&doc, rules, replay, s),
+                None => link_info(&doc, rules, replay, &wanted),
+            })
+        })
         .collect();
-    Links::new(infos)
+    let mut links = Links::new(infos);
+    if subset.is_none() {
+        links.forget_unread_fields();
+        return links;
+    }
+    let read = links.read_by_others();
+    let kept: Vec<(usize, Vec<crate::link::KeptField>)> = read
+        .par_iter()
+        .filter_map(|&i| {
+            let doc = crate::load::load_file(&paths[i]).ok()?;
+            Some((i, link_info(&doc, rules, replay, &wanted).fields))
+        })
+        .collect();
+    for (i, fields) in kept {
+        links.set_fields(i, fields);
+    }
+    links
 }
 
 /// Audit a batch: link the reports (phase one), then audit each with its batch context in
@@ -389,4 +425,50 @@ pub fn audit_batch(paths: &[PathBuf], rules: &RuleSet, replay: Option<&Replay>) 
     let mut out = Vec::with_capacity(paths.len());
     audit_stream(paths, rules, replay, |a| out.push(a));
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Phase one as it was: every report extracted and settled in full, its key and kept
+    /// fields taken from that.
+    fn linked_in_full(paths: &[PathBuf], rules: &RuleSet) -> Links {
+        let wanted = crate::link::prev_refs(rules);
+        Links::new(paths.iter().map(|p| crate::load::load_file(p).ok().map(|d| link_info(&d, rules, None, &wanted))).collect())
+    }
+
+    #[test]
+    fn a_batch_links_as_when_every_report_is_extracted_in_full() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let dir = tempfile::tempdir().unwrap();
+        let mut sources: Vec<PathBuf> = Vec::new();
+        for d in [root.join("samples"), root.join("../shared/corpus/pingtan")] {
+            sources.extend(crate::load::discover(&[d]).0);
+        }
+        assert!(sources.len() >= 8);
+        // Each report, another version of it (different content, same agency and year) and the
+        // same content under a second name.
+        for (n, p) in sources.iter().enumerate() {
+            let bytes = std::fs::read(p).unwrap();
+            let name = p.file_name().unwrap().to_string_lossy().into_owned();
+            std::fs::write(dir.path().join(format!("{n:02}a_{name}")), &bytes).unwrap();
+            std::fs::write(dir.path().join(format!("{n:02}b_{name}")), &bytes).unwrap();
+            let mut other = bytes.clone();
+            other.extend_from_slice("\n（另一版本）\n".as_bytes());
+            std::fs::write(dir.path().join(format!("{n:02}c_{name}")), other).unwrap();
+        }
+        std::fs::write(dir.path().join("broken.txt"), b"").unwrap();
+        let (paths, _) = crate::load::discover(&[dir.path().to_path_buf()]);
+        let rules = RuleSet::builtin();
+        let (fast, full) = (link_batch(&paths, &rules, None), linked_in_full(&paths, &rules));
+        let mut crossing = 0;
+        for i in 0..paths.len() {
+            let (a, b) = (fast.context(i), full.context(i));
+            assert_eq!(a, b, "{}", paths[i].display());
+            crossing += usize::from(a.prev.as_ref().is_some_and(|p| !p.fields.is_empty()) || a.next.is_some());
+        }
+        assert!(crossing >= 2, "the batch has reports with last or next year");
+        assert_eq!(fast.groups(), full.groups());
+    }
 }

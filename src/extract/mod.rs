@@ -107,6 +107,74 @@ pub fn extract_full(doc: &Document, rules: &RuleSet, corrections: &Corrections) 
     Extraction { fields, tables, claims }
 }
 
+/// The pack's fields a few fields are read from (their `from:` sources and `in: field:` scopes,
+/// transitively), when all of them are read from the text before the tables: then
+/// [`extract_only`] gives those fields exactly as [`extract_full`] does, without the claims, the
+/// tables and every other field. `None` when one of them reads a table cell, a narrative claim
+/// or a field read after the tables (or a field the pack does not define): only a full
+/// extraction gives those.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FieldSubset {
+    ids: std::collections::BTreeSet<String>,
+    /// A field reads a section (`in: part.N`, or the section's own fields).
+    sections: bool,
+}
+
+impl FieldSubset {
+    pub fn of(rules: &RuleSet, wanted: &[&str]) -> Option<FieldSubset> {
+        let section_field =
+            |id: &str| id == "sections.out_of_order" || rules.sections.iter().any(|s| s.id == id || id.strip_suffix(".body") == Some(s.id.as_str()));
+        let mut ids = std::collections::BTreeSet::new();
+        let mut sections = false;
+        let mut todo: Vec<String> = wanted.iter().map(|s| s.to_string()).collect();
+        while let Some(id) = todo.pop() {
+            if !ids.insert(id.clone()) {
+                continue;
+            }
+            // Claims and table cells (and corrections of them) exist only in a full extraction.
+            if id.starts_with("narr.") {
+                return None;
+            }
+            let rule_fields: Vec<&FieldRule> = rules.fields.iter().filter(|f| f.id == id).collect();
+            if section_field(&id) {
+                sections = true;
+            } else if rule_fields.is_empty() {
+                return None;
+            }
+            for f in rule_fields {
+                if f.after_tables {
+                    return None;
+                }
+                todo.extend(f.from.iter().cloned());
+                for finder in &f.finders {
+                    match &finder.scope {
+                        Scope::Field(src) => todo.push(src.clone()),
+                        Scope::Part(_) => sections = true,
+                        Scope::Text | Scope::Head | Scope::Tail => {}
+                    }
+                }
+            }
+        }
+        Some(FieldSubset { ids, sections })
+    }
+}
+
+/// Only the fields of `subset` (and the sections when they read one), each exactly as
+/// [`extract_full`] extracts it: the same finders over the same fields found before it, in the
+/// pack's order, with the same corrections. They are all read before the claims and tables
+/// could matter, and none of them is ambiguous, so settling never changes them either.
+pub fn extract_only(doc: &Document, rules: &RuleSet, corrections: &Corrections, subset: &FieldSubset) -> Fields {
+    let mut fields = Fields::new();
+    if subset.sections {
+        extract_sections(doc, rules, &mut fields);
+    }
+    for f in rules.fields.iter().filter(|f| !f.after_tables && subset.ids.contains(&f.id)) {
+        let found = extract_field(doc, f, &fields).map(|x| read_name(x, f, rules));
+        put(&mut fields, &f.id, &f.label, found, corrections);
+    }
+    fields
+}
+
 /// A name field read through the pack's names: "沐阳县人民政府" (OCR) is 沭阳县人民政府, "上海市科委"
 /// is 上海市科学技术委员会. The text stays in `raw` and the note says what it had.
 fn read_name(mut f: Field, rule: &FieldRule, rules: &RuleSet) -> Field {
@@ -722,6 +790,45 @@ tables:
         assert_eq!(f["agency"].status, Status::Corrected);
         assert_eq!(f["agency"].extracted, Some(Some(Value::Text("某市财政局".into()))));
         assert_eq!(f["kind"].value, Some(Value::Text("government".into())));
+    }
+
+    #[test]
+    fn the_link_key_fields_alone_are_read_as_a_full_extraction_reads_them() {
+        let rules = RuleSet::builtin();
+        let wanted = [crate::link::GROUP_FIELD, "year"];
+        let subset = FieldSubset::of(&rules, &wanted).expect("the built-in key is read from the text");
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let (paths, _) = crate::load::discover(&[dir.join("samples"), dir.join("../shared/corpus"), dir.join("../shared/seeds")]);
+        assert!(paths.len() >= 6);
+        let fix = |id: &str, v: &str| Corrections::from([(id.to_string(), Correction { value: Some(Value::Text(v.into())), note: "更正".into() })]);
+        let mut compared = 0;
+        for p in &paths {
+            let Ok(d) = crate::load::load_file(p) else { continue };
+            for c in [Corrections::new(), fix("agency", "某市财政局"), fix("title", "2019年某县人民政府政府信息公开工作年度报告")] {
+                let full = extract_full(&d, &rules, &c).fields;
+                let only = extract_only(&d, &rules, &c, &subset);
+                for id in wanted {
+                    assert_eq!(only.get(id), full.get(id), "{} {id} {c:?}", p.display());
+                }
+                compared += 1;
+            }
+        }
+        assert!(compared >= 18);
+    }
+
+    #[test]
+    fn a_key_read_from_a_table_or_a_section_is_planned_as_such() {
+        let rules = pack(&format!("{TABLE}fields:\n  - {{ id: k, label: K, type: integer, from: [t.x.total] }}\n  - {{ id: narr.x, label: X, type: integer }}\n  - {{ id: n, label: N, type: text, from: [narr.x] }}\n"));
+        assert_eq!(FieldSubset::of(&rules, &["k"]), None, "a table cell exists only after the tables");
+        assert_eq!(FieldSubset::of(&rules, &["n"]), None, "a claim exists only in a full extraction");
+        assert_eq!(FieldSubset::of(&rules, &["nowhere"]), None);
+        let rules = pack(
+            "sections:\n  - { id: part.1, label: 一, heading: '一、' }\nfields:\n  - { id: a, label: A, type: text, find: [{ in: part.1, pattern: '\\S+' }] }\n  - { id: b, label: B, type: text, from: [a] }\n",
+        );
+        let subset = FieldSubset::of(&rules, &["b"]).unwrap();
+        let d = doc("一、甲乙 丙");
+        assert_eq!(extract_only(&d, &rules, &Corrections::new(), &subset).get("b"), extract(&d, &rules).get("b"));
+        assert_eq!(extract(&d, &rules)["b"].value, Some(Value::Text("甲乙".into())));
     }
 
     #[test]
