@@ -165,9 +165,11 @@ struct Group {
     members: Vec<usize>,
     /// The first by path: the version another year's report reads.
     first: usize,
-    /// The members that can be listed as another version of some member: each content id's
-    /// first `MAX_LISTED` occurrences (the first `MAX_LISTED` members with an id other than X
-    /// are always among them, whatever X), so listing never walks the whole group.
+    /// The members that can be listed as another version of some member: the first
+    /// `2 * MAX_LISTED` of the members that are among their content id's first `MAX_LISTED`
+    /// occurrences. The first `MAX_LISTED` members with an id other than X are always among
+    /// them, whatever X (X fills at most `MAX_LISTED` of the places), so listing never walks
+    /// the whole group.
     listed: Vec<usize>,
 }
 
@@ -183,11 +185,29 @@ pub struct Links {
 impl Links {
     pub fn new(infos: Vec<Option<LinkInfo>>) -> Links {
         let mut l = Links { infos, index: HashMap::new(), same_id: Vec::new() };
-        l.reindex();
+        l.reindex(None);
         l
     }
 
-    fn reindex(&mut self) {
+    /// A batch's links, with each report's path taken from `paths` (index for index) instead
+    /// of its info: only the paths a context names (each group's first version and the versions
+    /// it can list) are copied into the infos, so the table holds no path per report. Such
+    /// links are not `update`d.
+    pub fn for_batch(infos: Vec<Option<LinkInfo>>, paths: &[PathBuf]) -> Links {
+        let mut l = Links { infos, index: HashMap::new(), same_id: Vec::new() };
+        l.reindex(Some(paths));
+        for g in l.index.values() {
+            for &j in g.listed.iter().chain([&g.first]) {
+                if let Some(info) = &mut l.infos[j] {
+                    info.path = paths[j].clone();
+                }
+            }
+        }
+        l
+    }
+
+    /// Builds the index; a report's path is its info's, or `paths[i]` when given.
+    fn reindex(&mut self, paths: Option<&[PathBuf]>) {
         self.index.clear();
         for (i, info) in self.infos.iter().enumerate() {
             if let Some(k) = info.as_ref().and_then(|x| x.key.clone()) {
@@ -197,23 +217,25 @@ impl Links {
         self.same_id = vec![0; self.infos.len()];
         let infos = &self.infos;
         let info = |j: usize| infos[j].as_ref().expect("indexed reports have link info");
+        let path = |j: usize| paths.map_or(info(j).path.as_path(), |p| p[j].as_path());
         for g in self.index.values_mut() {
             let mut seen: HashMap<&str, usize> = HashMap::new();
             g.first = g.members[0];
             g.listed.clear();
             for &j in &g.members {
-                if info(j).path < info(g.first).path {
+                if path(j) < path(g.first) {
                     g.first = j;
                 }
                 let n = seen.entry(info(j).id.as_str()).or_default();
                 *n += 1;
-                if *n <= MAX_LISTED {
+                if *n <= MAX_LISTED && g.listed.len() < 2 * MAX_LISTED {
                     g.listed.push(j);
                 }
             }
             for &j in &g.members {
                 self.same_id[j] = seen[info(j).id.as_str()];
             }
+            g.members.shrink_to_fit();
         }
     }
 
@@ -236,7 +258,7 @@ impl Links {
         if i < self.infos.len() {
             self.infos[i] = Some(info);
         }
-        self.reindex();
+        self.reindex(None);
         touched.extend(self.neighbours(i));
         touched.sort_unstable();
         touched.dedup();

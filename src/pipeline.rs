@@ -377,13 +377,16 @@ pub fn link_batch(paths: &[PathBuf], rules: &RuleSet, replay: Option<&Replay>) -
         .par_iter()
         .map(|p| {
             let doc = crate::load::load_file(p).ok()?;
-            Some(match &subset {
+            let mut info = match &subset {
                 Some(s) => link_key(&doc, rules, replay, s),
                 None => link_info(&doc, rules, replay, &wanted),
-            })
+            };
+            // Kept once, in `paths`: the links copy the few a context names.
+            info.path = PathBuf::new();
+            Some(info)
         })
         .collect();
-    let mut links = Links::new(infos);
+    let mut links = Links::for_batch(infos, paths);
     if subset.is_none() {
         links.forget_unread_fields();
         return links;
