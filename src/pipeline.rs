@@ -436,9 +436,9 @@ mod tests {
 
     /// Phase one as it was: every report extracted and settled in full, its key and kept
     /// fields taken from that.
-    fn linked_in_full(paths: &[PathBuf], rules: &RuleSet) -> Links {
+    fn linked_in_full(paths: &[PathBuf], rules: &RuleSet, replay: Option<&Replay>) -> Links {
         let wanted = crate::link::prev_refs(rules);
-        Links::new(paths.iter().map(|p| crate::load::load_file(p).ok().map(|d| link_info(&d, rules, None, &wanted))).collect())
+        Links::new(paths.iter().map(|p| crate::load::load_file(p).ok().map(|d| link_info(&d, rules, replay, &wanted))).collect())
     }
 
     #[test]
@@ -464,14 +464,33 @@ mod tests {
         std::fs::write(dir.path().join("broken.txt"), b"").unwrap();
         let (paths, _) = crate::load::discover(&[dir.path().to_path_buf()]);
         let rules = RuleSet::builtin();
-        let (fast, full) = (link_batch(&paths, &rules, None), linked_in_full(&paths, &rules));
-        let mut crossing = 0;
-        for i in 0..paths.len() {
-            let (a, b) = (fast.context(i), full.context(i));
-            assert_eq!(a, b, "{}", paths[i].display());
-            crossing += usize::from(a.prev.as_ref().is_some_and(|p| !p.fields.is_empty()) || a.next.is_some());
+        // Corrections that move reports to another agency or year, and one of a cell next
+        // year reads.
+        let mut records = Vec::new();
+        for (k, p) in paths.iter().enumerate() {
+            let Ok(d) = crate::load::load_file(p) else { continue };
+            let path = p.display().to_string();
+            match k % 4 {
+                0 => records.push(crate::journal::Record::correct(&d.id, &path, "agency", "", "平潭综合实验区管委会", "", "wang")),
+                1 => records.push(crate::journal::Record::correct(&d.id, &path, "year", "", "2020", "", "wang")),
+                2 => records.push(crate::journal::Record::correct(&d.id, &path, "t3.carry_next.total", "", "7", "", "wang")),
+                _ => {}
+            }
         }
-        assert!(crossing >= 2, "the batch has reports with last or next year");
-        assert_eq!(fast.groups(), full.groups());
+        let replay = crate::journal::replay(&records);
+        let mut grouped = Vec::new();
+        for replay in [None, Some(&replay)] {
+            let (fast, full) = (link_batch(&paths, &rules, replay), linked_in_full(&paths, &rules, replay));
+            let mut crossing = 0;
+            for i in 0..paths.len() {
+                let (a, b) = (fast.context(i), full.context(i));
+                assert_eq!(a, b, "{}", paths[i].display());
+                crossing += usize::from(a.prev.as_ref().is_some_and(|p| !p.fields.is_empty()) || a.next.is_some());
+            }
+            assert!(crossing >= 2, "the batch has reports with last or next year");
+            assert_eq!(fast.groups(), full.groups());
+            grouped.push(fast.groups());
+        }
+        assert_ne!(grouped[0], grouped[1], "the corrections moved reports");
     }
 }
