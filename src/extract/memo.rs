@@ -1,7 +1,7 @@
 //! A memo for [`split::read_row`]: the same row text under the same row spec always reads the
 //! same way, and such rows recur — all-zero rows, rows of blanks, the same agency's table
-//! printed again, and every report of a batch is extracted twice (once to link it, once to
-//! audit it). Keyed by the spec and the row's text, never by file or position: the result holds
+//! printed again, and a batch's reports that another year reads are extracted twice (once to
+//! link them, once to audit them). Keyed by the spec and the row's text, never by file or position: the result holds
 //! offsets relative to the row's text, so it is valid wherever that text appears.
 //!
 //! One memo per thread (rayon workers, the reviewer's audit thread), so there is no locking;
