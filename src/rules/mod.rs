@@ -8,6 +8,7 @@
 mod builtin;
 pub mod compile;
 pub mod lexicon;
+mod regexes;
 pub mod schema;
 pub mod testing;
 
