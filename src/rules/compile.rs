@@ -220,9 +220,14 @@ fn join_id(parts: &[&str]) -> String {
 pub use crate::expr::glob_matches as glob_match;
 
 pub fn compile(dir: Option<std::path::PathBuf>, files: &[(String, String)]) -> Result<RuleSet, Vec<RuleError>> {
+    compile_with(Ahead::helpers_for_this_machine(), dir, files)
+}
+
+/// [`compile`] with this many helper threads (none: all on the calling thread).
+fn compile_with(helpers: usize, dir: Option<std::path::PathBuf>, files: &[(String, String)]) -> Result<RuleSet, Vec<RuleError>> {
     let regexes = Regexes::default();
     let slots: Vec<OnceLock<Result<RuleFile, RuleError>>> = files.iter().map(|_| OnceLock::new()).collect();
-    let ahead = Ahead::new(Ahead::helpers_for_this_machine());
+    let ahead = Ahead::new(helpers);
     std::thread::scope(|scope| {
         for _ in 0..ahead.helpers() {
             scope.spawn(|| ahead.work());
@@ -1107,16 +1112,50 @@ mod tests {
         assert!(errors("checks:\n  - { id: c, severity: warning, repeat: { min: 2, max: 3, allow: '^研究研究$' }, in: part.1, message: '{unit}' }\n").is_empty());
     }
 
+    fn builtin_files() -> Vec<(String, String)> {
+        super::super::builtin::FILES
+            .iter()
+            .filter(|(p, _)| p.ends_with(".yaml"))
+            .map(|(p, t)| (format!("rules/{p}"), t.to_string()))
+            .collect()
+    }
+
+    /// Helpers only ever build what the pass would have built itself: the compiled pack and the
+    /// errors of a broken one are the same with any number of them.
+    #[test]
+    fn helpers_change_nothing_but_the_time() {
+        let files = builtin_files();
+        let alone = format!("{:?}", compile_with(0, None, &files).unwrap());
+        for helpers in [1, 3] {
+            assert_eq!(format!("{:?}", compile_with(helpers, None, &files).unwrap()), alone, "{helpers} helpers");
+        }
+        let mut broken = files.clone();
+        for (path, text) in broken.iter_mut() {
+            if path.ends_with("lexicon.yaml") {
+                *text = text.replacen("'转下一?年度'", "'转下一?年度('", 1);
+            }
+            if path.ends_with("tables.yaml") {
+                *text = text.replacen("start: '", "start: '[", 1);
+            }
+            if path.ends_with("narrative.yaml") {
+                *text = text.replacen("  - id:", "  - idd:", 1);
+            }
+        }
+        let errors = |helpers| compile_with(helpers, None, &broken).unwrap_err().iter().map(|e| e.to_string()).collect::<Vec<_>>();
+        let alone = errors(0);
+        assert!(alone.len() >= 3, "{alone:?}");
+        assert!(alone.iter().any(|e| e.starts_with("rules/lexicon.yaml:") && e.contains("bad regex")), "{alone:?}");
+        assert!(alone.iter().any(|e| e.starts_with("rules/tables.yaml:") && e.contains("bad regex")), "{alone:?}");
+        assert_eq!(errors(1), alone);
+        assert_eq!(errors(3), alone);
+    }
+
     /// Every regex the built-in pack builds is foreseen, so the helpers can build it ahead: a
     /// pattern made in a new way that `foresee` does not know would quietly be built on the
     /// reading pass alone (correct, only slower).
     #[test]
     fn the_built_in_pack_is_foreseen_whole() {
-        let files: Vec<(String, String)> = super::super::builtin::FILES
-            .iter()
-            .filter(|(p, _)| p.ends_with(".yaml"))
-            .map(|(p, t)| (format!("rules/{p}"), t.to_string()))
-            .collect();
+        let files = builtin_files();
         let parsed_files: Vec<RuleFile> = files.iter().map(|(p, t)| parse_file(p, t).unwrap()).collect();
         let parsed: Vec<(&str, &str, &RuleFile)> = files.iter().zip(&parsed_files).map(|((p, t), f)| (p.as_str(), t.as_str(), f)).collect();
         let regexes = Regexes::default();
