@@ -206,8 +206,15 @@ pub fn substitute(src: &str, bindings: &[(String, BTreeMap<String, String>)]) ->
     let mut out = src.to_string();
     for (var, map) in bindings {
         for (key, val) in map {
+            // Replacements apply in turn (a value may hold a later one's name); with no brace
+            // left there is nothing more to replace.
+            if !out.contains('{') {
+                return out;
+            }
             let pat = if key == "id" { format!("{{{var}}}") } else { format!("{{{var}.{key}}}") };
-            out = out.replace(&pat, val);
+            if out.contains(&pat) {
+                out = out.replace(&pat, val);
+            }
         }
     }
     out
@@ -220,12 +227,18 @@ fn join_id(parts: &[&str]) -> String {
 pub use crate::expr::glob_matches as glob_match;
 
 pub fn compile(dir: Option<std::path::PathBuf>, files: &[(String, String)]) -> Result<RuleSet, Vec<RuleError>> {
-    compile_with(Ahead::helpers_for_this_machine(), dir, files)
+    compile_with(Ahead::helpers_for_this_machine(), false, dir, files)
+}
+
+/// The built-in pack: as [`compile`], but table rows are built when a report first needs them
+/// (see [`LazyRegex`](super::LazyRegex)); its tests build every one.
+pub(super) fn compile_builtin(files: &[(String, String)]) -> Result<RuleSet, Vec<RuleError>> {
+    compile_with(Ahead::helpers_for_this_machine(), true, None, files)
 }
 
 /// [`compile`] with this many helper threads (none: all on the calling thread).
-fn compile_with(helpers: usize, dir: Option<std::path::PathBuf>, files: &[(String, String)]) -> Result<RuleSet, Vec<RuleError>> {
-    let regexes = Regexes::default();
+fn compile_with(helpers: usize, lazy: bool, dir: Option<std::path::PathBuf>, files: &[(String, String)]) -> Result<RuleSet, Vec<RuleError>> {
+    let regexes = Regexes::new(lazy);
     let slots: Vec<OnceLock<Result<RuleFile, RuleError>>> = files.iter().map(|_| OnceLock::new()).collect();
     let ahead = Ahead::new(helpers);
     std::thread::scope(|scope| {
@@ -242,7 +255,7 @@ fn compile_with(helpers: usize, dir: Option<std::path::PathBuf>, files: &[(Strin
                 Err(e) => errors.push(e.clone()),
             }
         }
-        ahead.push(jobs(&regexes, foresee(&parsed)));
+        ahead.push(jobs(&regexes, foresee(&parsed, lazy)));
         compile_parsed(dir, &parsed, &regexes, &ahead, errors)
     })
 }
@@ -271,7 +284,7 @@ fn jobs<'s>(regexes: &'s Regexes, wants: Vec<Want>) -> impl Iterator<Item = Job<
 /// The regexes the pass will build, as far as the rule files tell before it runs, in the order
 /// it builds them. Only a guess (see `regexes.rs`): it mirrors how the pass makes each source,
 /// and a source it misses or gets wrong is simply built by the pass.
-fn foresee(parsed: &[(&str, &str, &RuleFile)]) -> Vec<Want> {
+fn foresee(parsed: &[(&str, &str, &RuleFile)], lazy_rows: bool) -> Vec<Want> {
     let mut out = Vec::new();
     let one = |out: &mut Vec<Want>, s: &str| out.push(Want::One(s.to_string()));
     let mut lexicon = super::lexicon::Foresight::default();
@@ -287,8 +300,10 @@ fn foresee(parsed: &[(&str, &str, &RuleFile)]) -> Vec<Want> {
             if let Some(e) = &t.value.end {
                 one(&mut out, &e.value);
             }
-            for r in &t.value.rows {
-                out.push(Want::One(row_source(&r.value)));
+            if !lazy_rows {
+                for r in &t.value.rows {
+                    out.push(Want::One(row_source(&r.value)));
+                }
             }
         }
         if let Some(l) = &file.lexicon {
@@ -533,7 +548,7 @@ fn compile_table(ctx: &mut Ctx, s: &Spanned<TableDef>, set: &mut RuleSet) {
     let mut rows = Vec::new();
     for r in &d.rows {
         let rd = &r.value;
-        let regex = match ctx.re.regex(&row_source(rd)) {
+        let regex = match ctx.re.row(&row_source(rd)) {
             Ok(re) => Some(re),
             Err(e) => {
                 match (&rd.pattern, &rd.match_text) {
@@ -1125,9 +1140,9 @@ mod tests {
     #[test]
     fn helpers_change_nothing_but_the_time() {
         let files = builtin_files();
-        let alone = format!("{:?}", compile_with(0, None, &files).unwrap());
-        for helpers in [1, 3] {
-            assert_eq!(format!("{:?}", compile_with(helpers, None, &files).unwrap()), alone, "{helpers} helpers");
+        let alone = format!("{:?}", compile_with(0, false, None, &files).unwrap());
+        for (helpers, lazy) in [(1, false), (3, false), (0, true), (1, true), (3, true)] {
+            assert_eq!(format!("{:?}", compile_with(helpers, lazy, None, &files).unwrap()), alone, "{helpers} helpers, lazy {lazy}");
         }
         let mut broken = files.clone();
         for (path, text) in broken.iter_mut() {
@@ -1141,13 +1156,31 @@ mod tests {
                 *text = text.replacen("  - id:", "  - idd:", 1);
             }
         }
-        let errors = |helpers| compile_with(helpers, None, &broken).unwrap_err().iter().map(|e| e.to_string()).collect::<Vec<_>>();
-        let alone = errors(0);
+        let errors = |helpers, lazy| compile_with(helpers, lazy, None, &broken).unwrap_err().iter().map(|e| e.to_string()).collect::<Vec<_>>();
+        let alone = errors(0, false);
         assert!(alone.len() >= 3, "{alone:?}");
         assert!(alone.iter().any(|e| e.starts_with("rules/lexicon.yaml:") && e.contains("bad regex")), "{alone:?}");
         assert!(alone.iter().any(|e| e.starts_with("rules/tables.yaml:") && e.contains("bad regex")), "{alone:?}");
-        assert_eq!(errors(1), alone);
-        assert_eq!(errors(3), alone);
+        for (helpers, lazy) in [(1, false), (3, false), (0, true), (1, true)] {
+            assert_eq!(errors(helpers, lazy), alone, "{helpers} helpers, lazy {lazy}");
+        }
+    }
+
+    /// The built-in pack's rows are built on first use: every one of them builds, and as the
+    /// same regex an eager load builds.
+    #[test]
+    fn every_lazy_row_of_the_built_in_pack_builds() {
+        let set = RuleSet::builtin();
+        let mut rows = 0;
+        for t in &set.tables {
+            for r in &t.rows {
+                let built: &Regex = &r.regex;
+                assert_eq!(built.as_str(), r.regex.as_str());
+                assert_eq!(built.as_str(), compile_regex(r.regex.as_str()).unwrap().as_str());
+                rows += 1;
+            }
+        }
+        assert!(rows > 100, "{rows}");
     }
 
     /// Every regex the built-in pack builds is foreseen, so the helpers can build it ahead: a
@@ -1158,8 +1191,8 @@ mod tests {
         let files = builtin_files();
         let parsed_files: Vec<RuleFile> = files.iter().map(|(p, t)| parse_file(p, t).unwrap()).collect();
         let parsed: Vec<(&str, &str, &RuleFile)> = files.iter().zip(&parsed_files).map(|((p, t), f)| (p.as_str(), t.as_str(), f)).collect();
-        let regexes = Regexes::default();
-        let mut wanted = foresee(&parsed);
+        let regexes = Regexes::new(false);
+        let mut wanted = foresee(&parsed, false);
         let set = compile_parsed(None, &parsed, &regexes, &Ahead::new(0), Vec::new()).unwrap();
         wanted.extend(foresee_checks(&parsed, &set, &regexes));
         let (mut ones, mut sets) = (BTreeSet::new(), BTreeSet::new());

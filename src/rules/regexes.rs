@@ -16,6 +16,43 @@ use regex::{Regex, RegexSet};
 
 type Slot<T> = Arc<OnceLock<T>>;
 
+/// A regex built the first time it is searched with. The built-in pack's table rows are these:
+/// a batch of one year's reports never reads the layouts of the other years (about two thirds
+/// of the rows), and a regex no report needs is never built. Every source is valid (the
+/// built-in pack is compiled whole in its tests); a pack read from a folder builds its rows
+/// when it loads, so its mistakes are reported there.
+#[derive(Clone)]
+pub struct LazyRegex(Arc<(String, OnceLock<Regex>)>);
+
+impl LazyRegex {
+    fn built(re: Regex) -> LazyRegex {
+        LazyRegex(Arc::new((re.as_str().to_string(), OnceLock::from(re))))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0.0
+    }
+}
+
+impl std::ops::Deref for LazyRegex {
+    type Target = Regex;
+
+    fn deref(&self) -> &Regex {
+        self.0.1.get_or_init(|| match super::compile::compile_regex(&self.0.0) {
+            Ok(re) => re,
+            // Only sources of the built-in pack are left unbuilt, and its tests build them all.
+            Err(e) => panic!("built-in rule pack: regex `{}`: {e}", self.0.0),
+        })
+    }
+}
+
+impl std::fmt::Debug for LazyRegex {
+    /// As `Regex` prints itself, built or not.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("Regex").field(&self.as_str()).finish()
+    }
+}
+
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     // Nothing is left half-written under these locks, so a panic elsewhere does not matter.
     m.lock().unwrap_or_else(|e| e.into_inner())
@@ -26,9 +63,26 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 pub(super) struct Regexes {
     one: Mutex<HashMap<String, Slot<Result<Regex, String>>>>,
     sets: Mutex<HashMap<Vec<String>, Slot<Result<RegexSet, regex::Error>>>>,
+    /// Build only when first searched with (the built-in pack).
+    pub lazy: bool,
+    later: Mutex<HashMap<String, LazyRegex>>,
 }
 
 impl Regexes {
+    pub fn new(lazy: bool) -> Self {
+        Regexes { lazy, ..Regexes::default() }
+    }
+
+    /// `src` for a table row: built now, or (lazy) checked for syntax now and built on first
+    /// use, one cell per distinct source. A source that does not parse is built now for its error.
+    pub fn row(&self, src: &str) -> Result<LazyRegex, String> {
+        if !self.lazy || !parses(src) {
+            return self.regex(src).map(LazyRegex::built);
+        }
+        let mut later = lock(&self.later);
+        Ok(later.entry(src.to_string()).or_insert_with(|| LazyRegex(Arc::new((src.to_string(), OnceLock::new())))).clone())
+    }
+
     /// [`super::compile::compile_regex`] of `src`, built at most once.
     pub fn regex(&self, src: &str) -> Result<Regex, String> {
         let slot = {
