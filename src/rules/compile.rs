@@ -318,7 +318,12 @@ fn foresee(parsed: &[(&str, &str, &RuleFile)], lazy_rows: bool) -> Vec<Want> {
             }
         }
     }
-    out
+    // The concepts' set is by far the largest single build (all the phrases again, as one
+    // automaton): last in the queue, so a helper starts on it first, while the pass is still
+    // reading the sections and tables.
+    let (sets, mut ones): (Vec<Want>, Vec<Want>) = out.into_iter().partition(|w| matches!(w, Want::Set(_)));
+    ones.extend(sets);
+    ones
 }
 
 /// The regexes of the checks, once the tables and the lexicon their `each` bindings may name
