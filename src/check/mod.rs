@@ -6,6 +6,7 @@
 //! many readings were tried); if it fails under some, the finding is a warning that names the
 //! uncertain fields — never an error raised on a guess.
 
+mod memo;
 mod trying;
 mod text_quality;
 
@@ -402,6 +403,7 @@ fn glob_ids(pattern: &str, fields: &Fields, prev: Option<&Fields>) -> Vec<String
         .collect()
 }
 
+#[derive(Clone)]
 enum Verdict {
     Holds,
     NotApplicable,
@@ -415,23 +417,26 @@ enum Verdict {
     Error(String),
 }
 
+/// The assertion under the values the env holds: `None` when it does not apply.
+fn one(env: &CheckEnv, inst: &CheckInstance, assert: &crate::expr::Expr) -> Result<Option<bool>, String> {
+    if let Some(w) = &inst.when {
+        match w.eval(env) {
+            Outcome::Value(Value::Bool(true)) => {}
+            Outcome::Value(Value::Bool(false)) | Outcome::Missing(_) => return Ok(None),
+            Outcome::Error(e) => return Err(e),
+            _ => return Err("`when` is not true or false".into()),
+        }
+    }
+    match assert.eval(env) {
+        Outcome::Value(Value::Bool(b)) => Ok(Some(b)),
+        Outcome::Missing(_) => Ok(None),
+        Outcome::Error(e) => Err(e),
+        _ => Err("`assert` is not true or false".into()),
+    }
+}
+
 fn evaluate_over_candidates(env: &mut CheckEnv, inst: &CheckInstance, assert: &crate::expr::Expr, ambiguous: &[&Field], refs: &[String]) -> Verdict {
-    let one = |env: &CheckEnv| -> Result<Option<bool>, String> {
-        if let Some(w) = &inst.when {
-            match w.eval(env) {
-                Outcome::Value(Value::Bool(true)) => {}
-                Outcome::Value(Value::Bool(false)) | Outcome::Missing(_) => return Ok(None),
-                Outcome::Error(e) => return Err(e),
-                _ => return Err("`when` is not true or false".into()),
-            }
-        }
-        match assert.eval(env) {
-            Outcome::Value(Value::Bool(b)) => Ok(Some(b)),
-            Outcome::Missing(_) => Ok(None),
-            Outcome::Error(e) => Err(e),
-            _ => Err("`assert` is not true or false".into()),
-        }
-    };
+    let one = |env: &CheckEnv| one(env, inst, assert);
     // A precondition that reads none of the uncertain fields is decided once: when it is false
     // the check does not apply, however many readings there are.
     if !ambiguous.is_empty()
@@ -450,6 +455,24 @@ fn evaluate_over_candidates(env: &mut CheckEnv, inst: &CheckInstance, assert: &c
         };
     }
     let dims = dimensions(env.fields, ambiguous);
+    // The same check over the same values and readings comes to the same verdict: a search
+    // worth remembering is looked up by everything it reads (see `memo`).
+    let key = memo::key(env, inst, assert, refs, &dims);
+    if let Some(k) = &key
+        && let Some(v) = memo::get(k)
+    {
+        return v;
+    }
+    let verdict = search_readings(env, inst, assert, ambiguous, refs, dims);
+    if let Some(k) = key {
+        memo::put(k, &verdict);
+    }
+    verdict
+}
+
+/// Tries the assertion under the combinations of the ambiguous fields' readings.
+fn search_readings(env: &mut CheckEnv, inst: &CheckInstance, assert: &crate::expr::Expr, ambiguous: &[&Field], refs: &[String], dims: Vec<Vec<Assignment>>) -> Verdict {
+    let one = |env: &CheckEnv| one(env, inst, assert);
     let total: usize = dims.iter().map(|d| d.len().max(1)).try_fold(1usize, |a, n| a.checked_mul(n)).unwrap_or(usize::MAX);
     let mut failed: Option<Vec<(String, Option<Value>)>> = None;
     // Certain only if every reading is known and the assertion fails under each of them.
@@ -475,6 +498,19 @@ fn evaluate_over_candidates(env: &mut CheckEnv, inst: &CheckInstance, assert: &c
     let mut index = vec![0usize; dims.len()];
     env.trying = dims.iter().flat_map(|d| d[0].iter().cloned()).collect();
     env.slots = Some(trying::Tried::new(&env.trying));
+    // Sums and differences of integer cells are added up directly (the same verdict as the
+    // interpreter's, see `expr::Linear`): the search below is then mostly this loop's own cost.
+    let linear = if inst.when.is_none() { linear_plan(env, assert, &dims) } else { None };
+    let one = |env: &CheckEnv| match &linear {
+        Some((plan, sources)) => Ok(plan.eval(&|s| match sources[s] {
+            LinearSource::Slot(i) => match &env.trying[i].1 {
+                Some(Value::Int(v)) => Some(*v),
+                _ => None,
+            },
+            LinearSource::Fixed(v) => v,
+        })),
+        None => one(env),
+    };
     loop {
         // Where this combination stands in the full odometer (dimension 0 turns fastest).
         let position = reps
@@ -533,6 +569,58 @@ fn evaluate_over_candidates(env: &mut CheckEnv, inst: &CheckInstance, assert: &c
     }
 }
 
+/// Where a field of a linear assertion takes its value from during a search.
+#[derive(Clone, Copy)]
+enum LinearSource {
+    /// `trying[i]`.
+    Slot(usize),
+    /// Settled for the whole search (`None`: blank or absent).
+    Fixed(Option<i64>),
+}
+
+/// The assertion bound for a search over `dims`, when it is linear and every value it can
+/// read (settled, or among the readings tried) is an integer or blank.
+fn linear_plan(env: &CheckEnv, assert: &crate::expr::Expr, dims: &[Vec<Assignment>]) -> Option<(crate::expr::Plan, Vec<LinearSource>)> {
+    let small = |v: &Option<Value>| match v {
+        None => true,
+        Some(Value::Int(i)) => i.abs() <= crate::expr::linear::MAX_VALUE,
+        Some(_) => false,
+    };
+    if !dims.iter().flatten().flatten().all(|(_, v)| small(v)) {
+        return None;
+    }
+    let linear = crate::expr::Linear::of(assert)?;
+    let mut sources: Vec<LinearSource> = Vec::new();
+    let mut index: HashMap<String, usize> = HashMap::new();
+    let mut fits = true;
+    let plan = linear.plan(
+        &mut |path, glob| if glob { env.glob_ids_cached(path).to_vec() } else { vec![path.to_string()] },
+        &mut |id| {
+            if let Some(i) = index.get(id) {
+                return *i;
+            }
+            let src = match env.trying.iter().position(|(k, _)| k == id) {
+                Some(slot) => LinearSource::Slot(slot),
+                None => match crate::expr::normalize_lookup(env.lookup_settled(id)) {
+                    Lookup::Value(v) => {
+                        let v = Some(v);
+                        fits &= small(&v);
+                        LinearSource::Fixed(match v {
+                            Some(Value::Int(i)) => Some(i),
+                            _ => None,
+                        })
+                    }
+                    Lookup::Blank | Lookup::Absent => LinearSource::Fixed(None),
+                },
+            };
+            sources.push(src);
+            index.insert(id.to_string(), sources.len() - 1);
+            sources.len() - 1
+        },
+    );
+    fits.then_some((plan, sources))
+}
+
 /// The fields of this check for which a blank cell and a 0 give the same outcome: those read
 /// only as direct arguments of `sum()`, where every such sum also adds a settled integer
 /// field (so it never comes to "unknown", and adding 0 is the same as skipping a blank), in a
@@ -579,6 +667,27 @@ pub(crate) fn reads_any(e: &crate::expr::Expr, env: &CheckEnv, fields: &[&Field]
         expand_ref(&r, env.fields, env.prev, &mut refs);
     }
     refs.iter().any(|r| fields.iter().any(|f| f.id == *r))
+}
+
+/// A cell's value as a hash key, for remembering what a check said under it: equal keys are
+/// identical values (decimals compared by their bits), so the result under one holds for the other.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(crate) enum ValueKey {
+    Blank,
+    Int(i64),
+    Bits(u64),
+    Other(String),
+}
+
+impl ValueKey {
+    pub(crate) fn of(v: &Option<Value>) -> ValueKey {
+        match v {
+            None => ValueKey::Blank,
+            Some(Value::Int(i)) => ValueKey::Int(*i),
+            Some(Value::Dec(d)) => ValueKey::Bits(d.to_bits()),
+            Some(other) => ValueKey::Other(format!("{other:?}")),
+        }
+    }
 }
 
 /// Values tried together for some ambiguous fields.
@@ -706,6 +815,21 @@ mod tests {
                 (k, f)
             })
             .collect()
+    }
+
+    #[test]
+    fn a_remembered_search_is_only_reused_for_the_same_values() {
+        // 16 combinations: enough for the search to be remembered (see `memo`).
+        let r = rules("checks:\n  - { id: s, severity: error, assert: 'a + t == b', message: '{a} + {t} ≠ {b}' }\n");
+        let with_b = |b: i64| -> Fields { [ambiguous("a", &[1, 1, 1, 1]), ambiguous("t", &[2, 2, 2, 2]), int("b", b)].into_iter().collect() };
+        assert!(run_checks(&doc("x"), &with_b(3), None, &r).is_empty());
+        let out = run_checks(&doc("x"), &with_b(4), None, &r);
+        assert_eq!(out.len(), 1, "a different settled value is a different search");
+        assert!(out[0].message.starts_with("1 + 2 ≠ 4"), "{}", out[0].message);
+        assert!(run_checks(&doc("x"), &with_b(3), None, &r).is_empty());
+        // The same values under another assertion are another search too.
+        let other = rules("checks:\n  - { id: s, severity: error, assert: 'a + t != b', message: '{a} + {t} = {b}' }\n");
+        assert_eq!(run_checks(&doc("x"), &with_b(3), None, &other).len(), 1);
     }
 
     #[test]

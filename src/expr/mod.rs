@@ -33,6 +33,7 @@
 
 mod eval;
 mod lexer;
+pub(crate) mod linear;
 mod parser;
 mod template;
 
@@ -42,6 +43,8 @@ use std::ops::RangeInclusive;
 use crate::model::Value;
 
 pub use eval::TOLERANCE;
+pub(crate) use eval::normalize as normalize_lookup;
+pub use linear::{Linear, Plan};
 pub use template::Template;
 
 /// Longest expression source accepted, in bytes.
@@ -218,6 +221,20 @@ impl Expr {
 
     pub fn source(&self) -> &str {
         &self.src
+    }
+
+    /// Whether it calls a function of its host (`deadline()`), whose answer depends on more
+    /// than the fields it reads.
+    pub fn calls_host(&self) -> bool {
+        fn any(n: &parser::Node) -> bool {
+            if matches!(n.kind, parser::Kind::Host { .. }) {
+                return true;
+            }
+            let mut inner = Vec::new();
+            children(n, &mut inner);
+            inner.into_iter().any(any)
+        }
+        any(&self.root)
     }
 }
 

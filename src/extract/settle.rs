@@ -113,35 +113,50 @@ fn rank(fields: &mut Fields, rules: &RuleSet, hints: &[Hint], prev: Option<Linke
             rows.push(j.clone());
         }
     }
-    for j in rows {
-        let mut checks: Vec<(&crate::rules::CheckInstance, &crate::expr::Expr)> = Vec::new();
-        for rule in rules.checks.iter().filter(|c| c.settles && c.severity.is_some()) {
-            for inst in &rule.instances {
-                if let CheckBody::Assert(a) = &inst.body {
-                    let mut refs = Vec::new();
-                    for r in &inst.refs {
-                        expand_ref(r, fields, prev.map(|p| p.fields), &mut refs);
-                    }
-                    let env = CheckEnv::new(fields, prev.map(|p| p.fields), rules);
-                    let cells: Vec<&Field> = j.fields.iter().filter_map(|id| fields.get(id)).collect();
-                    if refs.iter().any(|r| j.fields.contains(r)) && applies(&env, inst, &cells) {
-                        checks.push((inst, a));
-                    }
+    // The settling checks and the fields each reads, globs expanded once: the same for every row.
+    let prev_fields = prev.map(|p| p.fields);
+    let mut settling: Vec<(&crate::rules::CheckInstance, &crate::expr::Expr, Vec<String>)> = Vec::new();
+    for rule in rules.checks.iter().filter(|c| c.settles && c.severity.is_some()) {
+        for inst in &rule.instances {
+            if let CheckBody::Assert(a) = &inst.body {
+                let mut refs = Vec::new();
+                for r in &inst.refs {
+                    expand_ref(r, fields, prev_fields, &mut refs);
                 }
+                settling.push((inst, a, refs));
             }
         }
-        let score = |reading: &Vec<Option<Value>>| -> (usize, usize) {
-            let mut evidence = 0;
+    }
+    for j in rows {
+        let env = CheckEnv::new(fields, prev_fields, rules);
+        let cells: Vec<&Field> = j.fields.iter().filter_map(|id| fields.get(id)).collect();
+        // Each check that reads this row, with the row's columns it reads: a check's verdict on a
+        // reading depends only on those cells, so readings that agree there are tried once.
+        let mut checks: Vec<(&crate::rules::CheckInstance, &crate::expr::Expr, Vec<usize>)> = Vec::new();
+        for (inst, a, refs) in &settling {
+            let read: Vec<usize> = (0..j.fields.len()).filter(|c| refs.contains(&j.fields[*c])).collect();
+            if !read.is_empty() && applies(&env, inst, &cells) {
+                checks.push((inst, a, read));
+            }
+        }
+        let mut holds: Vec<usize> = vec![0; j.readings.len()];
+        let mut env = CheckEnv::new(fields, prev_fields, rules);
+        for (inst, a, read) in &checks {
+            let mut seen: std::collections::HashMap<Vec<crate::check::ValueKey>, bool> = std::collections::HashMap::new();
+            for (k, reading) in j.readings.iter().enumerate() {
+                let key: Vec<crate::check::ValueKey> = read.iter().map(|c| crate::check::ValueKey::of(reading.get(*c).unwrap_or(&None))).collect();
+                let held = *seen.entry(key).or_insert_with(|| {
+                    env.trying = j.fields.iter().cloned().zip(reading.iter().cloned()).collect();
+                    let applies = inst.when.as_ref().is_none_or(|w| matches!(w.eval(&env), Outcome::Value(Value::Bool(true))));
+                    applies && matches!(a.eval(&env), Outcome::Value(Value::Bool(true)))
+                });
+                holds[k] += held as usize;
+            }
+        }
+        let score = |k: usize, reading: &Vec<Option<Value>>| -> (usize, usize) {
+            let mut evidence = holds[k];
             for (id, v) in j.fields.iter().zip(reading) {
                 evidence += hints.iter().filter(|h| h.field == *id && v.as_ref().is_some_and(|v| same(v, &h.value))).count();
-            }
-            let mut env = CheckEnv::new(fields, prev.map(|p| p.fields), rules);
-            env.trying = j.fields.iter().cloned().zip(reading.iter().cloned()).collect();
-            for (inst, a) in &checks {
-                let applies = inst.when.as_ref().is_none_or(|w| matches!(w.eval(&env), Outcome::Value(Value::Bool(true))));
-                if applies && matches!(a.eval(&env), Outcome::Value(Value::Bool(true))) {
-                    evidence += 1;
-                }
             }
             let last_year = prev.map_or(0, |p| {
                 j.fields
@@ -152,7 +167,7 @@ fn rank(fields: &mut Fields, rules: &RuleSet, hints: &[Hint], prev: Option<Linke
             });
             (evidence, last_year)
         };
-        let mut scored: Vec<((usize, usize), usize)> = j.readings.iter().enumerate().map(|(i, r)| (score(r), i)).collect();
+        let mut scored: Vec<((usize, usize), usize)> = j.readings.iter().enumerate().map(|(i, r)| (score(i, r), i)).collect();
         if scored.iter().all(|(s, _)| *s == scored[0].0) {
             continue;
         }

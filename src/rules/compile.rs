@@ -37,6 +37,10 @@ impl fmt::Display for RuleError {
 /// memory bounded whatever a rule says).
 pub const MAX_RULE_FILE_BYTES: usize = 1 << 20;
 pub const REGEX_SIZE_LIMIT: usize = 1 << 20;
+/// Room for each regex's lazy DFA, per thread (the regex crate's own default). It only grows
+/// as far as a pattern needs, but a smaller cap makes a pattern with wide Unicode repeats
+/// (`[^\n]{0,60}?` in `text.not-official`) clear its cache over and over and run ten times slower.
+pub const REGEX_DFA_LIMIT: usize = 2 << 20;
 
 /// Host functions the rule expressions may call beyond the built-in ones.
 pub struct Host;
@@ -53,7 +57,7 @@ impl HostFunctions for Host {
 pub fn compile_regex(src: &str) -> Result<Regex, String> {
     RegexBuilder::new(src)
         .size_limit(REGEX_SIZE_LIMIT)
-        .dfa_size_limit(REGEX_SIZE_LIMIT)
+        .dfa_size_limit(REGEX_DFA_LIMIT)
         .build()
         .map_err(|e| match e {
             regex::Error::CompiledTooBig(limit) => {
