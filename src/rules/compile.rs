@@ -557,7 +557,7 @@ fn compile_table(ctx: &mut Ctx, s: &Spanned<TableDef>, set: &mut RuleSet) {
     let mut rows = Vec::new();
     for r in &d.rows {
         let rd = &r.value;
-        let regex = match ctx.re.row(&row_source(rd)) {
+        let regex = match ctx.re.row(&row_source(rd), rd.pattern.is_none()) {
             Ok(re) => Some(re),
             Err(e) => {
                 match (&rd.pattern, &rd.match_text) {
@@ -644,7 +644,8 @@ fn compile_table(ctx: &mut Ctx, s: &Spanned<TableDef>, set: &mut RuleSet) {
 }
 
 /// A row's regex: its `pattern`, else its `match` text or label matched loosely, after an
-/// optional item number.
+/// optional item number. Without a `pattern` it is all escaped literals and fixed pieces, so
+/// it always parses.
 fn row_source(rd: &RowDef) -> String {
     match (&rd.pattern, &rd.match_text) {
         (Some(p), _) => format!("{ITEM_NUMBER}(?:{})", p.value),

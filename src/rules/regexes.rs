@@ -75,8 +75,10 @@ impl Regexes {
 
     /// `src` for a table row: built now, or (lazy) checked for syntax now and built on first
     /// use, one cell per distinct source. A source that does not parse is built now for its error.
-    pub fn row(&self, src: &str) -> Result<LazyRegex, String> {
-        if !self.lazy || !parses(src) {
+    /// `literal`: made of escaped literals (a loose label), so it parses by construction —
+    /// parsing is most of the cost of a lazy row (Unicode `\s` between every two characters).
+    pub fn row(&self, src: &str, literal: bool) -> Result<LazyRegex, String> {
+        if !self.lazy || !(literal || parses(src)) {
             return self.regex(src).map(LazyRegex::built);
         }
         let mut later = lock(&self.later);
