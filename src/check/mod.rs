@@ -11,6 +11,7 @@ mod trying;
 mod text_quality;
 
 use std::collections::HashMap;
+use std::rc::Rc;
 
 use crate::expr::{Env, Lookup, Outcome};
 use crate::extract::scope_range;
@@ -37,12 +38,18 @@ pub struct CheckEnv<'a> {
     slots: Option<trying::Tried>,
     /// Glob expansions, by pattern: a handful per check, looked up on every try (a scan that
     /// compares addresses first beats hashing the pattern).
-    globs: std::cell::RefCell<Vec<(usize, String, std::rc::Rc<Vec<String>>)>>,
+    globs: std::cell::RefCell<Vec<(usize, String, Rc<Vec<String>>)>>,
+    /// The report's expansions so far, shared by the checks of one report: its fields do not
+    /// change while they run. Consulted when `globs` misses.
+    report_globs: Option<Rc<ReportGlobs>>,
 }
+
+/// Glob expansions of one report, by pattern.
+pub(crate) type ReportGlobs = std::cell::RefCell<HashMap<String, Rc<Vec<String>>>>;
 
 impl<'a> CheckEnv<'a> {
     pub fn new(fields: &'a Fields, prev: Option<&'a Fields>, rules: &'a RuleSet) -> Self {
-        CheckEnv { fields, prev, rules, locals: HashMap::new(), trying: Vec::new(), slots: None, globs: Default::default() }
+        CheckEnv { fields, prev, rules, locals: HashMap::new(), trying: Vec::new(), slots: None, globs: Default::default(), report_globs: None }
     }
 
     fn field_lookup(&self, id: &str, f: Option<&Field>) -> Lookup {
@@ -92,7 +99,7 @@ impl CheckEnv<'_> {
     }
 
     /// Which fields a glob names does not change while candidates are tried: expand once.
-    fn glob_ids_cached(&self, pattern: &str) -> std::rc::Rc<Vec<String>> {
+    fn glob_ids_cached(&self, pattern: &str) -> Rc<Vec<String>> {
         let mut cache = self.globs.borrow_mut();
         let addr = pattern.as_ptr() as usize;
         // The same rule string comes back at the same address; the text is compared anyway.
@@ -103,7 +110,14 @@ impl CheckEnv<'_> {
         if let Some((_, _, ids)) = hit {
             return ids.clone();
         }
-        let ids = std::rc::Rc::new(glob_ids(pattern, self.fields, self.prev));
+        let shared = self.report_globs.as_ref().and_then(|r| r.borrow().get(pattern).cloned());
+        let ids = shared.unwrap_or_else(|| {
+            let ids = Rc::new(glob_ids(pattern, self.fields, self.prev));
+            if let Some(r) = &self.report_globs {
+                r.borrow_mut().insert(pattern.to_string(), ids.clone());
+            }
+            ids
+        });
         cache.push((addr, pattern.to_string(), ids.clone()));
         ids
     }
@@ -154,10 +168,11 @@ pub fn run_checks(doc: &Document, fields: &Fields, prev: Option<&Fields>, rules:
 /// Run every check of the pack on one report whose claims are already read.
 pub fn run_checks_with(doc: &Document, fields: &Fields, claims: &Claims, prev: Option<&Fields>, rules: &RuleSet) -> Vec<Finding> {
     let mut out = Vec::new();
+    let globs: Rc<ReportGlobs> = Rc::default();
     for rule in &rules.checks {
         let Some(severity) = rule.severity else { continue };
         for inst in &rule.instances {
-            run_instance(doc, fields, claims, prev, rules, rule, severity, inst, &mut out);
+            run_instance(doc, fields, claims, prev, rules, rule, severity, inst, &globs, &mut out);
         }
     }
     alone(rules, out)
@@ -200,12 +215,14 @@ fn run_instance(
     rule: &CheckRule,
     severity: Severity,
     inst: &CheckInstance,
+    globs: &Rc<ReportGlobs>,
     out: &mut Vec<Finding>,
 ) {
     let key = format!("{}{}", rule.id, inst.key_suffix);
     match &inst.body {
         CheckBody::Assert(assert) => {
             let mut env = CheckEnv::new(fields, prev, rules);
+            env.report_globs = Some(globs.clone());
             let mut refs: Vec<String> = Vec::new();
             for r in &inst.refs {
                 // Expanded through the env's cache: the evaluation reads the same globs.

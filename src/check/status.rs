@@ -28,7 +28,7 @@ fn table_of(f: &Field, rules: &RuleSet) -> (String, String) {
     let best = rules
         .tables
         .iter()
-        .filter(|t| f.id.starts_with(&format!("{}.", t.prefix)))
+        .filter(|t| f.id.strip_prefix(t.prefix.as_str()).is_some_and(|rest| rest.starts_with('.')))
         .max_by_key(|t| t.prefix.len());
     match best {
         // "表二 第二十条第（一）项（2021格式）" → "表二": the tables sharing a prefix are one table.

@@ -3,11 +3,12 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use regex::{Regex, RegexBuilder};
 use serde_saphyr::{Location, Spanned};
 
+use super::regexes::{Ahead, Closing, Job, Regexes};
 use super::schema::*;
 use super::{
     CheckBody, CheckInstance, CheckRule, Column, Deadline, DeadlineKind, Example, FieldRule,
@@ -74,6 +75,8 @@ pub(super) struct Ctx<'a> {
     path: &'a str,
     src: &'a str,
     errors: Vec<RuleError>,
+    /// Every regex of the pack is built through this (once per distinct source).
+    pub(super) re: &'a Regexes,
 }
 
 impl Ctx<'_> {
@@ -115,7 +118,7 @@ impl Ctx<'_> {
     }
 
     fn regex(&mut self, s: &S) -> Option<Regex> {
-        match compile_regex(&s.value) {
+        match self.re.regex(&s.value) {
             Ok(r) => Some(r),
             Err(m) => {
                 self.err_in(s, 0, m);
@@ -207,8 +210,15 @@ pub fn substitute(src: &str, bindings: &[(String, BTreeMap<String, String>)]) ->
     let mut out = src.to_string();
     for (var, map) in bindings {
         for (key, val) in map {
+            // Replacements apply in turn (a value may hold a later one's name); with no brace
+            // left there is nothing more to replace.
+            if !out.contains('{') {
+                return out;
+            }
             let pat = if key == "id" { format!("{{{var}}}") } else { format!("{{{var}.{key}}}") };
-            out = out.replace(&pat, val);
+            if out.contains(&pat) {
+                out = out.replace(&pat, val);
+            }
         }
     }
     out
@@ -221,20 +231,155 @@ fn join_id(parts: &[&str]) -> String {
 pub use crate::expr::glob_matches as glob_match;
 
 pub fn compile(dir: Option<std::path::PathBuf>, files: &[(String, String)]) -> Result<RuleSet, Vec<RuleError>> {
-    let mut errors = Vec::new();
-    let mut parsed = Vec::new();
-    for (path, text) in files {
-        match parse_file(path, text) {
-            Ok(f) => parsed.push((path.as_str(), text.as_str(), f)),
-            Err(e) => errors.push(e),
+    compile_with(Ahead::helpers_for_this_machine(), false, dir, files)
+}
+
+/// The built-in pack: as [`compile`], but table rows are built when a report first needs them
+/// (see [`LazyRegex`](super::LazyRegex)); its tests build every one.
+pub(super) fn compile_builtin(files: &[(String, String)]) -> Result<RuleSet, Vec<RuleError>> {
+    compile_with(Ahead::helpers_for_this_machine(), true, None, files)
+}
+
+/// [`compile`] with this many helper threads (none: all on the calling thread).
+fn compile_with(helpers: usize, lazy: bool, dir: Option<std::path::PathBuf>, files: &[(String, String)]) -> Result<RuleSet, Vec<RuleError>> {
+    let regexes = Regexes::new(lazy);
+    let slots: Vec<OnceLock<Result<RuleFile, RuleError>>> = files.iter().map(|_| OnceLock::new()).collect();
+    let ahead = Ahead::new(helpers);
+    std::thread::scope(|scope| {
+        for _ in 0..ahead.helpers() {
+            scope.spawn(|| ahead.work());
+        }
+        let _closing = Closing(&ahead);
+        ahead.push(files.iter().zip(&slots).map(|(f, slot)| Box::new(move || { let _ = parse_once(f, slot); }) as Job));
+        let mut errors = Vec::new();
+        let mut parsed = Vec::new();
+        for (f, slot) in files.iter().zip(&slots) {
+            match parse_once(f, slot) {
+                Ok(file) => parsed.push((f.0.as_str(), f.1.as_str(), file)),
+                Err(e) => errors.push(e.clone()),
+            }
+        }
+        ahead.push(jobs(&regexes, foresee(&parsed, lazy)));
+        compile_parsed(dir, &parsed, &regexes, &ahead, errors)
+    })
+}
+
+/// A rule file parsed once, by whichever thread gets to it first.
+fn parse_once<'a>((path, text): &'a (String, String), slot: &'a OnceLock<Result<RuleFile, RuleError>>) -> Result<&'a RuleFile, &'a RuleError> {
+    slot.get_or_init(|| parse_file(path, text)).as_ref()
+}
+
+/// A regex the pass is going to build (a source for [`Regexes::regex`], or patterns for
+/// [`Regexes::set`]).
+pub(super) enum Want {
+    One(String),
+    Set(Vec<String>),
+}
+
+fn jobs<'s>(regexes: &'s Regexes, wants: Vec<Want>) -> impl Iterator<Item = Job<'s>> {
+    wants.into_iter().map(move |w| -> Job<'s> {
+        match w {
+            Want::One(src) => Box::new(move || drop(regexes.regex(&src))),
+            Want::Set(list) => Box::new(move || drop(regexes.set(&list))),
+        }
+    })
+}
+
+/// The regexes the pass will build, as far as the rule files tell before it runs, in the order
+/// it builds them. Only a guess (see `regexes.rs`): it mirrors how the pass makes each source,
+/// and a source it misses or gets wrong is simply built by the pass.
+fn foresee(parsed: &[(&str, &str, &RuleFile)], lazy_rows: bool) -> Vec<Want> {
+    let mut out = Vec::new();
+    let one = |out: &mut Vec<Want>, s: &str| out.push(Want::One(s.to_string()));
+    let mut lexicon = super::lexicon::Foresight::default();
+    for (_, _, file) in parsed {
+        for sec in &file.sections {
+            one(&mut out, &sec.value.heading.value);
+            if let Some(f) = &sec.value.fallback {
+                one(&mut out, &f.value);
+            }
+        }
+        for t in &file.tables {
+            one(&mut out, &t.value.start.value);
+            if let Some(e) = &t.value.end {
+                one(&mut out, &e.value);
+            }
+            if !lazy_rows {
+                for r in &t.value.rows {
+                    out.push(Want::One(row_source(&r.value)));
+                }
+            }
+        }
+        if let Some(l) = &file.lexicon {
+            lexicon.file(&l.value, &mut out);
         }
     }
+    lexicon.headings(parsed, &mut out);
+    for (_, _, file) in parsed {
+        for f in &file.fields {
+            for fd in &f.value.find {
+                one(&mut out, &fd.value.pattern.value);
+            }
+        }
+    }
+    // The concepts' set is by far the largest single build (all the phrases again, as one
+    // automaton): last in the queue, so a helper starts on it first, while the pass is still
+    // reading the sections and tables.
+    let (sets, mut ones): (Vec<Want>, Vec<Want>) = out.into_iter().partition(|w| matches!(w, Want::Set(_)));
+    ones.extend(sets);
+    ones
+}
 
+/// The regexes of the checks, once the tables and the lexicon their `each` bindings may name
+/// are compiled.
+fn foresee_checks(parsed: &[(&str, &str, &RuleFile)], set: &RuleSet, regexes: &Regexes) -> Vec<Want> {
+    let mut out = Vec::new();
+    for (path, src, file) in parsed {
+        // Binding mistakes are reported by the pass itself.
+        let mut scratch = Ctx { path, src, errors: Vec::new(), re: regexes };
+        for c in &file.checks {
+            let c = &c.value;
+            if c.status.is_some() {
+                continue;
+            }
+            if let Some(r) = &c.repeat {
+                if let Some(a) = &r.value.allow {
+                    out.push(Want::One(a.value.clone()));
+                }
+                continue;
+            }
+            if let Some(n) = &c.numbering {
+                let n = &n.value;
+                for p in std::iter::once(&n.heading).chain(&n.skip).chain(&n.stated) {
+                    out.push(Want::One(p.value.clone()));
+                }
+                continue;
+            }
+            let Some(p) = &c.pattern else { continue };
+            if c.each.is_empty() {
+                out.push(Want::One(p.value.clone()));
+            } else {
+                for b in each_bindings(&mut scratch, c, set) {
+                    out.push(Want::One(substitute(&p.value, &b)));
+                }
+            }
+        }
+    }
+    out
+}
+
+fn compile_parsed<'s>(
+    dir: Option<std::path::PathBuf>,
+    parsed: &[(&str, &str, &RuleFile)],
+    regexes: &'s Regexes,
+    ahead: &Ahead<'s>,
+    mut errors: Vec<RuleError>,
+) -> Result<RuleSet, Vec<RuleError>> {
     let mut set = RuleSet { dir, ..RuleSet::default() };
     // Pass 1: everything that defines field ids, so checks anywhere may refer to them.
     let mut scalar_ids: BTreeSet<String> = BTreeSet::new();
-    for (path, src, file) in &parsed {
-        let mut ctx = Ctx { path, src, errors: Vec::new() };
+    for (path, src, file) in parsed {
+        let mut ctx = Ctx { path, src, errors: Vec::new(), re: regexes };
         for s in &file.sections {
             compile_section(&mut ctx, s, &mut set);
         }
@@ -261,12 +406,12 @@ pub fn compile(dir: Option<std::path::PathBuf>, files: &[(String, String)]) -> R
         }
         errors.append(&mut ctx.errors);
     }
-    super::lexicon::finish(&mut set, &mut errors);
+    super::lexicon::finish(&mut set, &mut errors, regexes);
     // Facts about the batch a report was loaded with (see link.rs).
     set.known.insert("batch.duplicates".into(), ("同年度其他版本数".into(), FieldType::Integer));
     set.known.insert("batch.duplicate_paths".into(), ("同年度其他版本".into(), FieldType::Text));
-    for (path, src, file) in &parsed {
-        let mut ctx = Ctx { path, src, errors: Vec::new() };
+    for (path, src, file) in parsed {
+        let mut ctx = Ctx { path, src, errors: Vec::new(), re: regexes };
         for f in &file.fields {
             compile_field(&mut ctx, f, &mut set);
         }
@@ -311,8 +456,11 @@ pub fn compile(dir: Option<std::path::PathBuf>, files: &[(String, String)]) -> R
         f.after_tables = late.contains(&f.id);
     }
     let mut check_ids = BTreeSet::new();
-    for (path, src, file) in &parsed {
-        let mut ctx = Ctx { path, src, errors: Vec::new() };
+    if ahead.helpers() > 0 {
+        ahead.push(jobs(regexes, foresee_checks(parsed, &set, regexes)));
+    }
+    for (path, src, file) in parsed {
+        let mut ctx = Ctx { path, src, errors: Vec::new(), re: regexes };
         for c in &file.checks {
             if !check_ids.insert(c.value.id.value.clone()) {
                 ctx.err_at(&c.value.id.referenced, format!("check `{}` is defined twice", c.value.id.value));
@@ -409,18 +557,15 @@ fn compile_table(ctx: &mut Ctx, s: &Spanned<TableDef>, set: &mut RuleSet) {
     let mut rows = Vec::new();
     for r in &d.rows {
         let rd = &r.value;
-        let regex = match (&rd.pattern, &rd.match_text) {
-            (Some(p), _) => {
-                let src = format!("{ITEM_NUMBER}(?:{})", p.value);
-                compile_regex(&src).map_err(|e| ctx.err_in(p, 0, e)).ok()
-            }
-            (None, Some(m)) => {
-                let src = format!("{}{}", ITEM_NUMBER, crate::text::loose_pattern(&m.value));
-                compile_regex(&src).map_err(|e| ctx.err_in(m, 0, e)).ok()
-            }
-            (None, None) => {
-                let src = format!("{}{}", ITEM_NUMBER, crate::text::loose_pattern(&rd.label));
-                compile_regex(&src).map_err(|e| ctx.err_at(&r.referenced, e)).ok()
+        let regex = match ctx.re.row(&row_source(rd), rd.pattern.is_none()) {
+            Ok(re) => Some(re),
+            Err(e) => {
+                match (&rd.pattern, &rd.match_text) {
+                    (Some(p), _) => ctx.err_in(p, 0, e),
+                    (None, Some(m)) => ctx.err_in(m, 0, e),
+                    (None, None) => ctx.err_at(&r.referenced, e),
+                }
+                None
             }
         };
         let mut hints = Vec::new();
@@ -495,6 +640,17 @@ fn compile_table(ctx: &mut Ctx, s: &Spanned<TableDef>, set: &mut RuleSet) {
             balances,
             origin: ctx.origin(&s.referenced),
         });
+    }
+}
+
+/// A row's regex: its `pattern`, else its `match` text or label matched loosely, after an
+/// optional item number. Without a `pattern` it is all escaped literals and fixed pieces, so
+/// it always parses.
+fn row_source(rd: &RowDef) -> String {
+    match (&rd.pattern, &rd.match_text) {
+        (Some(p), _) => format!("{ITEM_NUMBER}(?:{})", p.value),
+        (None, Some(m)) => format!("{}{}", ITEM_NUMBER, crate::text::loose_pattern(&m.value)),
+        (None, None) => format!("{}{}", ITEM_NUMBER, crate::text::loose_pattern(&rd.label)),
     }
 }
 
@@ -979,6 +1135,90 @@ mod tests {
         let e = errors("checks:\n  - { id: c, severity: warning, numbering: { heading: '(?P<num>一)、', stated: '共(.)个部分' }, message: '{stated}' }\n");
         assert!(e[0].contains("group `n`"), "{e:?}");
         assert!(errors("checks:\n  - { id: c, severity: warning, repeat: { min: 2, max: 3, allow: '^研究研究$' }, in: part.1, message: '{unit}' }\n").is_empty());
+    }
+
+    fn builtin_files() -> Vec<(String, String)> {
+        super::super::builtin::FILES
+            .iter()
+            .filter(|(p, _)| p.ends_with(".yaml"))
+            .map(|(p, t)| (format!("rules/{p}"), t.to_string()))
+            .collect()
+    }
+
+    /// Helpers only ever build what the pass would have built itself: the compiled pack and the
+    /// errors of a broken one are the same with any number of them.
+    #[test]
+    fn helpers_change_nothing_but_the_time() {
+        let files = builtin_files();
+        let alone = format!("{:?}", compile_with(0, false, None, &files).unwrap());
+        for (helpers, lazy) in [(1, false), (3, false), (0, true), (1, true), (3, true)] {
+            assert_eq!(format!("{:?}", compile_with(helpers, lazy, None, &files).unwrap()), alone, "{helpers} helpers, lazy {lazy}");
+        }
+        let mut broken = files.clone();
+        for (path, text) in broken.iter_mut() {
+            if path.ends_with("lexicon.yaml") {
+                *text = text.replacen("'转下一?年度'", "'转下一?年度('", 1);
+            }
+            if path.ends_with("tables.yaml") {
+                *text = text.replacen("start: '", "start: '[", 1);
+            }
+            if path.ends_with("narrative.yaml") {
+                *text = text.replacen("  - id:", "  - idd:", 1);
+            }
+        }
+        let errors = |helpers, lazy| compile_with(helpers, lazy, None, &broken).unwrap_err().iter().map(|e| e.to_string()).collect::<Vec<_>>();
+        let alone = errors(0, false);
+        assert!(alone.len() >= 3, "{alone:?}");
+        assert!(alone.iter().any(|e| e.starts_with("rules/lexicon.yaml:") && e.contains("bad regex")), "{alone:?}");
+        assert!(alone.iter().any(|e| e.starts_with("rules/tables.yaml:") && e.contains("bad regex")), "{alone:?}");
+        for (helpers, lazy) in [(1, false), (3, false), (0, true), (1, true)] {
+            assert_eq!(errors(helpers, lazy), alone, "{helpers} helpers, lazy {lazy}");
+        }
+    }
+
+    /// The built-in pack's rows are built on first use: every one of them builds, and as the
+    /// same regex an eager load builds.
+    #[test]
+    fn every_lazy_row_of_the_built_in_pack_builds() {
+        let set = RuleSet::builtin();
+        let mut rows = 0;
+        for t in &set.tables {
+            for r in &t.rows {
+                let built: &Regex = &r.regex;
+                assert_eq!(built.as_str(), r.regex.as_str());
+                assert_eq!(built.as_str(), compile_regex(r.regex.as_str()).unwrap().as_str());
+                rows += 1;
+            }
+        }
+        assert!(rows > 100, "{rows}");
+    }
+
+    /// Every regex the built-in pack builds is foreseen, so the helpers can build it ahead: a
+    /// pattern made in a new way that `foresee` does not know would quietly be built on the
+    /// reading pass alone (correct, only slower).
+    #[test]
+    fn the_built_in_pack_is_foreseen_whole() {
+        let files = builtin_files();
+        let parsed_files: Vec<RuleFile> = files.iter().map(|(p, t)| parse_file(p, t).unwrap()).collect();
+        let parsed: Vec<(&str, &str, &RuleFile)> = files.iter().zip(&parsed_files).map(|((p, t), f)| (p.as_str(), t.as_str(), f)).collect();
+        let regexes = Regexes::new(false);
+        let mut wanted = foresee(&parsed, false);
+        let set = compile_parsed(None, &parsed, &regexes, &Ahead::new(0), Vec::new()).unwrap();
+        wanted.extend(foresee_checks(&parsed, &set, &regexes));
+        let (mut ones, mut sets) = (BTreeSet::new(), BTreeSet::new());
+        for w in wanted {
+            match w {
+                Want::One(s) => ones.insert(s),
+                Want::Set(l) => sets.insert(l),
+            };
+        }
+        let (asked, asked_sets) = regexes.asked();
+        let missed: Vec<&String> = asked.iter().filter(|s| !ones.contains(*s)).collect();
+        assert!(missed.is_empty(), "built but not foreseen: {missed:?}");
+        assert!(asked_sets.iter().all(|l| sets.contains(l)));
+        assert!(asked.len() > 150, "{}", asked.len());
+        let wasted: Vec<&String> = ones.iter().filter(|s| !asked.contains(*s)).collect();
+        assert!(wasted.is_empty(), "foreseen but never built: {wasted:?}");
     }
 
     #[test]

@@ -5,11 +5,13 @@
 //! scope, the set statements reports make, and more wordings of the part headings. Nothing here
 //! is compiled per report.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use regex::Regex;
 
-use super::schema::{ConceptDef, LexiconDef, S, StatementDef};
+use super::compile::Want;
+use super::regexes::{Regexes, parses};
+use super::schema::{ConceptDef, LexiconDef, RuleFile, S, StatementDef};
 use super::{FieldType, RuleSet};
 
 /// A concept a stated figure may count.
@@ -126,15 +128,38 @@ pub fn loose(phrase: &str) -> String {
     parts.join(r"(?:\s|<[^<>\n]*>)*")
 }
 
+/// Several phrases as one regex.
+fn union_source(list: &[S]) -> String {
+    let src: Vec<String> = list.iter().map(|p| format!("(?:{})", p.value)).collect();
+    src.join("|")
+}
+
+/// A section's heading regex with the lexicon's wordings after its part number; None for a
+/// section without a label (no number to put first).
+fn heading_source(heading: &str, label: &str, list: &[String]) -> Option<String> {
+    let num = label.chars().next()?;
+    let alts: Vec<String> = list.iter().map(|p| loose(p)).collect();
+    Some(format!(r"(?:{heading})|(?:{}\s*[、.．]\s*(?:{}))", regex::escape(&num.to_string()), alts.join("|")))
+}
+
 impl super::compile::Ctx<'_> {
     fn phrase_union(&mut self, list: &[S], what: &str, at: &S) -> Option<Regex> {
         if list.is_empty() {
             self.err_in(at, 0, format!("{what} needs at least one phrase"));
             return None;
         }
+        let src = union_source(list);
+        // When every phrase parses and their union compiles, each phrase compiles on its own
+        // too (the union holds it, so it is within the size limit): building each one only to
+        // find that out is most of the cost of a lexicon. Otherwise each is built for its error.
+        if list.iter().all(|p| parses(&p.value))
+            && let Ok(r) = self.re.regex(&src)
+        {
+            return Some(r);
+        }
         let mut ok = true;
         for p in list {
-            if let Err(m) = super::compile::compile_regex(&p.value) {
+            if let Err(m) = self.re.regex(&p.value) {
                 self.err_in(p, 0, m);
                 ok = false;
             }
@@ -142,8 +167,7 @@ impl super::compile::Ctx<'_> {
         if !ok {
             return None;
         }
-        let src: Vec<String> = list.iter().map(|p| format!("(?:{})", p.value)).collect();
-        super::compile::compile_regex(&src.join("|")).ok()
+        self.re.regex(&src).ok()
     }
 }
 
@@ -166,19 +190,22 @@ pub(super) fn compile_lexicon(ctx: &mut super::compile::Ctx, d: &LexiconDef, set
         lx.scopes.push((kind.to_string(), s.value.phrases.clone()));
     }
     if !d.ignore.is_empty() {
-        let mut all: Vec<String> = lx.ignore.iter().map(|r| r.as_str().to_string()).collect();
-        let mut ok = true;
-        for p in &d.ignore {
-            match super::compile::compile_regex(&p.value) {
-                Ok(_) => all.push(format!("(?:{})", p.value)),
-                Err(m) => {
-                    ctx.err_in(p, 0, m);
-                    ok = false;
+        let all = ignore_source(lx.ignore.as_ref().map(|r| r.as_str()), &d.ignore);
+        // As in `phrase_union`: the union compiling vouches for each pattern that parses.
+        match ctx.re.regex(&all) {
+            Ok(r) if d.ignore.iter().all(|p| parses(&p.value)) => lx.ignore = Some(r),
+            _ => {
+                let mut ok = true;
+                for p in &d.ignore {
+                    if let Err(m) = ctx.re.regex(&p.value) {
+                        ctx.err_in(p, 0, m);
+                        ok = false;
+                    }
+                }
+                if ok {
+                    lx.ignore = ctx.re.regex(&all).ok();
                 }
             }
-        }
-        if ok {
-            lx.ignore = super::compile::compile_regex(&all.join("|")).ok();
         }
     }
     for (id, list) in &d.headings {
@@ -193,8 +220,8 @@ pub(super) fn compile_lexicon(ctx: &mut super::compile::Ctx, d: &LexiconDef, set
         compile_statement(ctx, &s.value, set);
     }
     set.lexicon.token = token_regex(&set.lexicon.units);
-    let phrases: Vec<&str> = set.lexicon.concepts.iter().map(|c| c.phrase.as_str()).collect();
-    match regex::RegexSet::new(&phrases) {
+    let phrases: Vec<String> = set.lexicon.concepts.iter().map(|c| c.phrase.as_str().to_string()).collect();
+    match ctx.re.set(&phrases) {
         Ok(s) => set.lexicon.concept_set = s,
         // Each phrase compiled on its own; together they can only exceed the size limit.
         Err(e) => {
@@ -270,7 +297,7 @@ fn compile_statement(ctx: &mut super::compile::Ctx, s: &StatementDef, set: &mut 
 
 /// After every file is read: headings named in the lexicon join their section's heading regex
 /// (the part number first, then the wording with any spacing between its characters).
-pub(super) fn finish(set: &mut RuleSet, errors: &mut Vec<super::RuleError>) {
+pub(super) fn finish(set: &mut RuleSet, errors: &mut Vec<super::RuleError>, re: &Regexes) {
     for c in &set.lexicon.concepts {
         if let Some(p) = &c.part_of
             && set.lexicon.concept(p).is_none()
@@ -294,10 +321,8 @@ pub(super) fn finish(set: &mut RuleSet, errors: &mut Vec<super::RuleError>) {
             });
             continue;
         };
-        let Some(num) = sec.label.chars().next() else { continue };
-        let alts: Vec<String> = list.iter().map(|p| loose(p)).collect();
-        let src = format!(r"(?:{})|(?:{}\s*[、.．]\s*(?:{}))", sec.heading.as_str(), regex::escape(&num.to_string()), alts.join("|"));
-        match super::compile::compile_regex(&src) {
+        let Some(src) = heading_source(sec.heading.as_str(), &sec.label, &list) else { continue };
+        match re.regex(&src) {
             Ok(r) => sec.heading = r,
             Err(m) => errors.push(super::RuleError {
                 path: at.file.to_string(),
@@ -309,17 +334,83 @@ pub(super) fn finish(set: &mut RuleSet, errors: &mut Vec<super::RuleError>) {
     }
 }
 
+/// The ignore patterns of one more lexicon file joined to those of the files before.
+fn ignore_source(before: Option<&str>, list: &[S]) -> String {
+    let all: Vec<String> = before.map(str::to_string).into_iter().chain(list.iter().map(|p| format!("(?:{})", p.value))).collect();
+    all.join("|")
+}
+
+/// What `compile_lexicon` and `finish` will build, foreseen from the rule files (see
+/// `compile::foresee`).
+#[derive(Default)]
+pub(super) struct Foresight {
+    ignore: Option<String>,
+    concepts: Vec<String>,
+    ids: BTreeSet<String>,
+    headings: BTreeMap<String, Vec<String>>,
+}
+
+impl Foresight {
+    pub fn file(&mut self, d: &LexiconDef, out: &mut Vec<Want>) {
+        if !d.ignore.is_empty() {
+            let all = ignore_source(self.ignore.as_deref(), &d.ignore);
+            out.push(Want::One(all.clone()));
+            self.ignore = Some(all);
+        }
+        for (id, list) in &d.headings {
+            self.headings.entry(id.clone()).or_default().extend(list.value.iter().cloned());
+        }
+        for c in &d.concepts {
+            let c = &c.value;
+            if !c.phrases.is_empty() && self.ids.insert(c.id.value.clone()) {
+                let src = union_source(&c.phrases);
+                out.push(Want::One(src.clone()));
+                self.concepts.push(src);
+            }
+        }
+        for s in &d.statements {
+            if !s.value.patterns.is_empty() {
+                out.push(Want::One(union_source(&s.value.patterns)));
+            }
+        }
+        out.push(Want::Set(self.concepts.clone()));
+    }
+
+    pub fn headings(&self, parsed: &[(&str, &str, &RuleFile)], out: &mut Vec<Want>) {
+        for (id, list) in &self.headings {
+            let sec = parsed.iter().flat_map(|(_, _, f)| &f.sections).find(|s| s.value.id.value == *id);
+            if let Some(src) = sec.and_then(|s| heading_source(&s.value.heading.value, &s.value.label, list)) {
+                out.push(Want::One(src));
+            }
+        }
+    }
+}
+
 /// `each: { k: lexicon:concepts }` and `lexicon:fields` bindings for checks.
 pub fn each_items(set: &RuleSet, which: &str) -> Option<Vec<BTreeMap<String, String>>> {
     let lx = &set.lexicon;
     // What a reviewer reads for a table expression: a single field's label and id, else the
     // expression itself.
+    // How many table layouts have each cell: a cell two layouts share (t2.normative.in_force in
+    // 2019 and 2021) has no one label.
+    let layouts: std::cell::OnceCell<HashMap<String, usize>> = std::cell::OnceCell::new();
+    let layouts_of = |id: &str| -> usize {
+        let map = layouts.get_or_init(|| {
+            let mut map = HashMap::new();
+            for t in &set.tables {
+                let ids: BTreeSet<String> = t.rows.iter().flat_map(|r| t.columns.iter().map(|c| t.field_id(&r.id, &c.id))).collect();
+                for id in ids {
+                    *map.entry(id).or_insert(0) += 1;
+                }
+            }
+            map
+        });
+        map.get(id).copied().unwrap_or(0)
+    };
     let shown = |e: &str| -> String {
         let id = e.trim();
-        // A cell two table layouts share (t2.normative.in_force in 2019 and 2021) has no one label.
-        let layouts = set.tables.iter().filter(|t| t.rows.iter().any(|r| t.columns.iter().any(|c| t.field_id(&r.id, &c.id) == id))).count();
         match set.label(id) {
-            Some(l) if layouts <= 1 => format!("{l}（{id}）"),
+            Some(l) if layouts_of(id) <= 1 => format!("{l}（{id}）"),
             _ => e.to_string(),
         }
     };

@@ -8,6 +8,7 @@
 mod builtin;
 pub mod compile;
 pub mod lexicon;
+mod regexes;
 pub mod schema;
 pub mod testing;
 
@@ -18,6 +19,7 @@ use std::sync::Arc;
 use regex::Regex;
 
 pub use compile::{RuleError, glob_match};
+pub use regexes::LazyRegex;
 use crate::expr::{Expr, Template};
 use crate::extract::split::{CellKind, Identity, TableIdentity};
 use crate::model::{Date, Severity, Value};
@@ -192,7 +194,8 @@ pub struct Column {
 pub struct Row {
     pub id: String,
     pub label: String,
-    pub regex: Regex,
+    /// Searched like a `Regex`; the built-in pack builds it when a report first needs it.
+    pub regex: LazyRegex,
     /// (column index, field id) whose value settles an open split.
     pub hints: Vec<(usize, String)>,
     /// When true, a heading without cells of its own (see `RowDef::heading`).
@@ -364,7 +367,7 @@ impl RuleSet {
             .filter(|(p, _)| p.ends_with(".yaml"))
             .map(|(p, t)| (format!("rules/{p}"), t.to_string()))
             .collect();
-        match compile::compile(None, &files) {
+        match compile::compile_builtin(&files) {
             Ok(set) => set,
             // The default pack is tested in CI; reaching this is a build defect, not bad input.
             Err(errors) => panic!("built-in rule pack is broken: {}", errors[0]),
