@@ -411,15 +411,24 @@ pub fn link_batch(paths: &[PathBuf], rules: &RuleSet, replay: Option<&Replay>) -
 pub fn audit_stream(paths: &[PathBuf], rules: &RuleSet, replay: Option<&Replay>, mut sink: impl FnMut(ReportAudit)) {
     const CHUNK: usize = 256;
     let links = link_batch(paths, rules, replay);
+    let audit_chunk = |n: usize, chunk: &[PathBuf]| -> Vec<ReportAudit> {
+        chunk.par_iter().enumerate().map(|(k, p)| audit_path_in(p, rules, replay, Some(&links.context(n * CHUNK + k)))).collect()
+    };
+    // The sink (formatting, writing) takes each chunk on this thread while the pool audits the
+    // next one, so the cores do not wait for the output. At most two chunks are held.
+    let mut done: Option<Vec<ReportAudit>> = None;
     for (n, chunk) in paths.chunks(CHUNK).enumerate() {
-        let audits: Vec<ReportAudit> = chunk
-            .par_iter()
-            .enumerate()
-            .map(|(k, p)| audit_path_in(p, rules, replay, Some(&links.context(n * CHUNK + k))))
-            .collect();
-        for a in audits {
-            sink(a);
-        }
+        let mut next: Option<Vec<ReportAudit>> = None;
+        rayon::in_place_scope(|s| {
+            s.spawn(|_| next = Some(audit_chunk(n, chunk)));
+            for a in done.take().into_iter().flatten() {
+                sink(a);
+            }
+        });
+        done = next;
+    }
+    for a in done.into_iter().flatten() {
+        sink(a);
     }
 }
 
