@@ -6,6 +6,8 @@ use std::process::Output;
 
 use serde_json::Value;
 
+pub mod truth;
+
 pub fn bin() -> assert_cmd::Command {
     assert_cmd::Command::cargo_bin("nianbao").expect("the nianbao binary is built by cargo test")
 }
