@@ -218,6 +218,9 @@ fn run_instance(
     globs: &Rc<ReportGlobs>,
     out: &mut Vec<Finding>,
 ) {
+    if matches!(inst.body, CheckBody::Assert(_)) && precondition_fails(fields, prev, rules, inst, globs) {
+        return;
+    }
     let key = format!("{}{}", rule.id, inst.key_suffix);
     match &inst.body {
         CheckBody::Assert(assert) => {
@@ -418,6 +421,21 @@ fn glob_ids(pattern: &str, fields: &Fields, prev: Option<&Fields>) -> Vec<String
         .filter(|(k, _)| glob_match(pat, k))
         .map(|(k, _)| format!("{pre}{k}"))
         .collect()
+}
+
+/// Whether an assertion's `when` is false (or names an absent field) while reading no field
+/// whose readings are still to be tried: the check does not apply, whatever its assertion reads,
+/// and is settled before its fields are gathered. Most `each` instances of a pack end here
+/// (a concept the narrative does not state). The same verdict `evaluate_over_candidates` reaches.
+fn precondition_fails(fields: &Fields, prev: Option<&Fields>, rules: &RuleSet, inst: &CheckInstance, globs: &Rc<ReportGlobs>) -> bool {
+    let Some(w) = &inst.when else { return false };
+    let mut env = CheckEnv::new(fields, prev, rules);
+    env.report_globs = Some(globs.clone());
+    if !matches!(w.eval(&env), Outcome::Value(Value::Bool(false)) | Outcome::Missing(_)) {
+        return false;
+    }
+    let ambiguous = |id: &str| fields.get(id).is_some_and(|f| f.status.is_uncertain() && !f.candidates.is_empty());
+    !inst.when_refs.iter().any(|r| if r.contains('*') { env.glob_ids_cached(r).iter().any(|id| ambiguous(id)) } else { ambiguous(r) })
 }
 
 #[derive(Clone)]
