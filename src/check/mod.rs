@@ -668,16 +668,23 @@ fn blank_as_zero(fields: &Fields, inst: &CheckInstance, assert: &crate::expr::Ex
     }
     let matches = |pats: &[String], id: &str| pats.iter().any(|p| p == id || (p.contains('*') && glob_match(p, id)));
     let int_or_blank = |v: &Option<Value>| matches!(v, None | Some(Value::Int(_)));
+    let settled_int = |id: &str| fields.get(id).is_some_and(|f| !f.status.is_uncertain() && matches!(f.value, Some(Value::Int(_))));
+    // Which sums each field is an argument of, matched once per field: the anchoring test
+    // below then counts instead of comparing every field with every other (refs are distinct).
+    let sums: Vec<&Vec<String>> = uses.iter().flat_map(|u| &u.sums).collect();
+    let in_sums: Vec<Vec<usize>> = refs.iter().map(|id| (0..sums.len()).filter(|&s| matches(sums[s], id)).collect()).collect();
+    let settled: Vec<bool> = refs.iter().map(|id| settled_int(id)).collect();
     // A sum is anchored when one of its fields is settled with an integer in every reading.
-    let anchored = |sum: &[String], except: &str| {
-        refs.iter().any(|id| {
-            id != except
-                && matches(sum, id)
-                && fields.get(id).is_some_and(|f| !f.status.is_uncertain() && matches!(f.value, Some(Value::Int(_))))
-        })
-    };
+    let mut anchors = vec![0usize; sums.len()];
+    for (k, ss) in in_sums.iter().enumerate() {
+        if settled[k] {
+            for &s in ss {
+                anchors[s] += 1;
+            }
+        }
+    }
     let mut out = Vec::new();
-    for id in refs {
+    for (k, id) in refs.iter().enumerate() {
         if !uses.iter().any(|u| matches(&u.in_sum, id)) {
             continue;
         }
@@ -687,7 +694,8 @@ fn blank_as_zero(fields: &Fields, inst: &CheckInstance, assert: &crate::expr::Ex
             return Vec::new();
         }
         let elsewhere = uses.iter().any(|u| matches(&u.elsewhere, id));
-        let every_sum_anchored = uses.iter().flat_map(|u| &u.sums).filter(|s| matches(s, id)).all(|s| anchored(s, id));
+        // Anchored by a field other than this one.
+        let every_sum_anchored = in_sums[k].iter().all(|&s| anchors[s] > usize::from(settled[k]));
         if !elsewhere && every_sum_anchored {
             out.push(id.clone());
         }
