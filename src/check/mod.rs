@@ -226,24 +226,30 @@ fn run_instance(
         CheckBody::Assert(assert) => {
             let mut env = CheckEnv::new(fields, prev, rules);
             env.report_globs = Some(globs.clone());
-            let mut refs: Vec<String> = Vec::new();
+            // The ids are borrowed from the rule and from the report's glob expansions (kept
+            // alive here): gathering them copies no string.
+            let expansions: Vec<Rc<Vec<String>>> = inst.refs.iter().filter(|r| r.contains('*')).map(|r| env.glob_ids_cached(r)).collect();
+            let mut refs: Vec<&str> = Vec::with_capacity(inst.refs.len());
+            let mut globbed = expansions.iter();
             for r in &inst.refs {
-                // Expanded through the env's cache: the evaluation reads the same globs.
-                let ids = if r.contains('*') { env.glob_ids_cached(r).to_vec() } else { vec![r.to_string()] };
+                let ids: &[String] = if r.contains('*') { globbed.next().map_or(&[], |e| e.as_slice()) } else { std::slice::from_ref(r) };
                 for id in ids {
-                    if !refs.contains(&id) {
+                    if !refs.contains(&id.as_str()) {
                         refs.push(id);
                     }
                 }
             }
             let ambiguous: Vec<&Field> = refs
                 .iter()
-                .filter_map(|r| fields.get(r))
+                .filter_map(|r| fields.get(*r))
                 .filter(|f| f.status.is_uncertain() && !f.candidates.is_empty())
                 .collect();
             let verdict = evaluate_over_candidates(&mut env, inst, assert, &ambiguous, &refs);
-            let span = refs.iter().filter_map(|r| fields.get(r)).find_map(|f| f.span);
-            let present: Vec<String> = refs.iter().filter(|r| fields.contains_key(*r) || r.starts_with("prev.")).cloned().collect();
+            if matches!(verdict, Verdict::Holds | Verdict::NotApplicable) {
+                return;
+            }
+            let span = refs.iter().filter_map(|r| fields.get(*r)).find_map(|f| f.span);
+            let present: Vec<String> = refs.iter().filter(|r| fields.contains_key(**r) || r.starts_with("prev.")).map(|r| r.to_string()).collect();
             match verdict {
                 Verdict::Holds | Verdict::NotApplicable => {}
                 Verdict::Fails(trial) => {
@@ -470,7 +476,7 @@ fn one(env: &CheckEnv, inst: &CheckInstance, assert: &crate::expr::Expr) -> Resu
     }
 }
 
-fn evaluate_over_candidates(env: &mut CheckEnv, inst: &CheckInstance, assert: &crate::expr::Expr, ambiguous: &[&Field], refs: &[String]) -> Verdict {
+fn evaluate_over_candidates(env: &mut CheckEnv, inst: &CheckInstance, assert: &crate::expr::Expr, ambiguous: &[&Field], refs: &[&str]) -> Verdict {
     let one = |env: &CheckEnv| one(env, inst, assert);
     // A precondition that reads none of the uncertain fields is decided once: when it is false
     // the check does not apply, however many readings there are.
@@ -506,7 +512,7 @@ fn evaluate_over_candidates(env: &mut CheckEnv, inst: &CheckInstance, assert: &c
 }
 
 /// Tries the assertion under the combinations of the ambiguous fields' readings.
-fn search_readings(env: &mut CheckEnv, inst: &CheckInstance, assert: &crate::expr::Expr, ambiguous: &[&Field], refs: &[String], dims: Vec<Vec<Assignment>>) -> Verdict {
+fn search_readings(env: &mut CheckEnv, inst: &CheckInstance, assert: &crate::expr::Expr, ambiguous: &[&Field], refs: &[&str], dims: Vec<Vec<Assignment>>) -> Verdict {
     let one = |env: &CheckEnv| one(env, inst, assert);
     let total: usize = dims.iter().map(|d| d.len().max(1)).try_fold(1usize, |a, n| a.checked_mul(n)).unwrap_or(usize::MAX);
     let mut failed: Option<Vec<(String, Option<Value>)>> = None;
@@ -661,7 +667,7 @@ fn linear_plan(env: &CheckEnv, assert: &crate::expr::Expr, dims: &[Vec<Assignmen
 /// field (so it never comes to "unknown", and adding 0 is the same as skipping a blank), in a
 /// check whose sums add nothing but integers (so adding 0 changes nothing, not even the
 /// type). Empty when that cannot be shown.
-fn blank_as_zero(fields: &Fields, inst: &CheckInstance, assert: &crate::expr::Expr, refs: &[String]) -> Vec<String> {
+fn blank_as_zero(fields: &Fields, inst: &CheckInstance, assert: &crate::expr::Expr, refs: &[&str]) -> Vec<String> {
     let uses: Vec<crate::expr::RefUse> = std::iter::once(assert.ref_use()).chain(inst.when.as_ref().map(|w| w.ref_use())).collect();
     if uses.iter().any(|u| u.sum_of_other || u.in_sum.iter().any(|p| p.starts_with("prev."))) {
         return Vec::new();
@@ -688,7 +694,7 @@ fn blank_as_zero(fields: &Fields, inst: &CheckInstance, assert: &crate::expr::Ex
         if !uses.iter().any(|u| matches(&u.in_sum, id)) {
             continue;
         }
-        if let Some(f) = fields.get(id)
+        if let Some(f) = fields.get(*id)
             && !(int_or_blank(&f.value) && f.candidates.iter().all(|c| int_or_blank(&c.value)))
         {
             return Vec::new();
@@ -697,7 +703,7 @@ fn blank_as_zero(fields: &Fields, inst: &CheckInstance, assert: &crate::expr::Ex
         // Anchored by a field other than this one.
         let every_sum_anchored = in_sums[k].iter().all(|&s| anchors[s] > usize::from(settled[k]));
         if !elsewhere && every_sum_anchored {
-            out.push(id.clone());
+            out.push(id.to_string());
         }
     }
     out
