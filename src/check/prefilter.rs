@@ -1,0 +1,331 @@
+//! Searching a `pattern:` check's regex cheaply, with exactly the matches `Regex::find_iter` (or
+//! `captures_iter`) gives.
+//!
+//! The regex crate runs most patterns with its lazy DFA, a table lookup per byte. A Unicode word
+//! boundary (`\b`, `\B` in Unicode mode) is the exception: the lazy DFA gives up at the first
+//! non-ASCII byte, so on Chinese text every search falls back to the bounded backtracker, which
+//! clears a bit per NFA state and haystack byte on every call (the whole rest of the report, once
+//! per match), or to the PikeVM. `text.placeholder` alone was half of all pattern-check time.
+//!
+//! Such a pattern is searched in two steps here. The candidates: the same regex with its Unicode
+//! word boundaries replaced by the empty string, which the lazy DFA runs. It matches wherever
+//! the pattern does (an assertion only ever rules matches out), so no match of the pattern starts
+//! before the first candidate. The confirmation: the pattern itself, anchored at the candidate's
+//! start, with the backtracker switched off, so the PikeVM runs only as long as the match (or
+//! the failure) takes. If it does not match there, the next candidate is tried from the next
+//! character. The match found at the leftmost candidate where the pattern matches is the leftmost
+//! match, and anchored leftmost-first search gives the same match as unanchored search from that
+//! start, so iteration (with the regex crate's own `Searcher`, which also decides what happens
+//! after an empty match) yields what `find_iter` does. Unit tests compare the two on generated
+//! text.
+
+use regex::Regex;
+use regex_automata::util::captures::Captures;
+use regex_automata::util::iter::Searcher;
+use regex_automata::util::syntax;
+use regex_automata::{Anchored, Input, Match, MatchKind, meta};
+use regex_syntax::hir::{Hir, HirKind, Look};
+
+use crate::rules::compile::{REGEX_DFA_LIMIT, REGEX_SIZE_LIMIT};
+
+/// A check's regex and how to search it.
+#[derive(Clone)]
+pub struct PatternSearch {
+    regex: Regex,
+    /// Capture group index and name, for the check's locals.
+    names: Vec<(usize, String)>,
+    /// Set for a pattern the lazy DFA cannot run on non-ASCII text.
+    split: Option<Split>,
+}
+
+#[derive(Clone)]
+struct Split {
+    candidates: meta::Regex,
+    exact: meta::Regex,
+}
+
+impl std::fmt::Debug for PatternSearch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PatternSearch").field("regex", &self.regex).field("split", &self.split.is_some()).finish()
+    }
+}
+
+/// A match: its byte range and, when asked for, the byte range of every group (by index).
+pub struct Hit<'a> {
+    pub start: usize,
+    pub end: usize,
+    groups: &'a [Option<(usize, usize)>],
+}
+
+impl Hit<'_> {
+    pub fn group(&self, index: usize) -> Option<(usize, usize)> {
+        self.groups.get(index).copied().flatten()
+    }
+}
+
+/// Whether a look-around is one the lazy DFA gives up on outside ASCII.
+fn unicode_word(look: Look) -> bool {
+    matches!(
+        look,
+        Look::WordUnicode | Look::WordUnicodeNegate | Look::WordStartUnicode | Look::WordEndUnicode | Look::WordStartHalfUnicode | Look::WordEndHalfUnicode
+    )
+}
+
+/// `hir` with its Unicode word boundaries replaced by the empty string (and groups dropped): it
+/// matches every string `hir` matches, at every position.
+fn without_unicode_words(hir: Hir) -> Hir {
+    match hir.into_kind() {
+        HirKind::Look(look) if unicode_word(look) => Hir::empty(),
+        HirKind::Look(look) => Hir::look(look),
+        HirKind::Empty => Hir::empty(),
+        HirKind::Literal(l) => Hir::literal(l.0),
+        HirKind::Class(c) => Hir::class(c),
+        HirKind::Capture(c) => without_unicode_words(*c.sub),
+        HirKind::Repetition(mut r) => {
+            r.sub = Box::new(without_unicode_words(*r.sub));
+            Hir::repetition(r)
+        }
+        HirKind::Concat(v) => Hir::concat(v.into_iter().map(without_unicode_words).collect()),
+        HirKind::Alternation(v) => Hir::alternation(v.into_iter().map(without_unicode_words).collect()),
+    }
+}
+
+/// The configuration `regex::RegexBuilder` gives its engine (see `compile::compile_regex`).
+fn meta_config() -> meta::Config {
+    meta::Config::new()
+        .match_kind(MatchKind::LeftmostFirst)
+        .utf8_empty(true)
+        .nfa_size_limit(Some(REGEX_SIZE_LIMIT))
+        .hybrid_cache_capacity(REGEX_DFA_LIMIT)
+}
+
+impl PatternSearch {
+    /// How to search `regex`. Building the split engines can only fail where the regex itself
+    /// would not have been built; then the regex is searched as it is.
+    pub fn new(regex: Regex) -> PatternSearch {
+        let names = regex.capture_names().enumerate().filter_map(|(i, n)| n.map(|n| (i, n.to_string()))).collect();
+        let split = Self::split(regex.as_str());
+        PatternSearch { regex, names, split }
+    }
+
+    fn split(src: &str) -> Option<Split> {
+        // A word boundary is written `\b` or `\B`: without one, no need to parse the pattern again.
+        if !src.contains("\\b") && !src.contains("\\B") {
+            return None;
+        }
+        let hir = syntax::parse(src).ok()?;
+        if !hir.properties().look_set().contains_word_unicode() {
+            return None;
+        }
+        let candidates = meta::Builder::new().configure(meta_config()).build_from_hir(&without_unicode_words(hir)).ok()?;
+        // Anchored, the PikeVM stops when the match does; the backtracker would first clear a
+        // bit for every state and every byte to the end of the text.
+        let exact = meta::Builder::new()
+            .configure(meta_config().backtrack(false))
+            .syntax(syntax::Config::new().utf8(true))
+            .build(src)
+            .ok()?;
+        Some(Split { candidates, exact })
+    }
+
+    pub fn regex(&self) -> &Regex {
+        &self.regex
+    }
+
+    /// The named groups: (index, name).
+    pub fn names(&self) -> &[(usize, String)] {
+        &self.names
+    }
+
+    /// Whether the search is split into candidates and confirmation.
+    #[cfg(test)]
+    pub fn is_split(&self) -> bool {
+        self.split.is_some()
+    }
+
+    /// Call `f` on every match in `hay`, in order, until it returns false; with `groups`, each
+    /// hit carries its groups' ranges.
+    pub fn each(&self, hay: &str, groups: bool, mut f: impl FnMut(&Hit) -> bool) {
+        let mut spans: Vec<Option<(usize, usize)>> = Vec::new();
+        match &self.split {
+            None if !groups => {
+                for m in self.regex.find_iter(hay) {
+                    if !f(&Hit { start: m.start(), end: m.end(), groups: &[] }) {
+                        return;
+                    }
+                }
+            }
+            None => {
+                for c in self.regex.captures_iter(hay) {
+                    let Some(m) = c.get(0) else { continue };
+                    spans.clear();
+                    spans.extend((0..c.len()).map(|i| c.get(i).map(|g| (g.start(), g.end()))));
+                    if !f(&Hit { start: m.start(), end: m.end(), groups: &spans }) {
+                        return;
+                    }
+                }
+            }
+            Some(split) => {
+                let mut caps = groups.then(|| split.exact.create_captures());
+                let mut it = Searcher::new(Input::new(hay));
+                while let Some(m) = it.advance(|input| Ok(split.find(input, caps.as_mut()))) {
+                    spans.clear();
+                    if let Some(c) = &caps {
+                        spans.extend((0..c.group_len()).map(|i| c.get_group(i).map(|g| (g.start, g.end))));
+                    }
+                    if !f(&Hit { start: m.start(), end: m.end(), groups: &spans }) {
+                        return;
+                    }
+                }
+            }
+        }
+    }
+}
+
+impl Split {
+    /// The leftmost-first match in `input`, as the whole regex's search would give it.
+    fn find(&self, input: &Input, mut caps: Option<&mut Captures>) -> Option<Match> {
+        let hay = input.haystack();
+        let mut at = input.start();
+        while at <= input.end() {
+            let s = self.candidates.search(&input.clone().span(at..input.end()))?.start();
+            let exact = input.clone().span(s..input.end()).anchored(Anchored::Yes);
+            let m = match caps.as_deref_mut() {
+                Some(c) => {
+                    self.exact.search_captures(&exact, c);
+                    c.get_match()
+                }
+                None => self.exact.search(&exact),
+            };
+            if m.is_some() {
+                return m;
+            }
+            // A match starts on a character boundary (an empty one inside a character is never
+            // reported), so the next start worth trying is the next character.
+            at = s + std::str::from_utf8(&hay[s..]).ok().and_then(|t| t.chars().next()).map_or(1, char::len_utf8);
+        }
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn all(p: &PatternSearch, hay: &str, groups: bool) -> Vec<(usize, usize, Vec<Option<(usize, usize)>>)> {
+        let mut out = Vec::new();
+        p.each(hay, groups, |h| {
+            out.push((h.start, h.end, h.groups.to_vec()));
+            true
+        });
+        out
+    }
+
+    /// What the regex crate gives, the same shape.
+    fn expected(re: &Regex, hay: &str, groups: bool) -> Vec<(usize, usize, Vec<Option<(usize, usize)>>)> {
+        if groups {
+            re.captures_iter(hay)
+                .map(|c| {
+                    let m = c.get(0).unwrap();
+                    (m.start(), m.end(), (0..c.len()).map(|i| c.get(i).map(|g| (g.start(), g.end()))).collect())
+                })
+                .collect()
+        } else {
+            re.find_iter(hay).map(|m| (m.start(), m.end(), Vec::new())).collect()
+        }
+    }
+
+    const PLACEHOLDER: &str = r"(?:[xX×Ｘｘ]{2,}|某某)\s*(?:[年月日区區县縣市局件条條项項次个個号號]|\b)|[xXＸｘ]{1,2}\s*月\s*[xXＸｘ]{1,2}\s*日";
+
+    #[test]
+    fn only_unicode_word_boundaries_split_the_search() {
+        for (src, split) in [
+            (PLACEHOLDER, true),
+            (r"\bxx\b", true),
+            (r"\Bab", true),
+            (r"(?-u:\b)xx", false),
+            (r"^a|b$", false),
+            (r"(?m:^x)", false),
+            (r"\Ax|y\z", false),
+            (r"某某", false),
+        ] {
+            assert_eq!(PatternSearch::new(Regex::new(src).unwrap()).is_split(), split, "{src}");
+        }
+    }
+
+    #[test]
+    fn placeholders_are_found_as_the_regex_finds_them() {
+        let re = Regex::new(PLACEHOLDER).unwrap();
+        let p = PatternSearch::new(re.clone());
+        assert!(p.is_split());
+        for hay in [
+            "今年以来，xx區(qū)緊緊圍繞。xxxx年x月xx日，區政府。",
+            "某某 局 xx xX ab xxab x月x日 xx\u{3000}区 ×× 2019年",
+            "xxx",
+            "",
+            "xx 年 xxé xx_ xx1 xxé某某某",
+        ] {
+            assert_eq!(all(&p, hay, false), expected(&re, hay, false), "{hay}");
+            assert_eq!(all(&p, hay, true), expected(&re, hay, true), "{hay}");
+        }
+    }
+
+    /// A small deterministic generator: the same texts on every run.
+    fn texts(seed: u64, alphabet: &[&str], n: usize, len: usize) -> Vec<String> {
+        let mut x = seed;
+        let mut next = || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        (0..n).map(|_| (0..next() as usize % len).map(|_| alphabet[next() as usize % alphabet.len()]).collect()).collect()
+    }
+
+    #[test]
+    fn split_search_agrees_with_the_regex_on_generated_text() {
+        let alphabet = ["x", "X", "某", "月", "日", "年", " ", "\n", "a", "_", "1", "é", "，", "区", "ｘ", "×"];
+        let patterns = [
+            PLACEHOLDER,
+            r"\b",
+            r"\B",
+            r"x*\b",
+            r"(?P<w>\w+)\b",
+            r"\b(?P<n>\d+)\b|某",
+            r"(?m)^\s*x\b",
+            r"\b{start}x|x\b{end}",
+            r"a\b{start-half}|\b{end-half}",
+            r"(?:x|xa)\b|月",
+        ];
+        for src in patterns {
+            let re = Regex::new(src).unwrap();
+            let p = PatternSearch::new(re.clone());
+            assert!(p.is_split(), "{src}");
+            for hay in texts(0x9E37_79B9_7F4A_7C15, &alphabet, 300, 24) {
+                assert_eq!(all(&p, &hay, false), expected(&re, &hay, false), "{src} on {hay:?}");
+                assert_eq!(all(&p, &hay, true), expected(&re, &hay, true), "{src} on {hay:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_search_without_word_boundaries_is_the_regex_s_own() {
+        let re = Regex::new(r"(?P<a>的的)[^确]|(?P<e>类类)").unwrap();
+        let p = PatternSearch::new(re.clone());
+        assert!(!p.is_split());
+        let hay = "统一的的网站，各类类信息，的的确确";
+        assert_eq!(all(&p, hay, true), expected(&re, hay, true));
+        assert_eq!(p.names(), [(1, "a".to_string()), (2, "e".to_string())]);
+    }
+
+    #[test]
+    fn the_caller_can_stop_early() {
+        let p = PatternSearch::new(Regex::new(PLACEHOLDER).unwrap());
+        let mut n = 0;
+        p.each("xx年 xx区 xx县", false, |_| {
+            n += 1;
+            n < 2
+        });
+        assert_eq!(n, 2);
+    }
+}
