@@ -20,7 +20,7 @@ use crate::load::Document;
 use crate::model::{Field, Fields, Finding, Severity, Span, Value, display_opt};
 use crate::claims::Claims;
 use crate::rules::{CheckBody, CheckInstance, CheckRule, RuleSet, glob_match};
-pub use prefilter::PatternSearch;
+pub use prefilter::{PatternSearch, TextSet};
 
 mod status;
 
@@ -171,10 +171,12 @@ pub fn run_checks(doc: &Document, fields: &Fields, prev: Option<&Fields>, rules:
 pub fn run_checks_with(doc: &Document, fields: &Fields, claims: &Claims, prev: Option<&Fields>, rules: &RuleSet) -> Vec<Finding> {
     let mut out = Vec::new();
     let globs: Rc<ReportGlobs> = Rc::default();
+    // Which pattern checks can match at all, in one pass over the text.
+    let present = rules.text_set.scan(&doc.text);
     for rule in &rules.checks {
         let Some(severity) = rule.severity else { continue };
         for inst in &rule.instances {
-            run_instance(doc, fields, claims, prev, rules, rule, severity, inst, &globs, &mut out);
+            run_instance(doc, fields, claims, prev, rules, rule, severity, inst, &globs, &present, &mut out);
         }
     }
     alone(rules, out)
@@ -218,6 +220,7 @@ fn run_instance(
     severity: Severity,
     inst: &CheckInstance,
     globs: &Rc<ReportGlobs>,
+    present: &prefilter::Present,
     out: &mut Vec<Finding>,
 ) {
     let key = format!("{}{}", rule.id, inst.key_suffix);
@@ -286,6 +289,7 @@ fn run_instance(
             }
         }
         CheckBody::Pattern { scope, search, assert, absent, max } => {
+            let search = if present.may_match(search) { Some(search) } else { None };
             pattern::run(doc, fields, prev, rules, rule, severity, inst, scope, search, assert.as_ref(), *absent, *max, &key, out)
         }
         CheckBody::Text { scope, kind, max } => text_quality::run(doc, fields, prev, rules, rule, severity, inst, scope, kind, *max, &key, out),

@@ -21,7 +21,8 @@ pub(super) fn run(
     severity: Severity,
     inst: &CheckInstance,
     scope: &Scope,
-    search: &PatternSearch,
+    // None: the report's text set says it matches nowhere (`prefilter::TextSet`).
+    search: Option<&PatternSearch>,
     assert: Option<&Expr>,
     absent: bool,
     max: usize,
@@ -40,6 +41,9 @@ pub(super) fn run(
     let mut count = 0;
     let mut fired = 0;
     // Groups are resolved only for a check that reads them: a second, slower pass per match.
+    let Some(search) = search else {
+        return absent_finding(doc, rule, severity, inst, &mut env, absent, range.start, key, out);
+    };
     let groups = !search.names().is_empty();
     search.each(hay, groups, |m| {
         count += 1;
@@ -75,10 +79,19 @@ pub(super) fn run(
         // Later matches could only be left out: nothing else depends on them.
         fired < max
     });
-    if absent && count == 0 {
-        env.locals.clear();
-        let message = inst.message.render(&env);
-        let span = (range.start < doc.text.len()).then(|| doc.span(range.start, range.start));
-        out.push(finding(rule, severity, message, span, Vec::new(), key.to_string()));
+    if count == 0 {
+        absent_finding(doc, rule, severity, inst, &mut env, absent, range.start, key, out);
     }
+}
+
+/// No match: an `absent` check's finding, at the start of the part it searched.
+#[allow(clippy::too_many_arguments)]
+fn absent_finding(doc: &Document, rule: &CheckRule, severity: Severity, inst: &CheckInstance, env: &mut CheckEnv, absent: bool, start: usize, key: &str, out: &mut Vec<Finding>) {
+    if !absent {
+        return;
+    }
+    env.locals.clear();
+    let message = inst.message.render(env);
+    let span = (start < doc.text.len()).then(|| doc.span(start, start));
+    out.push(finding(rule, severity, message, span, Vec::new(), key.to_string()));
 }

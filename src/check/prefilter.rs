@@ -18,8 +18,21 @@
 //! start, so iteration (with the regex crate's own `Searcher`, which also decides what happens
 //! after an empty match) yields what `find_iter` does. Unit tests compare the two on generated
 //! text.
+//!
+//! And the checks over the whole text whose regex the regex crate cannot guard with a fast
+//! literal search (it has no literal prefix, or only a weak one) are searched together first, in
+//! one lazy DFA over the report ([`TextSet`]): a check whose regex matches nowhere in the text is
+//! not searched again. That is exact: the set holds each regex itself, over the same haystack
+//! (only Unicode word boundaries dropped, which only widens it), and it finds every pattern that
+//! matches anywhere, overlapping or not. A regex with long counted repetitions (`[^\n]{0,60}`)
+//! stays out: together with the others it would need more states than the DFA's cache holds. If
+//! the cache thrashes anyway, the scan gives up and every check runs.
+
+use std::sync::{Arc, Mutex};
 
 use regex::Regex;
+use regex_automata::hybrid::dfa::{Cache as DfaCache, DFA};
+use regex_automata::nfa::thompson;
 use regex_automata::util::captures::Captures;
 use regex_automata::util::iter::Searcher;
 use regex_automata::util::syntax;
@@ -27,6 +40,7 @@ use regex_automata::{Anchored, Input, Match, MatchKind, meta};
 use regex_syntax::hir::{Hir, HirKind, Look};
 
 use crate::rules::compile::{REGEX_DFA_LIMIT, REGEX_SIZE_LIMIT};
+use crate::rules::{CheckBody, CheckRule, Scope};
 
 /// A check's regex and how to search it.
 #[derive(Clone)]
@@ -36,6 +50,8 @@ pub struct PatternSearch {
     names: Vec<(usize, String)>,
     /// Set for a pattern the lazy DFA cannot run on non-ASCII text.
     split: Option<Split>,
+    /// Its place in the rule pack's [`TextSet`], if it is in it.
+    member: Option<usize>,
 }
 
 #[derive(Clone)]
@@ -90,6 +106,17 @@ fn without_unicode_words(hir: Hir) -> Hir {
     }
 }
 
+/// Whether `hir` repeats something a bounded number of times above 16 (`{0,60}`): each count is
+/// a state of its own, times the states of everything it runs beside.
+fn long_counted(hir: &Hir) -> bool {
+    match hir.kind() {
+        HirKind::Repetition(r) => r.max.is_some_and(|m| m > 16) || long_counted(&r.sub),
+        HirKind::Capture(c) => long_counted(&c.sub),
+        HirKind::Concat(v) | HirKind::Alternation(v) => v.iter().any(long_counted),
+        _ => false,
+    }
+}
+
 /// The configuration `regex::RegexBuilder` gives its engine (see `compile::compile_regex`).
 fn meta_config() -> meta::Config {
     meta::Config::new()
@@ -105,7 +132,17 @@ impl PatternSearch {
     pub fn new(regex: Regex) -> PatternSearch {
         let names = regex.capture_names().enumerate().filter_map(|(i, n)| n.map(|n| (i, n.to_string()))).collect();
         let split = Self::split(regex.as_str());
-        PatternSearch { regex, names, split }
+        PatternSearch { regex, names, split, member: None }
+    }
+
+    /// What this regex contributes to a [`TextSet`]: itself without Unicode word boundaries,
+    /// when a fast literal search does not already guard it and it is small enough as a DFA.
+    fn for_set(&self) -> Option<Hir> {
+        let hir = syntax::parse(self.regex.as_str()).ok()?;
+        if regex_automata::util::prefilter::Prefilter::from_hir_prefix(MatchKind::LeftmostFirst, &hir).is_some_and(|p| p.is_fast()) {
+            return None;
+        }
+        (!long_counted(&hir)).then(|| without_unicode_words(hir))
     }
 
     fn split(src: &str) -> Option<Split> {
@@ -179,6 +216,126 @@ impl PatternSearch {
                 }
             }
         }
+    }
+}
+
+/// The regexes of the pack's pattern checks over the whole text that [`PatternSearch::for_set`]
+/// takes, as one DFA that tells, in one pass over a report, which of them match anywhere.
+#[derive(Clone, Default)]
+pub struct TextSet(Option<Arc<SetInner>>);
+
+struct SetInner {
+    dfa: DFA,
+    /// One lazy DFA cache per thread at a time; they are kept, warm, for the next report.
+    caches: Mutex<Vec<DfaCache>>,
+}
+
+impl std::fmt::Debug for TextSet {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "TextSet({})", self.0.as_ref().map_or(0, |s| s.dfa.pattern_len()))
+    }
+}
+
+/// Which members of a [`TextSet`] match in a report; `None`: not known, search them all.
+pub struct Present(Option<Vec<bool>>);
+
+impl Present {
+    /// Everything may match: nothing is skipped.
+    pub fn unknown() -> Present {
+        Present(None)
+    }
+
+    /// Whether a check's regex may match in the report: false only when the set says it does not.
+    pub fn may_match(&self, search: &PatternSearch) -> bool {
+        match (&self.0, search.member) {
+            (Some(found), Some(i)) => found.get(i).copied().unwrap_or(true),
+            _ => true,
+        }
+    }
+}
+
+impl TextSet {
+    /// The set of the pack's checks, numbering each member's [`PatternSearch`]. A set that cannot
+    /// be built (too large) is empty: every check is searched on its own, as without it.
+    pub fn build(checks: &mut [CheckRule]) -> TextSet {
+        let mut hirs = Vec::new();
+        for inst in checks.iter_mut().flat_map(|c| c.instances.iter_mut()) {
+            if let CheckBody::Pattern { scope: Scope::Text, search, .. } = &mut inst.body {
+                search.member = None;
+                if let Some(h) = search.for_set() {
+                    search.member = Some(hirs.len());
+                    hirs.push(h);
+                }
+            }
+        }
+        let built = (!hirs.is_empty()).then(|| Self::dfa(&hirs)).flatten();
+        if built.is_none() {
+            for inst in checks.iter_mut().flat_map(|c| c.instances.iter_mut()) {
+                if let CheckBody::Pattern { search, .. } = &mut inst.body {
+                    search.member = None;
+                }
+            }
+        }
+        TextSet(built.map(|dfa| Arc::new(SetInner { dfa, caches: Mutex::new(Vec::new()) })))
+    }
+
+    fn dfa(hirs: &[Hir]) -> Option<DFA> {
+        let nfa = thompson::Compiler::new()
+            .configure(thompson::Config::new().nfa_size_limit(Some(4 * REGEX_SIZE_LIMIT)).which_captures(thompson::WhichCaptures::None))
+            .build_many_from_hir(hirs)
+            .ok()?;
+        // Every match, overlapping or not; a cache cleared again and again gives up (`scan`).
+        let config = DFA::config().match_kind(MatchKind::All).cache_capacity(REGEX_DFA_LIMIT).minimum_cache_clear_count(Some(3));
+        DFA::builder().configure(config).build_from_nfa(nfa).ok()
+    }
+
+    /// Which members match somewhere in `text`.
+    pub fn scan(&self, text: &str) -> Present {
+        let Some(set) = &self.0 else { return Present::unknown() };
+        let mut cache = set.caches.lock().unwrap_or_else(|e| e.into_inner()).pop().unwrap_or_else(|| set.dfa.create_cache());
+        let found = Self::matching(&set.dfa, &mut cache, text);
+        set.caches.lock().unwrap_or_else(|e| e.into_inner()).push(cache);
+        Present(found)
+    }
+
+    fn matching(dfa: &DFA, cache: &mut DfaCache, text: &str) -> Option<Vec<bool>> {
+        let n = dfa.pattern_len();
+        let mut found = vec![false; n];
+        let mut left = n;
+        // Marks the patterns a match state reports; true when every pattern has been seen.
+        let note = |cache: &DfaCache, sid: regex_automata::hybrid::LazyStateID, found: &mut [bool], left: &mut usize| {
+            for i in 0..dfa.match_len(cache, sid) {
+                let p = dfa.match_pattern(cache, sid, i).as_usize();
+                if !found[p] {
+                    found[p] = true;
+                    *left -= 1;
+                }
+            }
+            *left == 0
+        };
+        let mut sid = dfa.start_state_forward(cache, &Input::new(text)).ok()?;
+        for &b in text.as_bytes() {
+            // The common case: a known transition to an ordinary state.
+            if !sid.is_tagged() {
+                let next = dfa.next_state_untagged(cache, sid, b);
+                if !next.is_tagged() {
+                    sid = next;
+                    continue;
+                }
+            }
+            sid = dfa.next_state(cache, sid, b).ok()?;
+            if sid.is_match() && note(cache, sid, &mut found, &mut left) {
+                return Some(found);
+            }
+            if sid.is_quit() {
+                return None;
+            }
+        }
+        sid = dfa.next_eoi_state(cache, sid).ok()?;
+        if sid.is_match() {
+            note(cache, sid, &mut found, &mut left);
+        }
+        Some(found)
     }
 }
 
@@ -327,5 +484,84 @@ mod tests {
             n < 2
         });
         assert_eq!(n, 2);
+    }
+
+    const PACK: &str = r#"
+checks:
+  - { id: cut, severity: warning, pattern: '\p{Han}公[，。]', message: '{match}' }
+  - { id: lit, severity: warning, pattern: '免责声明', message: '{match}' }
+  - { id: long, severity: warning, pattern: '\p{Han}[^\n]{0,60}?的通知', message: '{match}' }
+  - { id: head, severity: warning, pattern: '\p{Han}公[，。]', in: head, message: '{match}' }
+  - { id: date, severity: warning, pattern: '(?m)^\s*(?P<d>[1-9]\d{2})日$', message: '{d}' }
+  - { id: none, severity: warning, pattern: '\p{Han}规[；：]', absent: true, message: 无 }
+  - { id: word, severity: warning, pattern: '[xX×]{2,}\s*(?:区|\b)', max: 2, message: '{match}' }
+"#;
+
+    fn pack() -> crate::rules::RuleSet {
+        crate::rules::compile::compile(None, &[("r.yaml".into(), PACK.to_string())]).unwrap_or_else(|e| panic!("{}", e[0]))
+    }
+
+    fn member(set: &crate::rules::RuleSet, id: &str) -> Option<usize> {
+        set.checks.iter().find(|c| c.id == id).and_then(|c| match &c.instances[0].body {
+            CheckBody::Pattern { search, .. } => search.member,
+            _ => None,
+        })
+    }
+
+    fn search<'a>(set: &'a crate::rules::RuleSet, id: &str) -> &'a PatternSearch {
+        match &set.checks.iter().find(|c| c.id == id).unwrap().instances[0].body {
+            CheckBody::Pattern { search, .. } => search,
+            _ => panic!("{id} is not a pattern check"),
+        }
+    }
+
+    #[test]
+    fn the_set_holds_the_whole_text_checks_no_literal_guards() {
+        let set = pack();
+        for (id, joins) in [("cut", true), ("lit", false), ("long", false), ("head", false), ("date", true), ("none", true), ("word", true)] {
+            assert_eq!(member(&set, id).is_some(), joins, "{id}");
+        }
+        assert!(format!("{:?}", set.text_set).contains("TextSet(4)"));
+    }
+
+    #[test]
+    fn a_check_that_matches_nowhere_is_skipped_and_one_that_matches_is_not() {
+        let set = pack();
+        let present = set.text_set.scan("推进政务公，提升透明度。\n925日\n");
+        assert!(present.may_match(search(&set, "cut")));
+        assert!(present.may_match(search(&set, "date")), "a line anchor is read as in the text");
+        assert!(!present.may_match(search(&set, "none")));
+        assert!(!present.may_match(search(&set, "word")));
+        assert!(present.may_match(search(&set, "lit")), "not in the set: always searched");
+        let present = set.text_set.scan("前言 925日，后文");
+        assert!(!present.may_match(search(&set, "date")), "the line does not end after 日");
+        assert!(!present.may_match(search(&set, "cut")));
+        // A Unicode word boundary is dropped from the set: `xx区` and `xx` at the end both count.
+        assert!(set.text_set.scan("文xx").may_match(search(&set, "word")));
+        assert!(Present::unknown().may_match(search(&set, "none")));
+    }
+
+    #[test]
+    fn findings_are_the_same_as_when_every_pattern_is_searched() {
+        let with = pack();
+        let mut without = with.clone();
+        without.text_set = TextSet::default();
+        let texts = [
+            "推进政务公，提升透明度。\n925日\n免责声明",
+            "全面推进政务公开。加强监管，严格遵守法规；",
+            "xx区 xx 区政府 ×× 2019年\n  123日\nxx",
+            "关于报送年度报告的通知\n推进政务公。",
+            "本报告无异常。",
+        ];
+        let mut fired = 0;
+        for t in texts {
+            let doc = crate::load::Document::from_bytes(std::path::PathBuf::from("x.txt"), t.as_bytes()).unwrap();
+            let fields = crate::model::Fields::new();
+            let a = crate::check::run_checks(&doc, &fields, None, &with);
+            let b = crate::check::run_checks(&doc, &fields, None, &without);
+            assert_eq!(format!("{a:?}"), format!("{b:?}"), "{t}");
+            fired += a.len();
+        }
+        assert!(fired > 8, "the texts exercise the checks: {fired}");
     }
 }

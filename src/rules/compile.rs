@@ -470,6 +470,7 @@ fn compile_parsed<'s>(
         }
         errors.append(&mut ctx.errors);
     }
+    set.text_set = crate::check::TextSet::build(&mut set.checks);
     if errors.is_empty() { Ok(set) } else { Err(errors) }
 }
 

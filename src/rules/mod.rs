@@ -331,6 +331,8 @@ pub struct RuleSet {
     pub lexicon: lexicon::Lexicon,
     /// Names as OCR or habit writes them, for fields marked `names: true`.
     pub names: Vec<NameFix>,
+    /// The pattern checks searched together once per report (`check::prefilter`).
+    pub text_set: crate::check::TextSet,
 }
 
 /// `text` in a name stands for `name` (anywhere, or only as the name's last unit).
