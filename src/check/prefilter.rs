@@ -28,7 +28,7 @@
 //! stays out: together with the others it would need more states than the DFA's cache holds. If
 //! the cache thrashes anyway, the scan gives up and every check runs.
 
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use regex::Regex;
 use regex_automata::hybrid::dfa::{Cache as DfaCache, DFA};
@@ -48,8 +48,9 @@ pub struct PatternSearch {
     regex: Regex,
     /// Capture group index and name, for the check's locals.
     names: Vec<(usize, String)>,
-    /// Set for a pattern the lazy DFA cannot run on non-ASCII text.
-    split: Option<Split>,
+    /// Set for a pattern the lazy DFA cannot run on non-ASCII text; built on first use (a pack's
+    /// load should not pay for engines no report asks for).
+    split: Arc<OnceLock<Option<Split>>>,
     /// Its place in the rule pack's [`TextSet`], if it is in it.
     member: Option<usize>,
 }
@@ -62,7 +63,7 @@ struct Split {
 
 impl std::fmt::Debug for PatternSearch {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("PatternSearch").field("regex", &self.regex).field("split", &self.split.is_some()).finish()
+        f.debug_struct("PatternSearch").field("regex", &self.regex).finish()
     }
 }
 
@@ -131,8 +132,7 @@ impl PatternSearch {
     /// would not have been built; then the regex is searched as it is.
     pub fn new(regex: Regex) -> PatternSearch {
         let names = regex.capture_names().enumerate().filter_map(|(i, n)| n.map(|n| (i, n.to_string()))).collect();
-        let split = Self::split(regex.as_str());
-        PatternSearch { regex, names, split, member: None }
+        PatternSearch { regex, names, split: Arc::default(), member: None }
     }
 
     /// What this regex contributes to a [`TextSet`]: itself without Unicode word boundaries,
@@ -145,7 +145,7 @@ impl PatternSearch {
         (!long_counted(&hir)).then(|| without_unicode_words(hir))
     }
 
-    fn split(src: &str) -> Option<Split> {
+    fn build_split(src: &str) -> Option<Split> {
         // A word boundary is written `\b` or `\B`: without one, no need to parse the pattern again.
         if !src.contains("\\b") && !src.contains("\\B") {
             return None;
@@ -177,14 +177,18 @@ impl PatternSearch {
     /// Whether the search is split into candidates and confirmation.
     #[cfg(test)]
     pub fn is_split(&self) -> bool {
-        self.split.is_some()
+        self.split().is_some()
+    }
+
+    fn split(&self) -> Option<&Split> {
+        self.split.get_or_init(|| Self::build_split(self.regex.as_str())).as_ref()
     }
 
     /// Call `f` on every match in `hay`, in order, until it returns false; with `groups`, each
     /// hit carries its groups' ranges.
     pub fn each(&self, hay: &str, groups: bool, mut f: impl FnMut(&Hit) -> bool) {
         let mut spans: Vec<Option<(usize, usize)>> = Vec::new();
-        match &self.split {
+        match self.split() {
             None if !groups => {
                 for m in self.regex.find_iter(hay) {
                     if !f(&Hit { start: m.start(), end: m.end(), groups: &[] }) {
