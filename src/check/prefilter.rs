@@ -373,7 +373,10 @@ impl Split {
 mod tests {
     use super::*;
 
-    fn all(p: &PatternSearch, hay: &str, groups: bool) -> Vec<(usize, usize, Vec<Option<(usize, usize)>>)> {
+    /// Each match: start, end and (when asked for) every group's range.
+    type Found = Vec<(usize, usize, Vec<Option<(usize, usize)>>)>;
+
+    fn all(p: &PatternSearch, hay: &str, groups: bool) -> Found {
         let mut out = Vec::new();
         p.each(hay, groups, |h| {
             out.push((h.start, h.end, h.groups.to_vec()));
@@ -383,7 +386,7 @@ mod tests {
     }
 
     /// What the regex crate gives, the same shape.
-    fn expected(re: &Regex, hay: &str, groups: bool) -> Vec<(usize, usize, Vec<Option<(usize, usize)>>)> {
+    fn expected(re: &Regex, hay: &str, groups: bool) -> Found {
         if groups {
             re.captures_iter(hay)
                 .map(|c| {
