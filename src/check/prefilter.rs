@@ -298,6 +298,11 @@ impl TextSet {
         let Some(set) = &self.0 else { return Present::unknown() };
         let mut cache = set.caches.lock().unwrap_or_else(|e| e.into_inner()).pop().unwrap_or_else(|| set.dfa.create_cache());
         let found = Self::matching(&set.dfa, &mut cache, text);
+        if found.is_none() {
+            // Given up (cleared too often): this report runs every check; the next starts afresh,
+            // not with a cache that gives up on its first new state.
+            cache.reset(&set.dfa);
+        }
         set.caches.lock().unwrap_or_else(|e| e.into_inner()).push(cache);
         Present(found)
     }
