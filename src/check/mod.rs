@@ -7,6 +7,8 @@
 //! uncertain fields — never an error raised on a guess.
 
 mod memo;
+mod pattern;
+mod prefilter;
 mod trying;
 mod text_quality;
 
@@ -14,11 +16,11 @@ use std::collections::HashMap;
 use std::rc::Rc;
 
 use crate::expr::{Env, Lookup, Outcome};
-use crate::extract::scope_range;
 use crate::load::Document;
 use crate::model::{Field, Fields, Finding, Severity, Span, Value, display_opt};
 use crate::claims::Claims;
 use crate::rules::{CheckBody, CheckInstance, CheckRule, RuleSet, glob_match};
+pub use prefilter::{PatternSearch, TextSet};
 
 mod status;
 
@@ -177,10 +179,12 @@ pub fn run_checks(doc: &Document, fields: &Fields, prev: Option<&Fields>, rules:
 pub fn run_checks_with(doc: &Document, fields: &Fields, claims: &Claims, prev: Option<&Fields>, rules: &RuleSet) -> Vec<Finding> {
     let mut out = Vec::new();
     let globs: Rc<ReportCache> = Rc::default();
+    // Which pattern checks can match at all, in one pass over the text.
+    let present = rules.text_set.scan(&doc.text);
     for rule in &rules.checks {
         let Some(severity) = rule.severity else { continue };
         for inst in &rule.instances {
-            run_instance(doc, fields, claims, prev, rules, rule, severity, inst, &globs, &mut out);
+            run_instance(doc, fields, claims, prev, rules, rule, severity, inst, &globs, &present, &mut out);
         }
     }
     alone(rules, out)
@@ -224,6 +228,7 @@ fn run_instance(
     severity: Severity,
     inst: &CheckInstance,
     globs: &Rc<ReportCache>,
+    present: &prefilter::Present,
     out: &mut Vec<Finding>,
 ) {
     if matches!(inst.body, CheckBody::Assert(_)) && precondition_fails(fields, prev, rules, inst, globs) {
@@ -300,62 +305,9 @@ fn run_instance(
                 }
             }
         }
-        CheckBody::Pattern { scope, regex, assert, absent, max } => {
-            let mut env = CheckEnv::new(fields, prev, rules);
-            if let Some(w) = &inst.when
-                && !is_true(&w.eval(&env)) {
-                    return;
-                }
-            let Some(range) = scope_range(doc, scope, fields) else { return };
-            let hay = &doc.text[range.clone()];
-            let mut seen: HashMap<String, usize> = HashMap::new();
-            let mut count = 0;
-            let mut fired = 0;
-            // Without groups, finding is enough: resolving captures costs a second, slower pass.
-            let found: Box<dyn Iterator<Item = (regex::Match, Option<regex::Captures>)>> = if regex.captures_len() == 1 {
-                Box::new(regex.find_iter(hay).map(|m| (m, None)))
-            } else {
-                Box::new(regex.captures_iter(hay).filter_map(|c| c.get(0).map(|m| (m, Some(c)))))
-            };
-            for (m, caps) in found {
-                count += 1;
-                env.locals.clear();
-                env.locals.insert("match".into(), Value::Text(m.as_str().to_string()));
-                for name in regex.capture_names().flatten() {
-                    if let Some(g) = caps.as_ref().and_then(|c| c.name(name)) {
-                        let s = g.as_str();
-                        let v = match s.parse::<i64>() {
-                            Ok(i) if !s.is_empty() && s.chars().all(|c| c.is_ascii_digit()) => Value::Int(i),
-                            _ => Value::Text(s.to_string()),
-                        };
-                        env.locals.insert(name.to_string(), v);
-                    }
-                }
-                if *absent {
-                    break;
-                }
-                if let Some(a) = assert
-                    && !matches!(a.eval(&env), Outcome::Value(Value::Bool(false))) {
-                        continue;
-                    }
-                if fired >= *max {
-                    continue;
-                }
-                fired += 1;
-                let n = seen.entry(m.as_str().to_string()).or_insert(0);
-                *n += 1;
-                let snippet: String = m.as_str().chars().take(40).collect();
-                let key = format!("{key}@{snippet}#{n}");
-                let span = doc.span(range.start + m.start(), range.start + m.end());
-                let message = inst.message.render(&env);
-                out.push(finding(rule, severity, message, Some(span), Vec::new(), key));
-            }
-            if *absent && count == 0 {
-                env.locals.clear();
-                let message = inst.message.render(&env);
-                let span = (range.start < doc.text.len()).then(|| doc.span(range.start, range.start));
-                out.push(finding(rule, severity, message, span, Vec::new(), key));
-            }
+        CheckBody::Pattern { scope, search, assert, absent, max } => {
+            let search = if present.may_match(search) { Some(search) } else { None };
+            pattern::run(doc, fields, prev, rules, rule, severity, inst, scope, search, assert.as_ref(), *absent, *max, &key, out)
         }
         CheckBody::Text { scope, kind, max } => text_quality::run(doc, fields, prev, rules, rule, severity, inst, scope, kind, *max, &key, out),
         CheckBody::Claims { kind, assert } => {

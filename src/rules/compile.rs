@@ -470,6 +470,7 @@ fn compile_parsed<'s>(
         }
         errors.append(&mut ctx.errors);
     }
+    set.text_set = crate::check::TextSet::build(&mut set.checks);
     if errors.is_empty() { Ok(set) } else { Err(errors) }
 }
 
@@ -910,7 +911,8 @@ fn compile_check(ctx: &mut Ctx, s: &Spanned<CheckDef>, set: &mut RuleSet) {
                 None => None,
             };
             let Some(scope) = scope else { continue };
-            CheckBody::Pattern { scope, regex, assert, absent: c.absent, max: c.max.unwrap_or(20).max(1) }
+            let search = crate::check::PatternSearch::new(regex);
+            CheckBody::Pattern { scope, search, assert, absent: c.absent, max: c.max.unwrap_or(20).max(1) }
         } else if let Some(kind) = &c.claims {
             for n in crate::claims::local_names(&kind.value).unwrap_or(&[]) {
                 locals.insert((*n).to_string());

@@ -243,7 +243,8 @@ pub struct Deadline {
 #[derive(Debug, Clone)]
 pub enum CheckBody {
     Assert(Expr),
-    Pattern { scope: Scope, regex: Regex, assert: Option<Expr>, absent: bool, max: usize },
+    /// `search` holds the regex and how to search it cheaply (`check::prefilter`).
+    Pattern { scope: Scope, search: crate::check::PatternSearch, assert: Option<Expr>, absent: bool, max: usize },
     /// One finding per field in a state (or per row, or per table); `globs` narrow which fields
     /// (empty = all).
     Status { ambiguous: bool, globs: Vec<String>, per: Per },
@@ -332,6 +333,8 @@ pub struct RuleSet {
     pub lexicon: lexicon::Lexicon,
     /// Names as OCR or habit writes them, for fields marked `names: true`.
     pub names: Vec<NameFix>,
+    /// The pattern checks searched together once per report (`check::prefilter`).
+    pub text_set: crate::check::TextSet,
 }
 
 /// `text` in a name stands for `name` (anywhere, or only as the name's last unit).
