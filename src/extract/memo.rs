@@ -9,7 +9,9 @@
 
 use std::cell::RefCell;
 use std::collections::HashMap;
+use std::collections::hash_map::DefaultHasher;
 use std::hash::{Hash, Hasher};
+use std::rc::Rc;
 
 use super::split::{self, RowResult, RowSpec, TableIdentity};
 
@@ -18,52 +20,54 @@ const MAX_KEY_BYTES: usize = 2048;
 /// Rough bytes one thread's memo may hold before it is emptied.
 const BUDGET_BYTES: usize = 2 << 20;
 
-#[derive(PartialEq, Eq)]
-struct Key {
-    spec: RowSpec,
-    text: Box<str>,
-}
+/// A table's rows as the caller has them: each row's text and hints (`None`: the row's label
+/// was not found).
+pub type TableRows<'a> = [Option<(&'a str, &'a [(usize, i64)])>];
 
-impl Hash for Key {
-    fn hash<H: Hasher>(&self, h: &mut H) {
-        self.text.hash(h);
-        for k in &self.spec.kinds {
-            (*k as u8).hash(h);
-        }
-        for id in &self.spec.identities {
-            id.parts.hash(h);
-            id.total.hash(h);
-        }
-        self.spec.at_least.hash(h);
-        self.spec.hints.hash(h);
-    }
-}
+/// A table narrowed jointly: its rows, and per row whether the narrative's figures narrowed it.
+/// Shared, so a remembered table is handed out without copying its readings.
+pub type Resolved = Rc<(Vec<RowResult>, Vec<bool>)>;
 
-/// A whole table: each row's text and hints (`None`: the row's label was not found), the
-/// row spec without hints, and the identities between rows.
-#[derive(PartialEq, Eq)]
+/// A whole table's inputs, owned: the rows, the row spec without hints, the identities
+/// between rows. Compared with a caller's borrowed inputs, so a lookup copies nothing.
 struct TableKey {
     rows: Vec<Option<(Box<str>, Vec<(usize, i64)>)>>,
-    spec: Key,
+    spec: RowSpec,
     balances: Vec<TableIdentity>,
 }
 
-impl Hash for TableKey {
-    fn hash<H: Hasher>(&self, h: &mut H) {
-        self.rows.hash(h);
-        self.spec.hash(h);
-        for b in &self.balances {
-            b.lhs.hash(h);
-            b.rhs.hash(h);
-            b.columns.hash(h);
-        }
+impl TableKey {
+    fn is(&self, rows: &TableRows, spec: &RowSpec, balances: &[TableIdentity]) -> bool {
+        self.spec.kinds == spec.kinds
+            && self.spec.identities == spec.identities
+            && self.spec.at_least == spec.at_least
+            && self.balances == balances
+            && self.rows.len() == rows.len()
+            && self.rows.iter().zip(rows).all(|(a, b)| match (a, b) {
+                (Some((t, h)), Some((u, g))) => **t == **u && h[..] == **g,
+                (None, None) => true,
+                _ => false,
+            })
     }
+}
+
+/// The hash a table's inputs are filed under (the spec's hints are not part of them).
+fn table_hash(rows: &TableRows, spec: &RowSpec, balances: &[TableIdentity]) -> u64 {
+    let mut h = DefaultHasher::new();
+    rows.hash(&mut h);
+    spec.kinds.hash(&mut h);
+    spec.identities.hash(&mut h);
+    spec.at_least.hash(&mut h);
+    balances.hash(&mut h);
+    h.finish()
 }
 
 #[derive(Default)]
 struct Memo {
-    rows: HashMap<Key, RowResult>,
-    tables: HashMap<TableKey, (Vec<RowResult>, Vec<bool>)>,
+    /// By spec, then by the row's text: a lookup borrows both.
+    rows: HashMap<RowSpec, HashMap<Box<str>, RowResult>>,
+    /// By [`table_hash`]; the keys in a bucket are compared in full.
+    tables: HashMap<u64, Vec<(TableKey, Resolved)>>,
     bytes: usize,
 }
 
@@ -95,8 +99,7 @@ pub fn read_row(region: &str, spec: &RowSpec) -> RowResult {
     if region.len() > MAX_KEY_BYTES {
         return split::read_row(region, spec);
     }
-    let key = Key { spec: spec.clone(), text: region.into() };
-    if let Some(hit) = MEMO.with(|m| m.borrow().rows.get(&key).cloned()) {
+    if let Some(hit) = MEMO.with(|m| m.borrow().rows.get(spec).and_then(|t| t.get(region)).cloned()) {
         return hit;
     }
     let result = split::read_row(region, spec);
@@ -105,41 +108,50 @@ pub fn read_row(region: &str, spec: &RowSpec) -> RowResult {
         MEMO.with(|m| {
             let mut m = m.borrow_mut();
             m.reserve(w);
-            m.rows.insert(key, result.clone());
+            match m.rows.get_mut(spec) {
+                Some(t) => t.insert(region.into(), result.clone()),
+                None => m.rows.entry(spec.clone()).or_default().insert(region.into(), result.clone()),
+            };
         });
     }
     result
 }
 
-/// The rows of a table after they are narrowed jointly (`resolve`, the caller's
-/// `resolve_rows`), answered from the memo when this thread has seen the same rows' texts and
-/// hints under the same spec and identities. The rows were read by [`read_row`] from exactly
-/// those texts and hints, so the same key means the same input.
+/// The rows of a table after they are narrowed jointly (`resolve`, which reads the rows and
+/// narrows them: the caller's `resolve_rows`), answered from the memo when this thread has seen
+/// the same rows' texts and hints under the same spec and identities. The rows are read from
+/// exactly those texts and hints, so the same key means the same input; on a hit they are not
+/// read at all.
 pub fn resolve_rows(
-    rows: &[Option<(&str, &[(usize, i64)])>],
+    rows: &TableRows,
     spec: &RowSpec,
     balances: &[TableIdentity],
     resolve: impl FnOnce() -> (Vec<RowResult>, Vec<bool>),
-) -> (Vec<RowResult>, Vec<bool>) {
+) -> Resolved {
     let text_bytes: usize = rows.iter().flatten().map(|(t, _)| t.len()).sum();
     if text_bytes > 16 * MAX_KEY_BYTES {
-        return resolve();
+        return Rc::new(resolve());
     }
-    let key = TableKey {
-        rows: rows.iter().map(|r| r.map(|(t, h)| (Box::from(t), h.to_vec()))).collect(),
-        spec: Key { spec: RowSpec { hints: Vec::new(), ..spec.clone() }, text: Box::from("") },
-        balances: balances.to_vec(),
-    };
-    if let Some(hit) = MEMO.with(|m| m.borrow().tables.get(&key).cloned()) {
+    let hash = table_hash(rows, spec, balances);
+    let hit = MEMO.with(|m| {
+        let m = m.borrow();
+        m.tables.get(&hash)?.iter().find(|(k, _)| k.is(rows, spec, balances)).map(|(_, v)| v.clone())
+    });
+    if let Some(hit) = hit {
         return hit;
     }
-    let out = resolve();
+    let out = Rc::new(resolve());
     let w: usize = out.0.iter().map(|r| weight("", r)).sum::<usize>() + text_bytes;
     if w <= BUDGET_BYTES / 16 {
+        let key = TableKey {
+            rows: rows.iter().map(|r| r.map(|(t, h)| (Box::from(t), h.to_vec()))).collect(),
+            spec: RowSpec { hints: Vec::new(), ..spec.clone() },
+            balances: balances.to_vec(),
+        };
         MEMO.with(|m| {
             let mut m = m.borrow_mut();
             m.reserve(w);
-            m.tables.insert(key, out.clone());
+            m.tables.entry(hash).or_default().push((key, out.clone()));
         });
     }
     out
