@@ -36,7 +36,7 @@ thread_local! {
 /// Everything the search over `dims` reads, as one key; `None` when the search is too small to
 /// be worth remembering or reads more than fields (a host function such as `deadline()` reads
 /// the rule pack).
-pub(super) fn key(env: &CheckEnv, inst: &CheckInstance, assert: &Expr, refs: &[String], dims: &[Vec<Assignment>]) -> Option<Vec<u8>> {
+pub(super) fn key(env: &CheckEnv, inst: &CheckInstance, assert: &Expr, refs: &[&str], dims: &[Vec<Assignment>]) -> Option<Vec<u8>> {
     let total = dims.iter().map(|d| d.len().max(1)).try_fold(1usize, |a, n| a.checked_mul(n)).unwrap_or(usize::MAX);
     if total < MIN_COMBOS || !env.locals.is_empty() || !env.trying.is_empty() {
         return None;
@@ -56,7 +56,7 @@ pub(super) fn key(env: &CheckEnv, inst: &CheckInstance, assert: &Expr, refs: &[S
         k.push('=');
         let f = match id.strip_prefix("prev.") {
             Some(rest) => env.prev.and_then(|p| p.get(rest)),
-            None => env.fields.get(id.as_str()),
+            None => env.fields.get(*id),
         };
         match f {
             None => k.push('-'),

@@ -218,29 +218,38 @@ fn run_instance(
     globs: &Rc<ReportGlobs>,
     out: &mut Vec<Finding>,
 ) {
+    if matches!(inst.body, CheckBody::Assert(_)) && precondition_fails(fields, prev, rules, inst, globs) {
+        return;
+    }
     let key = format!("{}{}", rule.id, inst.key_suffix);
     match &inst.body {
         CheckBody::Assert(assert) => {
             let mut env = CheckEnv::new(fields, prev, rules);
             env.report_globs = Some(globs.clone());
-            let mut refs: Vec<String> = Vec::new();
+            // The ids are borrowed from the rule and from the report's glob expansions (kept
+            // alive here): gathering them copies no string.
+            let expansions: Vec<Rc<Vec<String>>> = inst.refs.iter().filter(|r| r.contains('*')).map(|r| env.glob_ids_cached(r)).collect();
+            let mut refs: Vec<&str> = Vec::with_capacity(inst.refs.len());
+            let mut globbed = expansions.iter();
             for r in &inst.refs {
-                // Expanded through the env's cache: the evaluation reads the same globs.
-                let ids = if r.contains('*') { env.glob_ids_cached(r).to_vec() } else { vec![r.to_string()] };
+                let ids: &[String] = if r.contains('*') { globbed.next().map_or(&[], |e| e.as_slice()) } else { std::slice::from_ref(r) };
                 for id in ids {
-                    if !refs.contains(&id) {
+                    if !refs.contains(&id.as_str()) {
                         refs.push(id);
                     }
                 }
             }
             let ambiguous: Vec<&Field> = refs
                 .iter()
-                .filter_map(|r| fields.get(r))
+                .filter_map(|r| fields.get(*r))
                 .filter(|f| f.status.is_uncertain() && !f.candidates.is_empty())
                 .collect();
             let verdict = evaluate_over_candidates(&mut env, inst, assert, &ambiguous, &refs);
-            let span = refs.iter().filter_map(|r| fields.get(r)).find_map(|f| f.span);
-            let present: Vec<String> = refs.iter().filter(|r| fields.contains_key(*r) || r.starts_with("prev.")).cloned().collect();
+            if matches!(verdict, Verdict::Holds | Verdict::NotApplicable) {
+                return;
+            }
+            let span = refs.iter().filter_map(|r| fields.get(*r)).find_map(|f| f.span);
+            let present: Vec<String> = refs.iter().filter(|r| fields.contains_key(**r) || r.starts_with("prev.")).map(|r| r.to_string()).collect();
             match verdict {
                 Verdict::Holds | Verdict::NotApplicable => {}
                 Verdict::Fails(trial) => {
@@ -420,6 +429,21 @@ fn glob_ids(pattern: &str, fields: &Fields, prev: Option<&Fields>) -> Vec<String
         .collect()
 }
 
+/// Whether an assertion's `when` is false (or names an absent field) while reading no field
+/// whose readings are still to be tried: the check does not apply, whatever its assertion reads,
+/// and is settled before its fields are gathered. Most `each` instances of a pack end here
+/// (a concept the narrative does not state). The same verdict `evaluate_over_candidates` reaches.
+fn precondition_fails(fields: &Fields, prev: Option<&Fields>, rules: &RuleSet, inst: &CheckInstance, globs: &Rc<ReportGlobs>) -> bool {
+    let Some(w) = &inst.when else { return false };
+    let mut env = CheckEnv::new(fields, prev, rules);
+    env.report_globs = Some(globs.clone());
+    if !matches!(w.eval(&env), Outcome::Value(Value::Bool(false)) | Outcome::Missing(_)) {
+        return false;
+    }
+    let ambiguous = |id: &str| fields.get(id).is_some_and(|f| f.status.is_uncertain() && !f.candidates.is_empty());
+    !inst.when_refs.iter().any(|r| if r.contains('*') { env.glob_ids_cached(r).iter().any(|id| ambiguous(id)) } else { ambiguous(r) })
+}
+
 #[derive(Clone)]
 enum Verdict {
     Holds,
@@ -452,7 +476,7 @@ fn one(env: &CheckEnv, inst: &CheckInstance, assert: &crate::expr::Expr) -> Resu
     }
 }
 
-fn evaluate_over_candidates(env: &mut CheckEnv, inst: &CheckInstance, assert: &crate::expr::Expr, ambiguous: &[&Field], refs: &[String]) -> Verdict {
+fn evaluate_over_candidates(env: &mut CheckEnv, inst: &CheckInstance, assert: &crate::expr::Expr, ambiguous: &[&Field], refs: &[&str]) -> Verdict {
     let one = |env: &CheckEnv| one(env, inst, assert);
     // A precondition that reads none of the uncertain fields is decided once: when it is false
     // the check does not apply, however many readings there are.
@@ -488,7 +512,7 @@ fn evaluate_over_candidates(env: &mut CheckEnv, inst: &CheckInstance, assert: &c
 }
 
 /// Tries the assertion under the combinations of the ambiguous fields' readings.
-fn search_readings(env: &mut CheckEnv, inst: &CheckInstance, assert: &crate::expr::Expr, ambiguous: &[&Field], refs: &[String], dims: Vec<Vec<Assignment>>) -> Verdict {
+fn search_readings(env: &mut CheckEnv, inst: &CheckInstance, assert: &crate::expr::Expr, ambiguous: &[&Field], refs: &[&str], dims: Vec<Vec<Assignment>>) -> Verdict {
     let one = |env: &CheckEnv| one(env, inst, assert);
     let total: usize = dims.iter().map(|d| d.len().max(1)).try_fold(1usize, |a, n| a.checked_mul(n)).unwrap_or(usize::MAX);
     let mut failed: Option<Vec<(String, Option<Value>)>> = None;
@@ -643,35 +667,43 @@ fn linear_plan(env: &CheckEnv, assert: &crate::expr::Expr, dims: &[Vec<Assignmen
 /// field (so it never comes to "unknown", and adding 0 is the same as skipping a blank), in a
 /// check whose sums add nothing but integers (so adding 0 changes nothing, not even the
 /// type). Empty when that cannot be shown.
-fn blank_as_zero(fields: &Fields, inst: &CheckInstance, assert: &crate::expr::Expr, refs: &[String]) -> Vec<String> {
+fn blank_as_zero(fields: &Fields, inst: &CheckInstance, assert: &crate::expr::Expr, refs: &[&str]) -> Vec<String> {
     let uses: Vec<crate::expr::RefUse> = std::iter::once(assert.ref_use()).chain(inst.when.as_ref().map(|w| w.ref_use())).collect();
     if uses.iter().any(|u| u.sum_of_other || u.in_sum.iter().any(|p| p.starts_with("prev."))) {
         return Vec::new();
     }
     let matches = |pats: &[String], id: &str| pats.iter().any(|p| p == id || (p.contains('*') && glob_match(p, id)));
     let int_or_blank = |v: &Option<Value>| matches!(v, None | Some(Value::Int(_)));
+    let settled_int = |id: &str| fields.get(id).is_some_and(|f| !f.status.is_uncertain() && matches!(f.value, Some(Value::Int(_))));
+    // Which sums each field is an argument of, matched once per field: the anchoring test
+    // below then counts instead of comparing every field with every other (refs are distinct).
+    let sums: Vec<&Vec<String>> = uses.iter().flat_map(|u| &u.sums).collect();
+    let in_sums: Vec<Vec<usize>> = refs.iter().map(|id| (0..sums.len()).filter(|&s| matches(sums[s], id)).collect()).collect();
+    let settled: Vec<bool> = refs.iter().map(|id| settled_int(id)).collect();
     // A sum is anchored when one of its fields is settled with an integer in every reading.
-    let anchored = |sum: &[String], except: &str| {
-        refs.iter().any(|id| {
-            id != except
-                && matches(sum, id)
-                && fields.get(id).is_some_and(|f| !f.status.is_uncertain() && matches!(f.value, Some(Value::Int(_))))
-        })
-    };
+    let mut anchors = vec![0usize; sums.len()];
+    for (k, ss) in in_sums.iter().enumerate() {
+        if settled[k] {
+            for &s in ss {
+                anchors[s] += 1;
+            }
+        }
+    }
     let mut out = Vec::new();
-    for id in refs {
+    for (k, id) in refs.iter().enumerate() {
         if !uses.iter().any(|u| matches(&u.in_sum, id)) {
             continue;
         }
-        if let Some(f) = fields.get(id)
+        if let Some(f) = fields.get(*id)
             && !(int_or_blank(&f.value) && f.candidates.iter().all(|c| int_or_blank(&c.value)))
         {
             return Vec::new();
         }
         let elsewhere = uses.iter().any(|u| matches(&u.elsewhere, id));
-        let every_sum_anchored = uses.iter().flat_map(|u| &u.sums).filter(|s| matches(s, id)).all(|s| anchored(s, id));
+        // Anchored by a field other than this one.
+        let every_sum_anchored = in_sums[k].iter().all(|&s| anchors[s] > usize::from(settled[k]));
         if !elsewhere && every_sum_anchored {
-            out.push(id.clone());
+            out.push(id.to_string());
         }
     }
     out

@@ -96,7 +96,7 @@ pub(super) fn groups(fields: &Fields, rules: &RuleSet, ambiguous: bool, globs: &
     let mut out = Vec::with_capacity(groups.len());
     for (group, label, mut members) in groups {
         // Cells in the table's order (rows, then columns), not id order.
-        members.sort_by_key(|f| rules.cell_order.get(&f.id).copied().unwrap_or(usize::MAX));
+        members.sort_by_cached_key(|f| rules.cell_order.get(&f.id).copied().unwrap_or(usize::MAX));
         let first = members[0];
         let mut rows: Vec<(String, Vec<&Field>)> = Vec::new();
         for f in &members {

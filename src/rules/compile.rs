@@ -956,7 +956,13 @@ fn compile_check(ctx: &mut Ctx, s: &Spanned<CheckDef>, set: &mut RuleSet) {
                 refs.push(r);
             }
         }
-        instances.push(CheckInstance { key_suffix, when, body, message, refs });
+        let mut when_refs: Vec<String> = Vec::new();
+        for (r, _) in when.iter().flat_map(|e| e.refs()) {
+            if !when_refs.contains(&r) {
+                when_refs.push(r);
+            }
+        }
+        instances.push(CheckInstance { key_suffix, when, body, message, refs, when_refs });
     }
     let examples = compile_examples(ctx, c);
     if ctx.errors.len() > errors_before {

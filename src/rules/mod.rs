@@ -296,6 +296,8 @@ pub struct CheckInstance {
     /// The field references (globs included) of `when` and an assertion, in order, without
     /// duplicates: read once at compile time rather than per report.
     pub refs: Vec<String>,
+    /// The field references of `when` alone, for deciding a false precondition early.
+    pub when_refs: Vec<String>,
 }
 
 #[derive(Debug, Clone)]
