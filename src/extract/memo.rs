@@ -22,7 +22,7 @@ use super::split::{self, RowResult, RowSpec, TableIdentity};
 /// Rows longer than this are read every time: long regions are rare and rarely repeat.
 const MAX_KEY_BYTES: usize = 2048;
 /// Rough bytes one thread's memo may hold, both generations together.
-const BUDGET_BYTES: usize = 2 << 20;
+const BUDGET_BYTES: usize = 4 << 20;
 /// One generation's share.
 const GENERATION_BYTES: usize = BUDGET_BYTES / 2;
 
