@@ -98,8 +98,8 @@ pub fn sniff(bytes: &[u8]) -> Result<(), LoadError> {
     if utf16_by_nul_pattern(sample).is_some() {
         return Ok(());
     }
-    let nul = sample.iter().filter(|&&b| b == 0).count();
-    let control = sample.iter().filter(|&&b| is_binary_control(b)).count();
+    let nul = count_bytes(sample, |b| b == 0);
+    let control = count_bytes(sample, is_binary_control);
     let suspicious = nul + control;
     // Text has hardly any of these; random or compressed data has about one byte in ten.
     if suspicious >= 4 && suspicious * 20 > sample.len() {
@@ -112,6 +112,12 @@ pub fn sniff(bytes: &[u8]) -> Result<(), LoadError> {
         });
     }
     Ok(())
+}
+
+/// How many bytes satisfy `f`, counted in byte-wide lanes (255 bytes at a time) so the compiler
+/// can vectorise the loop: every file is sniffed, and a plain count ran at 14 instructions a byte.
+fn count_bytes(bytes: &[u8], f: impl Fn(u8) -> bool) -> usize {
+    bytes.chunks(255).map(|c| c.iter().fold(0u8, |n, &b| n + u8::from(f(b))) as usize).sum()
 }
 
 /// Control bytes that do not occur in text. Tab, LF, VT, FF (page breaks from pdftotext), CR and
@@ -179,7 +185,8 @@ fn magic(bytes: &[u8]) -> Option<&'static str> {
 /// here; without a BOM nothing reliable tells it apart from binary.
 fn utf16_by_nul_pattern(sample: &[u8]) -> Option<&'static Encoding> {
     let units = sample.len() / 2;
-    if units < 4 {
+    // Without a single NUL byte (nearly every file) there is nothing to count.
+    if units < 4 || memchr::memchr(0, sample).is_none() {
         return None;
     }
     let even = sample.iter().step_by(2).filter(|&&b| b == 0).count();
@@ -224,7 +231,13 @@ pub fn decode(bytes: &[u8]) -> Decoded {
             return raw.finish(enc.name().to_string(), Detection::Utf16Pattern);
         }
     }
-    match std::str::from_utf8(bytes) {
+    // Nearly every file is valid UTF-8: validated with SIMD first, std's validator only to say
+    // where a file is not.
+    let utf8 = match simdutf8::basic::from_utf8(bytes) {
+        Ok(text) => Ok(text),
+        Err(_) => std::str::from_utf8(bytes),
+    };
+    match utf8 {
         Ok(text) => {
             let raw = Raw {
                 text: text.to_string(),
@@ -672,8 +685,11 @@ fn normalize(raw: String, marks: &mut [usize]) -> (String, Tally) {
 pub fn scan_controls(text: &str, line_starts: &[usize]) -> Option<LoadIssue> {
     // Fast path: in UTF-8 every control here is a byte below 0x20, 0x7F, or 0xC2 followed by
     // 0x80..=0x9F (C1). Text without such bytes has none, and most reports have none.
-    let suspect = |b: &u8| (*b < 0x20 && !matches!(*b, b'\t' | b'\n' | 0x0c)) || *b == 0x7f || *b == 0xc2;
-    if !text.as_bytes().iter().any(suspect) {
+    // (0xC2 alone is common: "·" is C2 B7.)
+    let bytes = text.as_bytes();
+    let low = count_bytes(bytes, |b| (b < 0x20 && !matches!(b, b'\t' | b'\n' | 0x0c)) || b == 0x7f) > 0;
+    let c1 = || memchr::memchr_iter(0xc2, bytes).any(|i| bytes.get(i + 1).is_some_and(|n| (0x80..=0x9f).contains(n)));
+    if !low && !c1() {
         return None;
     }
     let mut tally = Tally::default();
@@ -709,6 +725,28 @@ pub fn scan_controls(text: &str, line_starts: &[usize]) -> Option<LoadIssue> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn control_scan_tells_a_c1_control_from_a_middle_dot() {
+        // "·" is C2 B7 and common in reports; U+0085 (C2 85) is a C1 control.
+        let dot = "统计·表三\n".repeat(100);
+        assert!(scan_controls(&dot, &[0]).is_none());
+        let c1 = format!("{dot}表\u{85}三");
+        let issue = scan_controls(&c1, &[0]).expect("a C1 control is reported");
+        assert!(issue.message.starts_with("1 control character"), "{}", issue.message);
+        let cr = format!("{dot}\r\n");
+        assert!(scan_controls(&cr, &[0]).is_some(), "CR is a control character here");
+    }
+
+    #[test]
+    fn byte_counts_are_exact_across_lane_chunks() {
+        let mut bytes = vec![b'a'; 1000];
+        for i in [0, 254, 255, 256, 510, 999] {
+            bytes[i] = 0;
+        }
+        assert_eq!(count_bytes(&bytes, |b| b == 0), 6);
+        assert_eq!(count_bytes(&[0u8; 600], |b| b == 0), 600, "a lane never overflows");
+    }
 
     const REPORT: &str = "平潭综合实验区2022年政府信息公开工作年度报告\n一、总体情况\n本年新收政府信息公开申请数量12件，上年结转2件。\n";
     const TRAD: &str = "政府資訊公開年度報告\n一、總體情況\n本年度收到政府資訊公開申請12件，辦理結果已全部答復。\n二、主動公開政府資訊情況\n";
