@@ -39,17 +39,25 @@ pub struct CheckEnv<'a> {
     /// Glob expansions, by pattern: a handful per check, looked up on every try (a scan that
     /// compares addresses first beats hashing the pattern).
     globs: std::cell::RefCell<Vec<(usize, String, Rc<Vec<String>>)>>,
-    /// The report's expansions so far, shared by the checks of one report: its fields do not
-    /// change while they run. Consulted when `globs` misses.
-    report_globs: Option<Rc<ReportGlobs>>,
+    /// What the checks of one report share (its fields do not change while they run): glob
+    /// expansions, consulted when `globs` misses, and which readings of a row agree with its
+    /// settled cells.
+    report: Option<Rc<ReportCache>>,
 }
 
-/// Glob expansions of one report, by pattern.
-pub(crate) type ReportGlobs = std::cell::RefCell<HashMap<String, Rc<Vec<String>>>>;
+/// What the checks of one report work out once and share.
+#[derive(Default)]
+pub(crate) struct ReportCache {
+    /// Glob expansions, by pattern.
+    globs: std::cell::RefCell<HashMap<String, Rc<Vec<String>>>>,
+    /// For each row with readings (by the address of its shared readings): the indexes of the
+    /// readings that agree with the row's settled cells (see [`agreeing_readings`]).
+    readings: std::cell::RefCell<HashMap<usize, Rc<Vec<u32>>>>,
+}
 
 impl<'a> CheckEnv<'a> {
     pub fn new(fields: &'a Fields, prev: Option<&'a Fields>, rules: &'a RuleSet) -> Self {
-        CheckEnv { fields, prev, rules, locals: HashMap::new(), trying: Vec::new(), slots: None, globs: Default::default(), report_globs: None }
+        CheckEnv { fields, prev, rules, locals: HashMap::new(), trying: Vec::new(), slots: None, globs: Default::default(), report: None }
     }
 
     fn field_lookup(&self, id: &str, f: Option<&Field>) -> Lookup {
@@ -110,11 +118,11 @@ impl CheckEnv<'_> {
         if let Some((_, _, ids)) = hit {
             return ids.clone();
         }
-        let shared = self.report_globs.as_ref().and_then(|r| r.borrow().get(pattern).cloned());
+        let shared = self.report.as_ref().and_then(|r| r.globs.borrow().get(pattern).cloned());
         let ids = shared.unwrap_or_else(|| {
             let ids = Rc::new(glob_ids(pattern, self.fields, self.prev));
-            if let Some(r) = &self.report_globs {
-                r.borrow_mut().insert(pattern.to_string(), ids.clone());
+            if let Some(r) = &self.report {
+                r.globs.borrow_mut().insert(pattern.to_string(), ids.clone());
             }
             ids
         });
@@ -168,7 +176,7 @@ pub fn run_checks(doc: &Document, fields: &Fields, prev: Option<&Fields>, rules:
 /// Run every check of the pack on one report whose claims are already read.
 pub fn run_checks_with(doc: &Document, fields: &Fields, claims: &Claims, prev: Option<&Fields>, rules: &RuleSet) -> Vec<Finding> {
     let mut out = Vec::new();
-    let globs: Rc<ReportGlobs> = Rc::default();
+    let globs: Rc<ReportCache> = Rc::default();
     for rule in &rules.checks {
         let Some(severity) = rule.severity else { continue };
         for inst in &rule.instances {
@@ -215,7 +223,7 @@ fn run_instance(
     rule: &CheckRule,
     severity: Severity,
     inst: &CheckInstance,
-    globs: &Rc<ReportGlobs>,
+    globs: &Rc<ReportCache>,
     out: &mut Vec<Finding>,
 ) {
     if matches!(inst.body, CheckBody::Assert(_)) && precondition_fails(fields, prev, rules, inst, globs) {
@@ -225,7 +233,7 @@ fn run_instance(
     match &inst.body {
         CheckBody::Assert(assert) => {
             let mut env = CheckEnv::new(fields, prev, rules);
-            env.report_globs = Some(globs.clone());
+            env.report = Some(globs.clone());
             // The ids are borrowed from the rule and from the report's glob expansions (kept
             // alive here): gathering them copies no string.
             let expansions: Vec<Rc<Vec<String>>> = inst.refs.iter().filter(|r| r.contains('*')).map(|r| env.glob_ids_cached(r)).collect();
@@ -433,10 +441,10 @@ fn glob_ids(pattern: &str, fields: &Fields, prev: Option<&Fields>) -> Vec<String
 /// whose readings are still to be tried: the check does not apply, whatever its assertion reads,
 /// and is settled before its fields are gathered. Most `each` instances of a pack end here
 /// (a concept the narrative does not state). The same verdict `evaluate_over_candidates` reaches.
-fn precondition_fails(fields: &Fields, prev: Option<&Fields>, rules: &RuleSet, inst: &CheckInstance, globs: &Rc<ReportGlobs>) -> bool {
+fn precondition_fails(fields: &Fields, prev: Option<&Fields>, rules: &RuleSet, inst: &CheckInstance, globs: &Rc<ReportCache>) -> bool {
     let Some(w) = &inst.when else { return false };
     let mut env = CheckEnv::new(fields, prev, rules);
-    env.report_globs = Some(globs.clone());
+    env.report = Some(globs.clone());
     if !matches!(w.eval(&env), Outcome::Value(Value::Bool(false)) | Outcome::Missing(_)) {
         return false;
     }
@@ -495,7 +503,7 @@ fn evaluate_over_candidates(env: &mut CheckEnv, inst: &CheckInstance, assert: &c
             Err(e) => Verdict::Error(e),
         };
     }
-    let dims = dimensions(env.fields, ambiguous);
+    let dims = dimensions_with(env.fields, ambiguous, env.report.as_deref());
     // The same check over the same values and readings comes to the same verdict: a search
     // worth remembering is looked up by everything it reads (see `memo`).
     let key = memo::key(env, inst, assert, refs, &dims);
@@ -718,6 +726,41 @@ pub(crate) fn reads_any(e: &crate::expr::Expr, env: &CheckEnv, fields: &[&Field]
     refs.iter().any(|r| fields.iter().any(|f| f.id == *r))
 }
 
+/// A hash of some cells' values, for finding distinct readings; equal values hash equal
+/// (decimals by their bits), and a match is confirmed by comparing the values.
+fn cells_hash<'v>(vals: impl Iterator<Item = &'v Option<Value>>) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut mix = |x: u64| h = (h ^ x).wrapping_mul(0x0000_0100_0000_01b3).rotate_left(29);
+    for v in vals {
+        match v {
+            None => mix(0x9e37_79b9),
+            Some(Value::Int(i)) => mix(*i as u64),
+            Some(Value::Dec(d)) => mix(d.to_bits() ^ 1),
+            // Rare in table cells: hashed by kind only, told apart by the comparison.
+            Some(_) => mix(7),
+        }
+    }
+    h
+}
+
+/// Passes an already mixed u64 through: the keys of `cells_hash` need no second hashing.
+#[derive(Default)]
+struct MixHasher(u64);
+
+impl std::hash::Hasher for MixHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    }
+    fn write_u64(&mut self, x: u64) {
+        self.0 = x;
+    }
+}
+
 /// A cell's value as a hash key, for remembering what a check said under it: equal keys are
 /// identical values (decimals compared by their bits), so the result under one holds for the other.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -747,6 +790,25 @@ pub(crate) type Assignment = Vec<(String, Option<Value>)>;
 /// only readings that agree with the row's cells that are settled (exact or corrected). Other
 /// ambiguous fields vary on their own, over their candidates.
 pub(crate) fn dimensions(fields: &Fields, ambiguous: &[&Field]) -> Vec<Vec<Assignment>> {
+    dimensions_with(fields, ambiguous, None)
+}
+
+/// The readings of a row that agree with its settled cells, by index; every reading when none
+/// does (the settled cells then contradict the row's text, and the readings are all there is).
+fn agreeing_readings(fields: &Fields, j: &crate::model::Joint) -> Vec<u32> {
+    let settled: Vec<(usize, &Option<Value>)> = j
+        .fields
+        .iter()
+        .enumerate()
+        .filter_map(|(c, id)| fields.get(id).filter(|g| !g.status.is_uncertain()).map(|g| (c, &g.value)))
+        .collect();
+    let agree = |r: &Vec<Option<Value>>| settled.iter().all(|(c, v)| r.get(*c) == Some(*v));
+    let idx: Vec<u32> = (0..j.readings.len() as u32).filter(|&i| agree(&j.readings[i as usize])).collect();
+    if idx.is_empty() { (0..j.readings.len() as u32).collect() } else { idx }
+}
+
+/// [`dimensions`], with the report's shared work when checks run.
+fn dimensions_with(fields: &Fields, ambiguous: &[&Field], cache: Option<&ReportCache>) -> Vec<Vec<Assignment>> {
     let mut dims = Vec::new();
     let mut seen_groups: Vec<&str> = Vec::new();
     for f in ambiguous {
@@ -762,29 +824,39 @@ pub(crate) fn dimensions(fields: &Fields, ambiguous: &[&Field]) -> Vec<Vec<Assig
                     .enumerate()
                     .filter(|(_, id)| ambiguous.iter().any(|a| &a.id == *id))
                     .collect();
-                let settled: Vec<(usize, &Option<Value>)> = j
-                    .fields
-                    .iter()
-                    .enumerate()
-                    .filter_map(|(c, id)| fields.get(id).filter(|g| !g.status.is_uncertain()).map(|g| (c, &g.value)))
-                    .collect();
-                let agree = |r: &&Vec<Option<Value>>| settled.iter().all(|(c, v)| r.get(*c) == Some(*v));
-                let mut readings: Vec<&Vec<Option<Value>>> = j.readings.iter().filter(agree).collect();
-                if readings.is_empty() {
-                    readings = j.readings.iter().collect();
+                // The same for every check of the report: worked out once when a cache is given.
+                let agreeing = match cache {
+                    Some(c) => {
+                        let key = std::sync::Arc::as_ptr(&j.readings) as usize;
+                        let known = c.readings.borrow().get(&key).cloned();
+                        known.unwrap_or_else(|| {
+                            let idx = Rc::new(agreeing_readings(fields, j));
+                            c.readings.borrow_mut().insert(key, idx.clone());
+                            idx
+                        })
+                    }
+                    None => Rc::new(agreeing_readings(fields, j)),
+                };
+                let readings = agreeing.iter().map(|&i| &j.readings[i as usize]);
+                // Distinct values of the wanted cells, found before any id is copied: a row may
+                // have thousands of readings and few distinct ones in the cells asked about. By
+                // a hash of those cells (confirmed by comparing them), in first-seen order.
+                fn cell(r: &[Option<Value>], c: usize) -> &Option<Value> {
+                    r.get(c).unwrap_or(&None)
                 }
-                // Distinct values of the wanted cells, compared before any id is copied: a row
-                // may have hundreds of readings and few distinct ones in the cells asked about.
-                let mut distinct: Vec<Vec<&Option<Value>>> = Vec::new();
+                let same_cells = |a: &Vec<Option<Value>>, b: &Vec<Option<Value>>| wanted.iter().all(|(c, _)| cell(a, *c) == cell(b, *c));
+                let mut distinct: Vec<&Vec<Option<Value>>> = Vec::new();
+                let mut by_hash: HashMap<u64, Vec<usize>, std::hash::BuildHasherDefault<MixHasher>> = HashMap::default();
                 for r in readings {
-                    let vals: Vec<&Option<Value>> = wanted.iter().map(|(c, _)| r.get(*c).unwrap_or(&None)).collect();
-                    if !distinct.contains(&vals) {
-                        distinct.push(vals);
+                    let same = by_hash.entry(cells_hash(wanted.iter().map(|(c, _)| cell(r, *c)))).or_default();
+                    if !same.iter().any(|&i| same_cells(distinct[i], r)) {
+                        same.push(distinct.len());
+                        distinct.push(r);
                     }
                 }
                 let alts: Vec<Assignment> = distinct
                     .into_iter()
-                    .map(|vals| wanted.iter().zip(vals).map(|((_, id), v)| ((*id).clone(), v.clone())).collect())
+                    .map(|r| wanted.iter().map(|(c, id)| ((*id).clone(), cell(r, *c).clone())).collect())
                     .collect();
                 dims.push(alts);
             }

@@ -18,6 +18,9 @@ use crate::model::{Field, Fields, Span, Value};
 use crate::rules::RuleSet;
 use crate::rules::lexicon::Lexicon;
 use crate::text::Qualifier;
+use scan::sentence_starts;
+
+mod scan;
 
 /// Whether a list of parts names every part.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -151,31 +154,6 @@ fn digits(s: &str) -> String {
         .collect()
 }
 
-fn is_sentence_end(c: char) -> bool {
-    matches!(c, '。' | '！' | '？' | '!' | '?')
-}
-
-/// Sentence starts (byte offsets): after 。！？ and at blank lines.
-fn sentence_starts(text: &str) -> Vec<usize> {
-    let mut starts = vec![0];
-    let mut prev_nl = false;
-    for (i, c) in text.char_indices() {
-        if is_sentence_end(c) {
-            starts.push(i + c.len_utf8());
-            prev_nl = false;
-        } else if c == '\n' {
-            if prev_nl {
-                starts.push(i + 1);
-            }
-            prev_nl = true;
-        } else if !c.is_whitespace() {
-            prev_nl = false;
-        }
-    }
-    starts.dedup();
-    starts
-}
-
 /// The sentence after `end` opens with a list word (其中…): its figures are the parts.
 fn opens_next(text: &str, lx: &Lexicon, from: usize) -> bool {
     let rest = text[from..].trim_start_matches(|c: char| c.is_whitespace() || matches!(c, '，' | ',' | '。'));
@@ -201,13 +179,7 @@ pub fn read(doc: &Document, fields: &Fields, rules: &RuleSet) -> Claims {
     for caps in lx.token.captures_iter(text) {
         let Some(m) = caps.get(0) else { continue };
         let Some(num) = caps.name("num") else { continue };
-        for c in text[depth_at..m.start()].chars() {
-            match c {
-                '（' | '(' => depth += 1,
-                '）' | ')' => depth = (depth - 1).max(0),
-                _ => {}
-            }
-        }
+        depth = scan::depth_after(&text[depth_at..m.start()], depth);
         depth_at = m.start();
         while ig < ignored.len() && ignored[ig].end <= m.start() {
             ig += 1;
@@ -307,7 +279,8 @@ pub fn read(doc: &Document, fields: &Fields, rules: &RuleSet) -> Claims {
             scope,
             role: Role::Single,
             part,
-            span: doc.span(t.start, t.end),
+            // Set below for the claims kept: finding a line and column costs more than the rest.
+            span: Span::default(),
             text: text[t.start..t.end].trim_end().to_string(),
             decimals: t.decimals,
         });
@@ -359,6 +332,7 @@ pub fn read(doc: &Document, fields: &Fields, rules: &RuleSet) -> Claims {
         if !keep[k] {
             continue;
         }
+        c.span = doc.span(tokens[k].start, tokens[k].end);
         c.role = match c.role {
             Role::Whole { parts, list } => Role::Whole { parts: parts.iter().map(|p| map[*p]).collect(), list },
             Role::Part { of } => Role::Part { of: map[of] },
@@ -429,6 +403,14 @@ fn concept_of(lx: &Lexicon, before: &str, after: &str, unit: &str) -> Option<(St
 
 /// A narrower scope named before the figure (words of the whole agency do not count).
 fn scope_of(lx: &Lexicon, before: &str) -> Option<(String, String)> {
+    // The agency's own words are replaced by a space below; that never makes a phrase appear
+    // (the phrases hold no space, and every other substring is the clause's own), so a clause
+    // that holds no phrase at all has no scope. Most figures' clauses hold none.
+    if let Some(words) = &lx.scope_words
+        && !words.is_match(before)
+    {
+        return None;
+    }
     let mut hay = before.to_string();
     for w in &lx.whole_scope {
         if hay.contains(w.as_str()) {
@@ -457,16 +439,13 @@ fn assign_roles(lx: &Lexicon, text: &str, tokens: &[Token], claims: &mut [Claim]
         }
         let next = if same(k + 1) { tokens[k + 1].start } else { sentence_end };
         let gap = &text[t.end..floor(text, next.min(t.end + 60)).max(t.end)];
-        let mut opener = lx
-            .openers
-            .iter()
-            .filter_map(|(p, closed)| gap.find(p.as_str()).map(|i| (i, p.as_str(), *closed)))
-            .min_by_key(|(i, _, _)| *i);
+        let first_opener = |hay: &str| scan::first_of(hay, &lx.openers, |o| o.0.as_str()).map(|(i, k)| (i, lx.openers[k].0.as_str(), lx.openers[k].1));
+        let mut opener = first_opener(gap);
         // "…3460条。其中，…": the last figure of a sentence, the next sentence opening with 其中.
         let mut in_sentence = t.sentence;
         if !same(k + 1) && k + 1 < n && tokens[k + 1].sentence == t.sentence + 1 && opens_next(text, lx, sentence_end) {
             let rest = &text[sentence_end..tokens[k + 1].start];
-            opener = lx.openers.iter().filter_map(|(p, closed)| rest.find(p.as_str()).map(|i| (i, p.as_str(), *closed))).min_by_key(|(i, _, _)| *i);
+            opener = first_opener(rest);
             in_sentence = t.sentence + 1;
         }
         let within = |j: usize| j < n && tokens[j].sentence == in_sentence;

@@ -144,3 +144,50 @@ fn the_same_whole_stated_twice_is_one_finding() {
     assert!(over[0].message.contains("2300"), "{}", over[0].message);
     assert_eq!(a.claims.list.iter().filter(|c| c.value == 2210.0).count(), 2, "both statements are claims");
 }
+
+/// Every report under `../shared/corpus` (text files), for comparing fast paths with the plain ones.
+fn corpus_texts() -> Vec<String> {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus");
+    let mut out = Vec::new();
+    let mut stack = vec![root];
+    while let Some(d) = stack.pop() {
+        let Ok(rd) = std::fs::read_dir(&d) else { continue };
+        for e in rd.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.extension().is_some_and(|x| x == "txt")
+                && let Ok(t) = std::fs::read_to_string(&p)
+            {
+                out.push(t);
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn the_scope_shortcut_finds_what_the_word_by_word_search_finds() {
+    let rules = RuleSet::builtin();
+    assert!(rules.lexicon.scope_words.is_some());
+    let mut plain = rules.lexicon.clone();
+    plain.scope_words = None;
+    let texts = corpus_texts();
+    assert!(!texts.is_empty(), "../shared/corpus holds the real reports");
+    let (mut clauses, mut scoped) = (0, 0);
+    for t in &texts {
+        // The clause before every figure, as `read` cuts it, and before every character.
+        let ends = rules.lexicon.token.find_iter(t).map(|m| m.start()).chain(t.char_indices().map(|(i, _)| i));
+        for end in ends {
+            let from = ceil(t, end.saturating_sub(SCOPE_WINDOW));
+            let clause = &t[from..end];
+            let clause = clause.rfind(['，', ',', '；', ';', '：', ':']).map_or(clause, |i| &clause[i..]);
+            let fast = scope_of(&rules.lexicon, clause);
+            assert_eq!(fast, scope_of(&plain, clause), "{clause}");
+            clauses += 1;
+            scoped += fast.is_some() as usize;
+        }
+    }
+    // Both kinds were compared.
+    assert!(clauses > 10_000 && scoped > 1000, "{clauses} clauses, {scoped} with a scope");
+}

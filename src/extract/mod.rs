@@ -271,10 +271,13 @@ fn extract_sections(doc: &Document, rules: &RuleSet, fields: &mut Fields) {
             }
             None
         };
-        let m = first(&s.heading, cursor).or_else(|| first(&s.heading, 0)).or_else(|| {
-            let f = s.fallback.as_ref()?;
-            first(f, cursor).or_else(|| first(f, 0))
-        });
+        // From the cursor, else from the start: one search when the cursor is the start (a
+        // report without the parts' headings searched each twice over the whole text).
+        let anywhere = |re: &regex::Regex| match first(re, cursor) {
+            None if cursor > 0 => first(re, 0),
+            m => m,
+        };
+        let m = anywhere(&s.heading).or_else(|| anywhere(s.fallback.as_ref()?));
         if let Some((start, end)) = m {
             if start >= cursor {
                 cursor = end;

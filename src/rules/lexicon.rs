@@ -57,6 +57,9 @@ pub struct Lexicon {
     pub whole_scope: Vec<String>,
     /// (kind, phrases)
     pub scopes: Vec<(String, Vec<String>)>,
+    /// Every scope phrase in one automaton: most figures' clauses name none, and then
+    /// `claims::scope_of` has nothing to look for (see there why that is exact).
+    pub scope_words: Option<aho_corasick::AhoCorasick>,
     pub concepts: Vec<Concept>,
     /// Every concept's phrase, in concept order: which concepts a window names, in one pass.
     pub concept_set: regex::RegexSet,
@@ -79,6 +82,7 @@ impl Default for Lexicon {
             ignore: None,
             whole_scope: Vec::new(),
             scopes: Vec::new(),
+            scope_words: None,
             concepts: Vec::new(),
             concept_set: regex::RegexSet::empty(),
             statements: Vec::new(),
@@ -119,6 +123,17 @@ fn token_regex(units: &[String]) -> Regex {
         r"(?P<pre>将近|接近|近|大约|约|超过|逾)?(?P<num>[0-9０-９]{{1,3}}(?:,[0-9]{{3}})+|[0-9０-９]+)(?:[.．](?P<frac>[0-9０-９]+))?[ \t\r\n　]*(?P<more>余|多)?[ \t\r\n　]*{unit}(?P<post>左右|以上)?"
     );
     Regex::new(&src).expect("the figure pattern is built from escaped literals")
+}
+
+/// The scope phrases as one automaton (a contiguous NFA: a few dozen short words, built in
+/// microseconds at every load, searched over one clause per figure).
+fn scope_automaton(scopes: &[(String, Vec<String>)]) -> Option<aho_corasick::AhoCorasick> {
+    let words: Vec<&str> = scopes.iter().flat_map(|(_, p)| p.iter().map(String::as_str)).collect();
+    // A phrase with a space could be made by the agency words' replacement: no shortcut then.
+    if words.is_empty() || words.iter().any(|w| w.contains(' ')) {
+        return None;
+    }
+    aho_corasick::AhoCorasick::builder().kind(Some(aho_corasick::AhoCorasickKind::ContiguousNFA)).build(&words).ok()
 }
 
 /// Loose form of a literal heading: any spacing (a line break too) or markup tags left by a
@@ -220,6 +235,7 @@ pub(super) fn compile_lexicon(ctx: &mut super::compile::Ctx, d: &LexiconDef, set
         compile_statement(ctx, &s.value, set);
     }
     set.lexicon.token = token_regex(&set.lexicon.units);
+    set.lexicon.scope_words = scope_automaton(&set.lexicon.scopes);
     let phrases: Vec<String> = set.lexicon.concepts.iter().map(|c| c.phrase.as_str().to_string()).collect();
     match ctx.re.set(&phrases) {
         Ok(s) => set.lexicon.concept_set = s,
