@@ -7,6 +7,8 @@
 //! from the rules.
 
 pub mod cells;
+mod fxhash;
+mod joint;
 mod memo;
 pub mod pieces;
 pub mod settle;
@@ -464,25 +466,27 @@ fn extract_table(doc: &Document, t: &TableRule, fields: &mut Fields) -> Option<T
         .map(|r| r.heading.as_ref().is_some_and(|h| matches!(h.eval(&FieldsEnv(fields)), Outcome::Value(Value::Bool(true)))))
         .collect();
     let from_pieces = pieces::read_table(doc, t, start.start()..region_end, &heading, &spec);
-    let (source, grids, results, cell_ranges, placed, narrowed_by_hint) = match from_pieces {
+    let (source, grids, resolved, cell_ranges, placed) = match from_pieces {
         Some(p) => {
-            let (results, narrowed) = resolve_rows(p.results, &t.balances);
-            ("text-pipes", p.grids, results, p.cell_ranges, p.placed, narrowed)
+            let resolved = std::rc::Rc::new(resolve_rows(p.results, &t.balances));
+            ("text-pipes", p.grids, resolved, p.cell_ranges, p.placed)
         }
         None => {
-            let (r, c, row_hints) = digit_rows(doc, t, &spec, &labels, region_end, fields);
-            let n = r.len();
+            let (c, row_hints) = digit_row_texts(doc, t, &labels, region_end, fields);
+            let n = c.len();
             // The same rows' texts and hints under the same spec narrow the same way: the
-            // table's joint narrowing is remembered like its rows.
+            // table's joint narrowing is remembered like its rows, and a remembered table's
+            // rows are not read again.
             let rows: Vec<Option<(&str, &[(usize, i64)])>> =
                 c.iter().zip(&row_hints).map(|(c, h)| c.as_ref().map(|c| (&doc.text[c.clone()], h.as_slice()))).collect();
-            let (results, narrowed) = memo::resolve_rows(&rows, &spec, &t.balances, || resolve_rows(r, &t.balances));
-            ("digit-run", Vec::new(), results, c, vec![false; n], narrowed)
+            let resolved = memo::resolve_rows(&rows, &spec, &t.balances, || resolve_rows(digit_rows(&rows, &spec), &t.balances));
+            ("digit-run", Vec::new(), resolved, c, vec![false; n])
         }
     };
+    let (results, narrowed_by_hint) = (&resolved.0, &resolved.1);
     let mut first_row: Option<usize> = None;
-    let mut emitted: Vec<String> = Vec::new();
-    for (i, row) in t.rows.iter().enumerate() {
+    let mut emitted: Vec<&String> = Vec::new();
+    for i in 0..t.rows.len() {
         let (Some(cells), res) = (&cell_ranges[i], &results[i]) else { continue };
         if res.readings.is_empty() || res.readings.iter().all(|r| r.cells.iter().all(|c| c.is_none())) && res.explicit_blanks == 0 {
             // A heading row with no cells of its own (e.g. （六）其他处理 in the 2021 format).
@@ -490,19 +494,19 @@ fn extract_table(doc: &Document, t: &TableRule, fields: &mut Fields) -> Option<T
         }
         // A label found in the text may have floated away from a row read from pipe pieces.
         first_row.get_or_insert(if placed.is_empty() || source == "text-pipes" { cells.start } else { labels[i].as_ref().map_or(cells.start, |l| l.start) });
-        let ids: Vec<String> = t.columns.iter().map(|col| t.field_id(&row.id, &col.id)).collect();
+        let names = &t.cells[i];
+        let ids = &names.ids;
         let joint = (res.readings.len() > 1).then(|| crate::model::Joint {
-            group: std::sync::Arc::from(t.field_id(&row.id, "").as_str()),
-            fields: std::sync::Arc::new(ids.clone()),
+            group: names.group.clone(),
+            fields: names.ids.clone(),
             readings: std::sync::Arc::new(
                 res.readings.iter().map(|r| r.cells.iter().map(|c| c.as_ref().map(|c| c.value.clone())).collect()).collect(),
             ),
             complete: res.satisfied && !res.truncated && !res.overflow,
         });
-        for (c, col) in t.columns.iter().enumerate() {
-            let id = ids[c].clone();
-            let label = format!("{}·{}", row.label, col.label);
-            let mut f = cell_field(doc, &id, &label, cells.start, res, c);
+        for c in 0..t.columns.len() {
+            let id = &ids[c];
+            let mut f = cell_field(doc, id, &names.labels[c], cells.start, res, c);
             if f.status == Status::Ambiguous {
                 f.joint = joint.clone();
             }
@@ -517,15 +521,15 @@ fn extract_table(doc: &Document, t: &TableRule, fields: &mut Fields) -> Option<T
                 });
             }
             if f.status == Status::Exact && (res.settled == Settled::ByHint || narrowed_by_hint[i]) {
-                f.settled_by = Some(hint_evidence(&doc.text, t, fields, &results, narrowed_by_hint[i]));
+                f.settled_by = Some(hint_evidence(&doc.text, t, fields, results, narrowed_by_hint[i]));
             }
-            emitted.push(id.clone());
+            emitted.push(id);
             fields.insert(id.clone(), f);
         }
     }
     // Fields read from pipe pieces point at their cells, so the reviewer's grid can show them.
     let mut cells = BTreeMap::new();
-    for id in &emitted {
+    for &id in &emitted {
         let Some(span) = fields.get(id).and_then(|f| f.span).filter(|s| s.end > s.start) else { continue };
         'found: for &g in &grids {
             for (r, row) in doc.tables[g].rows.iter().enumerate() {
@@ -539,23 +543,20 @@ fn extract_table(doc: &Document, t: &TableRule, fields: &mut Fields) -> Option<T
     first_row.map(|at| TableSource { table: t.id.clone(), source, line: doc.line_col(at).0, grids, cells })
 }
 
-/// Rows read from digit runs: each row's cells are the numbers between its label and the next
-/// label found (a pipe table in between ends them: its numbers are its own cells).
-fn digit_rows(
+/// Where each row's digit run lies: the numbers between its label and the next label found (a
+/// pipe table in between ends them: its numbers are its own cells); and each row's hints, the
+/// narrative's figures its `hints:` name that are known for certain.
+fn digit_row_texts(
     doc: &Document,
     t: &TableRule,
-    spec: &RowSpec,
     labels: &[Option<Range<usize>>],
     region_end: usize,
     fields: &Fields,
-) -> (Vec<RowResult>, Vec<Option<Range<usize>>>, Vec<Vec<(usize, i64)>>) {
-    let text = &doc.text;
-    let mut results: Vec<RowResult> = Vec::with_capacity(t.rows.len());
+) -> (Vec<Option<Range<usize>>>, Vec<Vec<(usize, i64)>>) {
     let mut cell_ranges: Vec<Option<Range<usize>>> = Vec::with_capacity(t.rows.len());
     let mut row_hints: Vec<Vec<(usize, i64)>> = vec![Vec::new(); t.rows.len()];
     for (i, label) in labels.iter().enumerate() {
         let Some(label) = label else {
-            results.push(RowResult::absent());
             cell_ranges.push(None);
             continue;
         };
@@ -564,24 +565,25 @@ fn digit_rows(
         if let Some(p) = pieces::first_table_in(doc, &cells) {
             cells.end = p;
         }
-        let row = &t.rows[i];
-        let result = if row.hints.is_empty() {
-            memo::read_row(&text[cells.clone()], spec)
-        } else {
-            let mut spec = spec.clone();
-            for (col, field) in &row.hints {
-                if let Some(Value::Int(v)) = fields.get(field).filter(|f| f.status != Status::Ambiguous).and_then(|f| f.value.clone()) {
-                    spec.hints.push((*col, v));
-                }
+        for (col, field) in &t.rows[i].hints {
+            if let Some(Value::Int(v)) = fields.get(field).filter(|f| f.status != Status::Ambiguous).and_then(|f| f.value.clone()) {
+                row_hints[i].push((*col, v));
             }
-            let r = memo::read_row(&text[cells.clone()], &spec);
-            row_hints[i] = spec.hints;
-            r
-        };
-        results.push(result);
+        }
         cell_ranges.push(Some(cells));
     }
-    (results, cell_ranges, row_hints)
+    (cell_ranges, row_hints)
+}
+
+/// Each row read from its digit run under the table's spec and the row's hints.
+fn digit_rows(rows: &memo::TableRows, spec: &RowSpec) -> Vec<RowResult> {
+    rows.iter()
+        .map(|row| match row {
+            None => RowResult::absent(),
+            Some((text, [])) => memo::read_row(text, spec),
+            Some((text, hints)) => memo::read_row(text, &RowSpec { hints: hints.to_vec(), ..spec.clone() }),
+        })
+        .collect()
 }
 
 /// A table's fields read from the source's cells, one field per cell.

@@ -58,7 +58,7 @@
 //! [`resolve_table`] then narrows rows jointly with identities between rows (table 三's balance
 //! and result sums), applied column by column.
 
-use std::collections::HashSet;
+use super::fxhash::FxHashSet as HashSet;
 
 use crate::model::Value;
 
@@ -72,13 +72,11 @@ pub const MAX_CELL_DIGITS: usize = 18;
 pub const NODE_CAP: usize = 100_000;
 /// Readings kept per row before giving up with `truncated`.
 pub const READING_CAP: usize = 1_000;
-/// Assignments tried by the joint search in [`resolve_table`].
-const TABLE_NODE_CAP: usize = 200_000;
 /// Distinct partial sums tracked per identity column in [`resolve_table`].
 const SUM_SET_CAP: usize = 20_000;
 
 /// What a column holds.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum CellKind {
     /// A non-negative integer written without a sign.
     Count,
@@ -91,7 +89,7 @@ pub enum CellKind {
 }
 
 /// Within one row: the `parts` columns add up to the `total` column.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Identity {
     pub parts: Vec<usize>,
     pub total: usize,
@@ -104,7 +102,7 @@ impl Identity {
 }
 
 /// What the caller knows about one row: its columns and the relations between them.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct RowSpec {
     /// One per column; the row has `kinds.len()` columns.
     pub kinds: Vec<CellKind>,
@@ -791,7 +789,7 @@ impl<'a> Search<'a> {
             truncated: false,
             best: None,
             found: Vec::new(),
-            seen: HashSet::new(),
+            seen: HashSet::default(),
         }
     }
 
@@ -1168,7 +1166,7 @@ fn fallback(lex: &[Lexeme], kinds: &[CellKind], hints: &[(usize, i64)]) -> RowRe
 
 /// Between rows of one table: the sum of the `lhs` rows equals the sum of the `rhs` rows in each
 /// of `columns` (table 三 balance: new + carried == total + carry_next).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct TableIdentity {
     pub lhs: Vec<usize>,
     pub rhs: Vec<usize>,
@@ -1194,13 +1192,13 @@ pub struct TableResolution {
 
 /// A table identity as signed terms: the sum of `coef * row` over `terms` is 0 in every column.
 #[derive(Clone, Debug)]
-struct Equation {
-    terms: Vec<(usize, i128)>,
-    columns: Vec<usize>,
+pub(super) struct Equation {
+    pub terms: Vec<(usize, i128)>,
+    pub columns: Vec<usize>,
 }
 
 /// Per involved row, per candidate reading, per column: the value in millionths (blank = 0).
-type Values = Vec<Vec<Vec<i128>>>;
+pub(super) type Values = Vec<Vec<Vec<i128>>>;
 
 /// Narrows rows jointly: drops every reading that takes part in no assignment (one reading per
 /// row) satisfying all applied identities, column by column. Blank cells count as 0. Readings a
@@ -1278,7 +1276,7 @@ pub fn resolve_table(rows: &mut [RowResult], identities: &[TableIdentity]) -> Ta
     let mut alive = fresh.clone();
     let mut consistent = narrow(&eqs, &values, &mut alive);
     if consistent {
-        match joint(&eqs, &involved, &values, &alive) {
+        match super::joint::joint(&eqs, &involved, &values, &alive) {
             Some(Some(support)) => alive = support,
             Some(None) => consistent = false,
             None => res.exact = false,
@@ -1335,7 +1333,7 @@ fn narrow(eqs: &[Equation], values: &Values, alive: &mut [Vec<bool>]) -> bool {
             for &col in &e.columns {
                 for (ti, &(r, k)) in e.terms.iter().enumerate() {
                     // Every sum the other terms can reach in this column.
-                    let mut sums: HashSet<i128> = HashSet::from([0]);
+                    let mut sums: HashSet<i128> = std::iter::once(0).collect();
                     let mut gave_up = false;
                     for (tj, &(r2, k2)) in e.terms.iter().enumerate() {
                         if tj == ti {
@@ -1376,111 +1374,6 @@ fn narrow(eqs: &[Equation], values: &Values, alive: &mut [Vec<bool>]) -> bool {
             return true;
         }
     }
-}
-
-/// Exact joint search over the involved rows, one reading each.
-struct Joint<'a> {
-    eqs: &'a [Equation],
-    values: &'a Values,
-    alive: &'a [Vec<bool>],
-    involved: &'a [usize],
-    /// Per position in `involved`: equations whose last row sits there.
-    due: Vec<Vec<usize>>,
-    /// Per row: its position in `involved`.
-    pos: Vec<usize>,
-    choice: Vec<usize>,
-    support: Vec<Vec<bool>>,
-    unsupported: usize,
-    nodes: usize,
-    capped: bool,
-}
-
-impl Joint<'_> {
-    fn go(&mut self, p: usize) {
-        if self.capped || self.unsupported == 0 {
-            return;
-        }
-        if p == self.involved.len() {
-            for (i, &r) in self.involved.iter().enumerate() {
-                let j = self.choice[i];
-                if !self.support[r][j] {
-                    self.support[r][j] = true;
-                    self.unsupported -= 1;
-                }
-            }
-            return;
-        }
-        let r = self.involved[p];
-        for j in 0..self.values[r].len() {
-            if !self.alive[r][j] {
-                continue;
-            }
-            self.nodes += 1;
-            if self.nodes > TABLE_NODE_CAP {
-                self.capped = true;
-                return;
-            }
-            self.choice[p] = j;
-            let ok = self.due[p].iter().all(|&e| {
-                let eq = &self.eqs[e];
-                eq.columns.iter().all(|&c| {
-                    let sum: i128 = eq
-                        .terms
-                        .iter()
-                        .map(|&(r2, k)| k * self.values[r2][self.choice[self.pos[r2]]][c])
-                        .sum();
-                    sum == 0
-                })
-            });
-            if ok {
-                self.go(p + 1);
-            }
-        }
-    }
-}
-
-/// `Some(Some(support))`: the readings that take part in some consistent assignment;
-/// `Some(None)`: no assignment is consistent; `None`: the search hit its cap.
-fn joint(
-    eqs: &[Equation],
-    involved: &[usize],
-    values: &Values,
-    alive: &[Vec<bool>],
-) -> Option<Option<Vec<Vec<bool>>>> {
-    let mut pos = vec![0; values.len()];
-    for (i, &r) in involved.iter().enumerate() {
-        pos[r] = i;
-    }
-    let mut due: Vec<Vec<usize>> = vec![Vec::new(); involved.len()];
-    for (e, eq) in eqs.iter().enumerate() {
-        let last = eq.terms.iter().map(|&(r, _)| pos[r]).max().unwrap_or(0);
-        due[last].push(e);
-    }
-    let unsupported = involved
-        .iter()
-        .map(|&r| alive[r].iter().filter(|a| **a).count())
-        .sum();
-    let mut j = Joint {
-        eqs,
-        values,
-        alive,
-        involved,
-        due,
-        pos,
-        choice: vec![0; involved.len()],
-        support: alive.iter().map(|a| vec![false; a.len()]).collect(),
-        unsupported,
-        nodes: 0,
-        capped: false,
-    };
-    j.go(0);
-    if j.capped {
-        return None;
-    }
-    if j.support.iter().all(|s| s.iter().all(|x| !x)) {
-        return Some(None);
-    }
-    Some(Some(j.support))
 }
 
 #[cfg(test)]

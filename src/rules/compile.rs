@@ -613,14 +613,20 @@ fn compile_table(ctx: &mut Ctx, s: &Spanned<TableDef>, set: &mut RuleSet) {
         }
     }
     let prefix = d.prefix.clone().unwrap_or_else(|| d.id.value.clone());
+    let mut cells = Vec::with_capacity(rows.len());
     for r in &rows {
+        let (mut ids, mut labels) = (Vec::with_capacity(columns.len()), Vec::with_capacity(columns.len()));
         for c in &columns {
             let id = join_id(&[&prefix, &r.id, &c.id]);
             let label = format!("{}·{}", r.label, c.label);
             let next = set.cell_order.len();
             set.cell_order.entry(id.clone()).or_insert(next);
-            set.known.entry(id).or_insert((label, field_type_of(c.kind)));
+            set.known.entry(id.clone()).or_insert((label.clone(), field_type_of(c.kind)));
+            ids.push(id);
+            labels.push(label);
         }
+        let group = join_id(&[&prefix, &r.id, ""]);
+        cells.push(super::RowCells { group: std::sync::Arc::from(group.as_str()), ids: std::sync::Arc::new(ids), labels });
     }
     if set.tables.iter().any(|t| t.id == d.id.value) {
         ctx.err_at(&d.id.referenced, format!("table `{}` is defined twice", d.id.value));
@@ -640,6 +646,7 @@ fn compile_table(ctx: &mut Ctx, s: &Spanned<TableDef>, set: &mut RuleSet) {
             at_least,
             balances,
             origin: ctx.origin(&s.referenced),
+            cells,
         });
     }
 }

@@ -216,6 +216,20 @@ pub struct TableRule {
     pub at_least: Vec<(usize, usize)>,
     pub balances: Vec<TableIdentity>,
     pub origin: Origin,
+    /// Per row: its cells' field ids and labels, made once when the rules load.
+    pub cells: Vec<RowCells>,
+}
+
+/// A table row's field ids and labels, the same in every report: made when the rules load
+/// rather than for each report's cells.
+#[derive(Debug, Clone)]
+pub struct RowCells {
+    /// The row's id under the table's prefix: the group of its joint readings.
+    pub group: std::sync::Arc<str>,
+    /// Per column: [`TableRule::field_id`] of the row and column.
+    pub ids: std::sync::Arc<Vec<String>>,
+    /// Per column: "row label·column label".
+    pub labels: Vec<String>,
 }
 
 impl TableRule {
