@@ -22,4 +22,6 @@ pub mod rules;
 pub mod session;
 pub mod summary;
 pub mod text;
+#[cfg(test)]
+mod testing;
 pub mod tui;

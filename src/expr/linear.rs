@@ -169,19 +169,7 @@ mod tests {
     use crate::expr::tests::{Host, TestEnv};
     use crate::expr::{Env, Lookup, Outcome};
 
-    /// A small deterministic generator (xorshift), so a failure is reproducible.
-    struct Rng(u64);
-    impl Rng {
-        fn next(&mut self) -> u64 {
-            self.0 ^= self.0 << 13;
-            self.0 ^= self.0 >> 7;
-            self.0 ^= self.0 << 17;
-            self.0
-        }
-        fn below(&mut self, n: u64) -> u64 {
-            self.next() % n
-        }
-    }
+    use crate::testing::Rng;
 
     const IDS: [&str; 6] = ["a.x", "a.y", "b.x", "b.y", "c.x", "t"];
 

@@ -288,19 +288,7 @@ mod tests {
         Some(Some(j.support))
     }
 
-    /// A small deterministic generator (xorshift), so failures reproduce.
-    struct Rng(u64);
-    impl Rng {
-        fn next(&mut self) -> u64 {
-            self.0 ^= self.0 << 13;
-            self.0 ^= self.0 >> 7;
-            self.0 ^= self.0 << 17;
-            self.0
-        }
-        fn below(&mut self, n: u64) -> u64 {
-            self.next() % n
-        }
-    }
+    use crate::testing::Rng;
 
     /// A random table: `rows` rows of `cols` columns with a few readings each, values small so
     /// identities often balance, and the table-三-like identities (first two rows = last two;
