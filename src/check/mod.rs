@@ -392,7 +392,7 @@ fn glob_ids(pattern: &str, fields: &Fields, prev: Option<&Fields>) -> Vec<String
 /// Whether an assertion's `when` is false (or names an absent field) while reading no field
 /// whose readings are still to be tried: the check does not apply, whatever its assertion reads,
 /// and is settled before its fields are gathered. Most `each` instances of a pack end here
-/// (a concept the narrative does not state). The same verdict `evaluate_over_candidates` reaches.
+/// (a concept the narrative does not state), however many readings the others have.
 fn precondition_fails(fields: &Fields, prev: Option<&Fields>, rules: &RuleSet, inst: &CheckInstance, globs: &Rc<ReportCache>) -> bool {
     let Some(w) = &inst.when else { return false };
     let mut env = CheckEnv::new(fields, prev, rules);
@@ -438,15 +438,8 @@ fn one(env: &CheckEnv, inst: &CheckInstance, assert: &crate::expr::Expr) -> Resu
 
 fn evaluate_over_candidates(env: &mut CheckEnv, inst: &CheckInstance, assert: &crate::expr::Expr, ambiguous: &[&Field], refs: &[&str]) -> Verdict {
     let one = |env: &CheckEnv| one(env, inst, assert);
-    // A precondition that reads none of the uncertain fields is decided once: when it is false
-    // the check does not apply, however many readings there are.
-    if !ambiguous.is_empty()
-        && let Some(w) = &inst.when
-        && matches!(w.eval(env), Outcome::Value(Value::Bool(false)) | Outcome::Missing(_))
-        && !reads_any(w, env, ambiguous)
-    {
-        return Verdict::NotApplicable;
-    }
+    // A false precondition that reads none of the uncertain fields was decided before the
+    // fields were gathered (`precondition_fails`): here `when` is true or depends on readings.
     if ambiguous.is_empty() {
         return match one(env) {
             Ok(Some(true)) => Verdict::Holds,
