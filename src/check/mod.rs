@@ -311,11 +311,7 @@ fn run_instance(
         }
         CheckBody::Text { scope, kind, max } => text_quality::run(doc, fields, prev, rules, rule, severity, inst, scope, kind, *max, &key, out),
         CheckBody::Claims { kind, assert } => {
-            let mut env = CheckEnv::new(fields, prev, rules);
-            if let Some(w) = &inst.when
-                && !is_true(&w.eval(&env)) {
-                    return;
-                }
+            let Some(mut env) = applies(fields, prev, rules, inst) else { return };
             // One finding per problem: the same whole (or share) stated twice is one finding.
             let mut seen: Vec<String> = Vec::new();
             for k in crate::claims::of_kind(claims, kind) {
@@ -359,6 +355,26 @@ fn finding(rule: &CheckRule, severity: Severity, message: String, span: Option<S
 
 fn is_true(o: &Outcome) -> bool {
     matches!(o, Outcome::Value(Value::Bool(true)))
+}
+
+/// The env of a check that reads the text or the claims rather than candidate fields: `None`
+/// when its `when` is not true.
+fn applies<'a>(fields: &'a Fields, prev: Option<&'a Fields>, rules: &'a RuleSet, inst: &CheckInstance) -> Option<CheckEnv<'a>> {
+    let env = CheckEnv::new(fields, prev, rules);
+    match &inst.when {
+        Some(w) if !is_true(&w.eval(&env)) => None,
+        _ => Some(env),
+    }
+}
+
+/// The key of a finding at a match in the text: the check's key, the matched text and which
+/// occurrence of that text it is, so a decision stays with its place when the report is read
+/// again (never a line number).
+fn match_key<'t>(seen: &mut HashMap<&'t str, usize>, key: &str, matched: &'t str) -> String {
+    let n = seen.entry(matched).or_insert(0);
+    *n += 1;
+    let snippet: String = matched.chars().take(40).collect();
+    format!("{key}@{snippet}#{n}")
 }
 
 /// Globs expand to the fields present; plain references are kept as written.

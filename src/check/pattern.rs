@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use super::{CheckEnv, finding, is_true};
+use super::{CheckEnv, applies, finding, match_key};
 use super::prefilter::PatternSearch;
 use crate::expr::{Expr, Outcome};
 use crate::extract::scope_range;
@@ -29,12 +29,7 @@ pub(super) fn run(
     key: &str,
     out: &mut Vec<Finding>,
 ) {
-    let mut env = CheckEnv::new(fields, prev, rules);
-    if let Some(w) = &inst.when
-        && !is_true(&w.eval(&env))
-    {
-        return;
-    }
+    let Some(mut env) = applies(fields, prev, rules, inst) else { return };
     let Some(range) = scope_range(doc, scope, fields) else { return };
     let hay = &doc.text[range.clone()];
     let mut seen: HashMap<&str, usize> = HashMap::new();
@@ -69,10 +64,7 @@ pub(super) fn run(
             return true;
         }
         fired += 1;
-        let n = seen.entry(matched).or_insert(0);
-        *n += 1;
-        let snippet: String = matched.chars().take(40).collect();
-        let key = format!("{key}@{snippet}#{n}");
+        let key = match_key(&mut seen, key, matched);
         let span = doc.span(range.start + m.start, range.start + m.end);
         let message = inst.message.render(&env);
         out.push(finding(rule, severity, message, Some(span), Vec::new(), key));

@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use super::{CheckEnv, finding, is_true};
+use super::{applies, finding, match_key};
 use crate::extract::scope_range;
 use crate::load::Document;
 use crate::model::{Fields, Finding, Severity, Value};
@@ -32,12 +32,7 @@ pub(super) fn run(
     key: &str,
     out: &mut Vec<Finding>,
 ) {
-    let mut env = CheckEnv::new(fields, prev, rules);
-    if let Some(w) = &inst.when
-        && !is_true(&w.eval(&env))
-    {
-        return;
-    }
+    let Some(mut env) = applies(fields, prev, rules, inst) else { return };
     let Some(range) = scope_range(doc, scope, fields) else { return };
     let hay = &doc.text[range.clone()];
     // A line inside one of the source's own tables is a table row ("三、本年度办 （一）予以公开 7"
@@ -53,7 +48,7 @@ pub(super) fn run(
         TextKind::Numbering { heading, skip } => numbering_restarts(hay, heading, skip.as_ref(), &tables),
         TextKind::PartCount { heading, skip, stated } => part_count(hay, heading, skip.as_ref(), stated, &tables),
     };
-    let mut seen: HashMap<String, usize> = HashMap::new();
+    let mut seen: HashMap<&str, usize> = HashMap::new();
     for h in hits.into_iter().take(max) {
         let matched = &hay[h.start..h.end];
         env.locals.clear();
@@ -61,12 +56,10 @@ pub(super) fn run(
         for (k, v) in &h.locals {
             env.locals.insert((*k).to_string(), Value::Text(v.clone()));
         }
-        let n = seen.entry(matched.to_string()).or_insert(0);
-        *n += 1;
-        let snippet: String = matched.chars().take(40).collect();
+        let key = match_key(&mut seen, key, matched);
         let span = doc.span(range.start + h.start, range.start + h.end);
         let message = inst.message.render(&env);
-        out.push(finding(rule, severity, message, Some(span), Vec::new(), format!("{key}@{snippet}#{n}")));
+        out.push(finding(rule, severity, message, Some(span), Vec::new(), key));
     }
 }
 
