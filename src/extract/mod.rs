@@ -443,10 +443,10 @@ fn extract_table(doc: &Document, t: &TableRule, fields: &mut Fields) -> Option<T
     let mut cursor = start.end();
     let region = &text[..region_end];
     for row in &t.rows {
-        match row.regex.find_at(region, cursor) {
+        match row.find_label(region, cursor) {
             Some(m) => {
-                cursor = m.end();
-                labels.push(Some(m.range()));
+                cursor = m.end;
+                labels.push(Some(m));
             }
             None => labels.push(None),
         }
