@@ -64,6 +64,19 @@ pub struct Document {
 impl Document {
     /// Builds a document from a file's bytes: all of loading except reading the file.
     pub fn from_bytes(path: PathBuf, bytes: &[u8]) -> Result<Document, LoadError> {
+        Document::read(path, bytes, Tables::Read)
+    }
+
+    /// A document for reading fields from its text alone: the same text, line index, id,
+    /// encoding and issues as [`Document::from_bytes`] (and the same refusals), but a plain text's
+    /// pipe rows are not read as tables unless `pipe_tables`. HTML, Word and PDF sources are
+    /// read whole, since their text and tables come out of one pass. Phase one of a batch reads
+    /// each report's link key this way.
+    pub fn text_from_bytes(path: PathBuf, bytes: &[u8], pipe_tables: bool) -> Result<Document, LoadError> {
+        Document::read(path, bytes, if pipe_tables { Tables::Read } else { Tables::Skip })
+    }
+
+    fn read(path: PathBuf, bytes: &[u8], pipes: Tables) -> Result<Document, LoadError> {
         let size = bytes.len() as u64;
         if size > MAX_FILE_BYTES {
             return Err(LoadError::TooLarge {
@@ -94,7 +107,11 @@ impl Document {
         }
         let line_starts = line_starts(&text);
         // Plain text keeps the pipe rows a converter wrote as tables.
-        let tables = if html { tables } else { pipe_tables(&text) };
+        let tables = match (html, pipes) {
+            (true, _) => tables,
+            (false, Tables::Read) => pipe_tables(&text),
+            (false, Tables::Skip) => Vec::new(),
+        };
         Ok(Document {
             path,
             id: content_id(bytes),
@@ -173,8 +190,25 @@ impl Document {
     }
 }
 
+/// Whether a plain text's pipe rows are read as tables.
+#[derive(Clone, Copy)]
+enum Tables {
+    Read,
+    Skip,
+}
+
 /// Reads and loads one file. Size is checked before reading, so huge files cost nothing.
 pub fn load_file(path: &Path) -> Result<Document, LoadError> {
+    Document::from_bytes(path.to_path_buf(), &read_file(path)?)
+}
+
+/// Reads one file for its text alone ([`Document::text_from_bytes`]).
+pub fn load_text(path: &Path, pipe_tables: bool) -> Result<Document, LoadError> {
+    Document::text_from_bytes(path.to_path_buf(), &read_file(path)?, pipe_tables)
+}
+
+/// A file's bytes, refused before reading when it is too large.
+fn read_file(path: &Path) -> Result<Vec<u8>, LoadError> {
     let meta = std::fs::metadata(path).map_err(|e| LoadError::from_io(&e))?;
     if !meta.is_file() {
         return Err(LoadError::NotAFile);
@@ -191,7 +225,7 @@ pub fn load_file(path: &Path) -> Result<Document, LoadError> {
     file.take(MAX_FILE_BYTES + 1)
         .read_to_end(&mut bytes)
         .map_err(|e| LoadError::from_io(&e))?;
-    Document::from_bytes(path.to_path_buf(), &bytes)
+    Ok(bytes)
 }
 
 /// The first 16 hex characters of blake3 over the raw bytes.
@@ -422,8 +456,14 @@ pub fn span_at(text: &str, line_starts: &[usize], start: usize, end: usize) -> S
 
 /// Refuses text that is mostly replacement characters: no encoding read it, so it is not text.
 fn refuse_if_undecodable(decoded: &Decoded) -> Result<(), LoadError> {
+    // U+FFFD is found by memmem (its three bytes occur in UTF-8 only as that character), and
+    // characters are counted only when there is one: nearly every text has none, and walking
+    // its characters was a sixth of loading it.
+    let bad = memchr::memmem::find_iter(decoded.text.as_bytes(), "\u{FFFD}".as_bytes()).count();
+    if bad == 0 {
+        return Ok(());
+    }
     let total = decoded.text.chars().count();
-    let bad = decoded.text.chars().filter(|&c| c == '\u{FFFD}').count();
     // Short texts are judged by the sniffer alone: a handful of characters is too little evidence.
     if total >= 32 && bad * 4 > total {
         return Err(LoadError::Binary {
