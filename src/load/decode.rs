@@ -100,7 +100,7 @@ pub fn sniff(bytes: &[u8]) -> Result<(), LoadError> {
     }
     // One count of both kinds: every file is sniffed, and NULs are told apart only for the
     // message of a file refused.
-    let suspicious = count_bytes(sample, |b| b == 0 || is_binary_control(b));
+    let suspicious = count_bytes(sample, is_suspicious);
     // Text has hardly any of these; random or compressed data has about one byte in ten.
     if suspicious >= 4 && suspicious * 20 > sample.len() {
         let nul = count_bytes(sample, |b| b == 0);
@@ -115,16 +115,30 @@ pub fn sniff(bytes: &[u8]) -> Result<(), LoadError> {
     Ok(())
 }
 
-/// How many bytes satisfy `f`, counted in byte-wide lanes (255 bytes at a time) so the compiler
-/// can vectorise the loop: every file is sniffed, and a plain count ran at 14 instructions a byte.
+/// How many bytes satisfy `f`, counted in byte-wide lanes so the compiler can vectorise the
+/// loop: every file is sniffed, and a plain count ran at 14 instructions a byte. 240 bytes at a
+/// time (a lane never overflows, and 240 is a multiple of every vector width, so no byte of a
+/// whole chunk is left to a scalar tail: 255 cost twice the instructions).
 fn count_bytes(bytes: &[u8], f: impl Fn(u8) -> bool) -> usize {
-    bytes.chunks(255).map(|c| c.iter().fold(0u8, |n, &b| n + u8::from(f(b))) as usize).sum()
+    bytes.chunks(240).map(|c| c.iter().fold(0u8, |n, &b| n + u8::from(f(b))) as usize).sum()
 }
 
-/// Control bytes that do not occur in text. Tab, LF, VT, FF (page breaks from pdftotext), CR and
-/// ESC (terminal colours) are left out: text may carry them. NUL is counted separately.
-fn is_binary_control(b: u8) -> bool {
-    matches!(b, 0x01..=0x08 | 0x0E..=0x1A | 0x1C..=0x1F | 0x7F)
+/// Whether any byte satisfies `f`, in the same lanes, stopping after the first chunk that has one.
+fn any_byte(bytes: &[u8], f: impl Fn(u8) -> bool) -> bool {
+    bytes.chunks(240).any(|c| c.iter().fold(false, |a, &b| a | f(b)))
+}
+
+/// NUL and the control bytes that do not occur in text. Tab, LF, VT, FF (page breaks from
+/// pdftotext), CR (0x09–0x0D) and ESC (terminal colours) are left out: text may carry them.
+/// Written as comparisons the compiler vectorises well (a list of ranges took 2.7 instructions
+/// a byte, this 1.5).
+fn is_suspicious(b: u8) -> bool {
+    (b <= 0x1f && b.wrapping_sub(0x09) > 4 && b != 0x1b) | (b == 0x7f)
+}
+
+/// Control characters below U+0080 that `scan_controls` reports: C0 but tab, LF and FF; DEL.
+fn is_low_control(b: u8) -> bool {
+    (b <= 0x1f) & (b != b'\t') & (b != b'\n') & (b != 0x0c) | (b == 0x7f)
 }
 
 /// Known binary formats, with what to do about them.
@@ -701,9 +715,8 @@ fn find_controls(text: &str) -> Option<Controls> {
     // 0x80..=0x9F (C1). Text without such bytes has none, and most reports have none.
     // (0xC2 alone is common: "·" is C2 B7.)
     let bytes = text.as_bytes();
-    let low = count_bytes(bytes, |b| (b < 0x20 && !matches!(b, b'\t' | b'\n' | 0x0c)) || b == 0x7f) > 0;
     let c1 = || memchr::memchr_iter(0xc2, bytes).any(|i| bytes.get(i + 1).is_some_and(|n| (0x80..=0x9f).contains(n)));
-    if !low && !c1() {
+    if !any_byte(bytes, is_low_control) && !c1() {
         return None;
     }
     let mut tally = Tally::default();
@@ -1223,6 +1236,26 @@ pub(super) mod tests {
         }
         issues.extend(scan_controls_reference(&text, &starts));
         Decoded { text, encoding, detection, issues }
+    }
+
+    /// Before: the control bytes of the sniffer as ranges.
+    fn is_binary_control(b: u8) -> bool {
+        matches!(b, 0x01..=0x08 | 0x0E..=0x1A | 0x1C..=0x1F | 0x7F)
+    }
+
+    #[test]
+    fn byte_classes_are_the_ranges_they_replaced() {
+        for b in 0..=255u8 {
+            assert_eq!(is_suspicious(b), b == 0 || is_binary_control(b), "{b:#04x}");
+            assert_eq!(is_low_control(b), (b < 0x20 && !matches!(b, b'\t' | b'\n' | 0x0c)) || b == 0x7f, "{b:#04x}");
+        }
+        let mut bytes = vec![b'a'; 1000];
+        assert!(!any_byte(&bytes, |b| b == 0));
+        for at in [0, 239, 240, 999] {
+            bytes[at] = 0;
+            assert!(any_byte(&bytes, |b| b == 0), "{at}");
+            bytes[at] = b'a';
+        }
     }
 
     /// Before: NULs and other control bytes counted in two passes.
