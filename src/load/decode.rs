@@ -224,6 +224,20 @@ fn utf16_by_nul_pattern(sample: &[u8]) -> Option<&'static Encoding> {
 /// Decodes bytes to text, choosing the encoding as the module documentation describes.
 /// Never fails: what cannot be decoded becomes U+FFFD and is reported as an issue.
 pub fn decode(bytes: &[u8]) -> Decoded {
+    with_controls(decode_without_controls(bytes))
+}
+
+/// The control-character issue of a decoded text, after every other issue.
+fn with_controls(mut decoded: Decoded) -> Decoded {
+    if let Some(c) = find_controls(&decoded.text) {
+        decoded.issues.push(c.issue(&decoded.text, &line_starts(&decoded.text)));
+    }
+    decoded
+}
+
+/// [`decode`] without looking for control characters: the same text, encoding and other issues.
+/// For reading fields alone, which never read the issues, the scan is the costliest part left.
+pub(super) fn decode_without_controls(bytes: &[u8]) -> Decoded {
     if bytes.is_empty() {
         return Decoded {
             text: String::new(),
@@ -607,8 +621,7 @@ impl Raw {
         let first_error = self.errors.first.map(|_| all[marks.len()]);
 
         // The line index only places issues: most texts have none, and from_bytes builds its own.
-        let controls = find_controls(&text);
-        let placed = first_error.is_some() || nuls.first.is_some() || controls.is_some();
+        let placed = first_error.is_some() || nuls.first.is_some();
         let starts = if placed { line_starts(&text) } else { Vec::new() };
         let mut issues = Vec::new();
         if let Some(at) = first_error {
@@ -638,7 +651,6 @@ impl Raw {
                 span: Some(span_at(&text, &starts, at, at + '\u{FFFD}'.len_utf8())),
             });
         }
-        issues.extend(controls.map(|c| c.issue(&text, &starts)));
         Decoded {
             text,
             encoding,
@@ -1321,7 +1333,7 @@ pub(super) mod tests {
                 nul += usize::from(b.1.count > 0);
                 undecodable += usize::from(raw.errors.count > 0);
                 let (mut m1, mut m2) = (marks.clone(), marks.clone());
-                let new = raw.clone().finish_with_marks("X".into(), Detection::Utf8, &mut m1);
+                let new = with_controls(raw.clone().finish_with_marks("X".into(), Detection::Utf8, &mut m1));
                 let old = finish_reference(raw, "X".into(), Detection::Utf8, &mut m2);
                 assert_eq!((&new, &m1), (&old, &m2), "{name} as {}", enc.name());
                 let starts = line_starts(&new.text);

@@ -64,19 +64,21 @@ pub struct Document {
 impl Document {
     /// Builds a document from a file's bytes: all of loading except reading the file.
     pub fn from_bytes(path: PathBuf, bytes: &[u8]) -> Result<Document, LoadError> {
-        Document::read(path, bytes, Tables::Read)
+        Document::read(path, bytes, Depth::Full)
     }
 
-    /// A document for reading fields from its text alone: the same text, line index, id,
-    /// encoding and issues as [`Document::from_bytes`] (and the same refusals), but a plain text's
-    /// pipe rows are not read as tables unless `pipe_tables`. HTML, Word and PDF sources are
-    /// read whole, since their text and tables come out of one pass. Phase one of a batch reads
-    /// each report's link key this way.
+    /// A document for reading fields from its text alone: the same text, line index, id and
+    /// encoding as [`Document::from_bytes`] (and the same refusals), without the load issues
+    /// (only an audit reports them) and, unless `pipe_tables`, without a plain text's pipe rows
+    /// as tables. HTML, Word and PDF sources keep their grids, since their text and tables come
+    /// out of one pass. Phase one of a batch reads each report's link key this way.
     pub fn text_from_bytes(path: PathBuf, bytes: &[u8], pipe_tables: bool) -> Result<Document, LoadError> {
-        Document::read(path, bytes, if pipe_tables { Tables::Read } else { Tables::Skip })
+        let mut doc = Document::read(path, bytes, Depth::Text { pipe_tables })?;
+        doc.issues.clear();
+        Ok(doc)
     }
 
-    fn read(path: PathBuf, bytes: &[u8], pipes: Tables) -> Result<Document, LoadError> {
+    fn read(path: PathBuf, bytes: &[u8], depth: Depth) -> Result<Document, LoadError> {
         let size = bytes.len() as u64;
         if size > MAX_FILE_BYTES {
             return Err(LoadError::TooLarge {
@@ -91,13 +93,19 @@ impl Document {
             return Document::from_extracted(path, bytes, format, extracted);
         }
         sniff(bytes)?;
-        let decoded = decode(bytes);
+        let decoded = match depth {
+            Depth::Full => decode(bytes),
+            Depth::Text { .. } => decode::decode_without_controls(bytes),
+        };
         refuse_if_undecodable(&decoded)?;
 
         let html = has_html_extension(&path) || looks_like_html(&decoded.text);
         let (text, tables, issues) = if html {
             let (text, tables) = html_to_document(&decoded.text);
-            let issues = reanchor_issues(&decoded, &text);
+            let issues = match depth {
+                Depth::Full => reanchor_issues(&decoded, &text),
+                Depth::Text { .. } => Vec::new(),
+            };
             (text, tables, issues)
         } else {
             (decoded.text, Vec::new(), decoded.issues)
@@ -107,10 +115,10 @@ impl Document {
         }
         let line_starts = line_starts(&text);
         // Plain text keeps the pipe rows a converter wrote as tables.
-        let tables = match (html, pipes) {
+        let tables = match (html, depth) {
             (true, _) => tables,
-            (false, Tables::Read) => pipe_tables(&text),
-            (false, Tables::Skip) => Vec::new(),
+            (false, Depth::Full | Depth::Text { pipe_tables: true }) => pipe_tables(&text),
+            (false, Depth::Text { pipe_tables: false }) => Vec::new(),
         };
         Ok(Document {
             path,
@@ -190,11 +198,13 @@ impl Document {
     }
 }
 
-/// Whether a plain text's pipe rows are read as tables.
+/// How much of a source a load builds.
 #[derive(Clone, Copy)]
-enum Tables {
-    Read,
-    Skip,
+enum Depth {
+    /// Everything an audit reads.
+    Full,
+    /// What fields are read from: no issues, and a plain text's pipe tables only when asked.
+    Text { pipe_tables: bool },
 }
 
 /// Reads and loads one file. Size is checked before reading, so huge files cost nothing.
