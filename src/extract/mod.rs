@@ -159,6 +159,12 @@ impl FieldSubset {
         }
         Some(FieldSubset { ids, sections })
     }
+
+    /// Some field of the subset reads a section: the sections are found, and a heading inside a
+    /// pipe table is passed over, so a plain text's pipe tables must be read.
+    pub fn reads_sections(&self) -> bool {
+        self.sections
+    }
 }
 
 /// Only the fields of `subset` (and the sections when they read one), each exactly as
