@@ -83,94 +83,168 @@ fn breaks_unit(c: char) -> bool {
 /// column labels), and the doubled text, spaces removed, is not matched by `allow`. The
 /// shortest doubling at a position wins; scanning resumes after it.
 ///
-/// A doubling (both copies) lies within one clause, so the text is read once, clause by clause,
-/// and only a clause of at least `2 * min` characters is searched: the same hits as the plain
-/// search over the whole text (`tests::repeats_plain`), without a character list of the report.
+/// A doubling (both copies) lies within one clause, and its unit's first character comes again
+/// right after the unit, so only a clause of at least `2 * min` characters is searched and, at
+/// each character, only the lengths where the same character comes again ([`Clauses`]). The
+/// same hits as the plain search over the whole text (`tests::repeats_plain`).
 fn repeats(hay: &str, min: usize, max: usize, allow: Option<&regex::Regex>) -> Vec<Hit> {
-    let b = hay.as_bytes();
+    debug_assert!(max <= MAX_UNIT, "compile refuses a longer unit");
     let mut out = Vec::new();
-    // The current clause's characters and their byte offsets; reused from clause to clause.
-    let mut clause: Vec<(usize, char)> = Vec::new();
-    let mut i = 0;
-    while i < b.len() {
-        let (c, len) = char_at(b, i);
-        if !is_han(c) && breaks_unit(c) {
-            if clause.len() >= 2 * min {
-                doubled_in_clause(hay, &clause, i, min, max, allow, &mut out);
+    CLAUSES.with(|cell| {
+        let mut c = cell.borrow_mut();
+        c.read(hay);
+        for &(from, to, end) in &c.clauses {
+            if to - from >= 2 * min {
+                c.doubled_in(hay, from, to, end, min, max, allow, &mut out);
             }
-            clause.clear();
-        } else {
-            clause.push((i, c));
         }
-        i += len;
-    }
-    if clause.len() >= 2 * min {
-        doubled_in_clause(hay, &clause, hay.len(), min, max, allow, &mut out);
-    }
+    });
     out
 }
 
-/// The character starting at byte `i` of valid UTF-8 and its length.
-fn char_at(b: &[u8], i: usize) -> (char, usize) {
-    let x = b[i];
-    let cont = |k: usize| u32::from(b.get(i + k).copied().unwrap_or(0x80) & 0x3F);
-    let (v, len) = match x {
-        0..0x80 => return (char::from(x), 1),
-        0..0xE0 => ((u32::from(x & 0x1F) << 6) | cont(1), 2),
-        0..0xF0 => ((u32::from(x & 0x0F) << 12) | (cont(1) << 6) | cont(2), 3),
-        _ => ((u32::from(x & 0x07) << 18) | (cont(1) << 12) | (cont(2) << 6) | cont(3), 4),
-    };
-    (char::from_u32(v).unwrap_or(char::REPLACEMENT_CHARACTER), len)
+thread_local! {
+    static CLAUSES: std::cell::RefCell<Clauses> = std::cell::RefCell::new(Clauses::default());
 }
 
-/// The doublings of one clause: `chars` are its characters (none breaks a unit), `end` the byte
-/// where it ends.
-fn doubled_in_clause(hay: &str, chars: &[(usize, char)], end: usize, min: usize, max: usize, allow: Option<&regex::Regex>, out: &mut Vec<Hit>) {
-    let n = chars.len();
-    let byte_at = |i: usize| if i < n { chars[i].0 } else { end };
-    let mut i = 0;
-    while i < n {
-        let longest = max.min((n - i) / 2);
-        let first = chars[i].1;
-        if longest < min || !is_han(first) {
-            i += 1;
-            continue;
+/// A text read into clauses once, for every doubling check of the report (the pack has two):
+/// the characters of its clauses, where each clause ends, and for each character the next one
+/// in its clause that is the same character.
+#[derive(Default)]
+struct Clauses {
+    /// The text read, so the next check over the same text reuses the reading.
+    text: String,
+    /// Every character that does not break a unit, and its byte offset.
+    chars: Vec<(usize, char)>,
+    /// For each of `chars`, the index of the next same character in its clause (`NONE`: none).
+    next: Vec<u32>,
+    /// Each clause: its range in `chars` and the byte where it ends.
+    clauses: Vec<(usize, usize, usize)>,
+    /// The Han characters whose next same character in the clause is at most [`MAX_UNIT`]
+    /// further on, in text order: only there can a doubling start.
+    starts: Vec<usize>,
+    /// For each BMP character, `stamp` + 1 + the index in `chars` where it was last seen; an
+    /// entry from an earlier clause or text is below the current clause's stamp, so the table
+    /// is never cleared between texts.
+    last: Vec<u32>,
+    stamp: u32,
+}
+
+const NONE: u32 = u32::MAX;
+
+/// The longest unit a `repeat:` check may ask for (`rules::compile` holds `max` to it).
+const MAX_UNIT: usize = 64;
+
+impl Clauses {
+    fn read(&mut self, hay: &str) {
+        if self.text == hay && !self.clauses.is_empty() {
+            return;
         }
-        let mut found = None;
-        for len in min..=longest {
-            // Cheap test first: almost every length fails on its first character.
-            if chars[i + len].1 != first {
+        // A big report's buffers are not kept for the small ones after it.
+        if self.chars.capacity() > 1 << 20 && hay.len() < 1 << 18 {
+            *self = Clauses { last: std::mem::take(&mut self.last), stamp: self.stamp, ..Clauses::default() };
+        }
+        self.text.clear();
+        self.text.push_str(hay);
+        self.chars.clear();
+        self.next.clear();
+        self.clauses.clear();
+        self.starts.clear();
+        if self.last.is_empty() {
+            self.last = vec![0; 0x10000];
+        }
+        // Stamps must stay above every entry of this text: start again well before they wrap.
+        if self.stamp as usize + hay.len() + 2 >= NONE as usize {
+            self.last.fill(0);
+            self.stamp = 0;
+        }
+        let base = self.stamp;
+        let mut from = 0;
+        for (i, c) in hay.char_indices() {
+            if !is_han(c) && breaks_unit(c) {
+                self.clauses.push((from, self.chars.len(), i));
+                from = self.chars.len();
                 continue;
             }
-            let unit = &chars[i..i + len];
-            if unit.iter().zip(&chars[i + len..i + 2 * len]).any(|(a, b)| a.1 != b.1) {
+            let k = self.chars.len();
+            self.chars.push((i, c));
+            self.next.push(NONE);
+            if let Ok(cp) = u16::try_from(u32::from(c)) {
+                let slot = &mut self.last[usize::from(cp)];
+                // Seen before in this clause: link it to this one.
+                if *slot > base + from as u32 {
+                    let p = (*slot - base - 1) as usize;
+                    if self.next[p] == NONE && k - p <= MAX_UNIT && is_han(c) {
+                        self.starts.push(p);
+                    }
+                    self.next[p] = k as u32;
+                }
+                *slot = base + 1 + k as u32;
+            }
+        }
+        // In text order, for the clauses' searches.
+        self.starts.sort_unstable();
+        self.clauses.push((from, self.chars.len(), hay.len()));
+        self.stamp = base + self.chars.len() as u32 + 1;
+    }
+
+    /// The doublings of the clause `chars[from..to]`, which ends at byte `end`.
+    #[allow(clippy::too_many_arguments)]
+    fn doubled_in(&self, hay: &str, from: usize, to: usize, end: usize, min: usize, max: usize, allow: Option<&regex::Regex>, out: &mut Vec<Hit>) {
+        let chars = &self.chars[from..to];
+        let n = chars.len();
+        let byte_at = |i: usize| if i < n { chars[i].0 } else { end };
+        // Where the search may start next: after the last doubling found.
+        let mut resume = 0;
+        let first_start = self.starts.partition_point(|&p| p < from);
+        for &start in &self.starts[first_start..] {
+            if start >= to {
+                break;
+            }
+            let i = start - from;
+            if i < resume {
                 continue;
             }
-            if unit.iter().filter(|(_, c)| is_han(*c)).count() < min.min(2) || unit.iter().all(|(_, c)| *c == first) {
+            let longest = max.min((n - i) / 2);
+            let first = chars[i].1;
+            if longest < min {
                 continue;
             }
-            // "结果   结果   ": a layout's column labels, spaced apart, are not a doubled word.
-            if unit.last().is_some_and(|(_, c)| c.is_whitespace()) {
-                continue;
-            }
-            // `allow` reads the doubled text, so a header or breadcrumb is allowed whichever
-            // rotation of its words the scan meets first.
-            if let Some(a) = allow {
-                let doubled: String = hay[byte_at(i)..byte_at(i + 2 * len)].chars().filter(|c| !c.is_whitespace()).collect();
-                if a.is_match(&doubled) {
+            let mut found = None;
+            // The lengths where the first character comes again, shortest first.
+            let mut again = self.next[from + i];
+            while again != NONE && again as usize - from - i <= longest {
+                let len = again as usize - from - i;
+                again = self.next[again as usize];
+                if len < min {
                     continue;
                 }
+                let unit = &chars[i..i + len];
+                if unit.iter().zip(&chars[i + len..i + 2 * len]).any(|(a, b)| a.1 != b.1) {
+                    continue;
+                }
+                if unit.iter().filter(|(_, c)| is_han(*c)).count() < min.min(2) || unit.iter().all(|(_, c)| *c == first) {
+                    continue;
+                }
+                // "结果   结果   ": a layout's column labels, spaced apart, are not a doubled word.
+                if unit.last().is_some_and(|(_, c)| c.is_whitespace()) {
+                    continue;
+                }
+                // `allow` reads the doubled text, so a header or breadcrumb is allowed whichever
+                // rotation of its words the scan meets first.
+                if let Some(a) = allow {
+                    let doubled: String = hay[byte_at(i)..byte_at(i + 2 * len)].chars().filter(|c| !c.is_whitespace()).collect();
+                    if a.is_match(&doubled) {
+                        continue;
+                    }
+                }
+                found = Some(len);
+                break;
             }
-            found = Some(len);
-            break;
-        }
-        match found {
-            Some(len) => {
+            if let Some(len) = found {
                 let unit = hay[byte_at(i)..byte_at(i + len)].to_string();
                 out.push(Hit { start: byte_at(i), end: byte_at(i + 2 * len), locals: vec![("unit", unit)] });
-                i += 2 * len;
+                resume = i + 2 * len;
             }
-            None => i += 1,
         }
     }
 }
@@ -476,6 +550,23 @@ mod tests {
         }
         assert!(reps.len() >= 2 && heads.len() >= 2, "the built-in pack has doubling and numbering checks");
         (reps, heads)
+    }
+
+    #[test]
+    fn the_last_seen_table_starts_again_before_its_stamps_wrap() {
+        let text = "二是规范审核审核发布机制，资金资金分配";
+        let plain = repeats_plain(text, 2, 7, None);
+        assert_eq!(plain.len(), 2);
+        let mut c = Clauses { stamp: NONE - 40, ..Clauses::default() };
+        for t in [text, "审核，审核审", text] {
+            c.read(t);
+            let mut out = Vec::new();
+            for &(from, to, end) in &c.clauses {
+                c.doubled_in(t, from, to, end, 2, 7, None, &mut out);
+            }
+            assert!(same_hits(&out, &repeats_plain(t, 2, 7, None)), "{t}");
+        }
+        assert!(c.stamp < 100, "the table was cleared and the stamps started again: {}", c.stamp);
     }
 
     #[test]
