@@ -65,12 +65,45 @@ pub(super) fn run(
 }
 
 fn is_han(c: char) -> bool {
-    matches!(c, '\u{4E00}'..='\u{9FFF}' | '\u{3400}'..='\u{4DBF}' | '\u{F900}'..='\u{FAFF}')
+    is_han_cp(u32::from(c))
+}
+
+fn is_han_cp(c: u32) -> bool {
+    matches!(c, 0x4E00..=0x9FFF | 0x3400..=0x4DBF | 0xF900..=0xFAFF)
+}
+
+/// [`breaks_unit`] of a code point, the ASCII ones by table.
+fn breaks_cp(c: u32) -> bool {
+    const ASCII: [bool; 128] = {
+        let mut t = [false; 128];
+        let mut i = 0;
+        while i < 128 {
+            t[i] = breaks_unit(i as u8 as char);
+            i += 1;
+        }
+        t
+    };
+    match ASCII.get(c as usize) {
+        Some(&b) => b,
+        None => char::from_u32(c).is_some_and(breaks_unit),
+    }
+}
+
+/// The code point starting at byte `i` of valid UTF-8, and its length.
+fn code_point(b: &[u8], i: usize) -> (u32, usize) {
+    let x = b[i];
+    let cont = |k: usize| u32::from(b.get(i + k).copied().unwrap_or(0x80) & 0x3F);
+    match x {
+        0..0x80 => (u32::from(x), 1),
+        0..0xE0 => ((u32::from(x & 0x1F) << 6) | cont(1), 2),
+        0..0xF0 => ((u32::from(x & 0x0F) << 12) | (cont(1) << 6) | cont(2), 3),
+        _ => ((u32::from(x & 0x07) << 18) | (cont(1) << 12) | (cont(2) << 6) | cont(3), 4),
+    }
 }
 
 /// Characters a doubled unit may not contain: a doubling that spans a clause break or a line is
 /// not a doubled word.
-fn breaks_unit(c: char) -> bool {
+const fn breaks_unit(c: char) -> bool {
     matches!(
         c,
         '\n' | '\r' | '，' | '。' | '；' | '：' | '、' | '！' | '？' | ',' | '.' | ';' | ':' | '!' | '?' | '（' | '）' | '(' | ')' | '【' | '】' | '《' | '》' | '“' | '”' | '"' | '\'' | '|'
@@ -106,9 +139,10 @@ thread_local! {
     static CLAUSES: std::cell::RefCell<Clauses> = std::cell::RefCell::new(Clauses::default());
 }
 
-/// A text read into clauses once, for every doubling check of the report (the pack has two):
-/// the characters of its clauses, where each clause ends, and for each character the next one
-/// in its clause that is the same character.
+/// A text read into clauses once, for every doubling check of the report (the pack has two).
+/// A first pass over the bytes finds the clauses where a Han character comes again within
+/// [`MAX_UNIT`] characters (elsewhere no doubling can start); only those are kept: their
+/// characters, where each ends, and for each Han character the next same one in its clause.
 #[derive(Default)]
 struct Clauses {
     /// The text read, so the next check over the same text reuses the reading.
@@ -122,6 +156,10 @@ struct Clauses {
     /// The Han characters whose next same character in the clause is at most [`MAX_UNIT`]
     /// further on, in text order: only there can a doubling start.
     starts: Vec<usize>,
+    /// The byte ranges of those clauses (kept for its buffer).
+    hot: Vec<(usize, usize)>,
+    /// Whether `text` has been read.
+    fresh: bool,
     /// For each BMP character, `stamp` + 1 + the index in `chars` where it was last seen; an
     /// entry from an earlier clause or text is below the current clause's stamp, so the table
     /// is never cleared between texts.
@@ -136,7 +174,7 @@ const MAX_UNIT: usize = 64;
 
 impl Clauses {
     fn read(&mut self, hay: &str) {
-        if self.text == hay && !self.clauses.is_empty() {
+        if self.fresh && self.text == hay {
             return;
         }
         // A big report's buffers are not kept for the small ones after it.
@@ -153,38 +191,67 @@ impl Clauses {
             self.last = vec![0; 0x10000];
         }
         // Stamps must stay above every entry of this text: start again well before they wrap.
-        if self.stamp as usize + hay.len() + 2 >= NONE as usize {
+        if self.stamp as usize + 2 * hay.len() + 4 >= NONE as usize {
             self.last.fill(0);
             self.stamp = 0;
         }
+        // First pass, over the bytes: where the clauses are, and which of them hold a Han
+        // character that comes again within `MAX_UNIT` (only there can a doubling be).
         let base = self.stamp;
-        let mut from = 0;
-        for (i, c) in hay.char_indices() {
-            if !is_han(c) && breaks_unit(c) {
-                self.clauses.push((from, self.chars.len(), i));
-                from = self.chars.len();
-                continue;
-            }
-            let k = self.chars.len();
-            self.chars.push((i, c));
-            self.next.push(NONE);
-            if let Ok(cp) = u16::try_from(u32::from(c)) {
-                let slot = &mut self.last[usize::from(cp)];
-                // Seen before in this clause: link it to this one.
-                if *slot > base + from as u32 {
-                    let p = (*slot - base - 1) as usize;
-                    if self.next[p] == NONE && k - p <= MAX_UNIT && is_han(c) {
-                        self.starts.push(p);
-                    }
-                    self.next[p] = k as u32;
+        let bytes = hay.as_bytes();
+        let mut hot = std::mem::take(&mut self.hot);
+        hot.clear();
+        let (mut g, mut start_g, mut start_b, mut is_hot) = (0u32, 0u32, 0usize, false);
+        let mut i = 0;
+        while i < bytes.len() {
+            let (cp, len) = code_point(bytes, i);
+            if is_han_cp(cp) {
+                let slot = &mut self.last[cp as usize];
+                let stamp = base + 1 + g;
+                if *slot > base + start_g && stamp - *slot <= MAX_UNIT as u32 {
+                    is_hot = true;
                 }
-                *slot = base + 1 + k as u32;
+                *slot = stamp;
+            } else if breaks_cp(cp) {
+                if is_hot {
+                    hot.push((start_b, i));
+                }
+                (start_b, start_g, is_hot) = (i + len, g + 1, false);
             }
+            i += len;
+            g += 1;
+        }
+        if is_hot {
+            hot.push((start_b, bytes.len()));
+        }
+        // Second pass, over those clauses only: their characters, and each Han character's next
+        // occurrence in its clause (stamps above every one of the first pass).
+        let base = base + g + 1;
+        for &(s, e) in &hot {
+            let from = self.chars.len();
+            for (i, c) in hay[s..e].char_indices() {
+                let k = self.chars.len();
+                self.chars.push((s + i, c));
+                self.next.push(NONE);
+                if is_han(c) {
+                    let slot = &mut self.last[c as usize];
+                    if *slot > base + from as u32 {
+                        let p = (*slot - base - 1) as usize;
+                        if self.next[p] == NONE && k - p <= MAX_UNIT {
+                            self.starts.push(p);
+                        }
+                        self.next[p] = k as u32;
+                    }
+                    *slot = base + 1 + k as u32;
+                }
+            }
+            self.clauses.push((from, self.chars.len(), e));
         }
         // In text order, for the clauses' searches.
         self.starts.sort_unstable();
-        self.clauses.push((from, self.chars.len(), hay.len()));
         self.stamp = base + self.chars.len() as u32 + 1;
+        self.hot = hot;
+        self.fresh = true;
     }
 
     /// The doublings of the clause `chars[from..to]`, which ends at byte `end`.
@@ -566,7 +633,7 @@ mod tests {
             }
             assert!(same_hits(&out, &repeats_plain(t, 2, 7, None)), "{t}");
         }
-        assert!(c.stamp < 100, "the table was cleared and the stamps started again: {}", c.stamp);
+        assert!(c.stamp < 1000, "the table was cleared and the stamps started again: {}", c.stamp);
     }
 
     #[test]
