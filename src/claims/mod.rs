@@ -458,12 +458,17 @@ fn scope_of(lx: &Lexicon, before: &str) -> Option<(String, String)> {
     {
         return None;
     }
-    let mut hay = before.to_string();
-    for w in &lx.whole_scope {
-        if hay.contains(w.as_str()) {
-            hay = hay.replace(w.as_str(), " ");
+    let hay: std::borrow::Cow<str> = if lx.whole_scope_words.as_ref().is_some_and(|w| !w.is_match(before)) {
+        before.into()
+    } else {
+        let mut hay = before.to_string();
+        for w in &lx.whole_scope {
+            if hay.contains(w.as_str()) {
+                hay = hay.replace(w.as_str(), " ");
+            }
         }
-    }
+        hay.into()
+    };
     for (kind, phrases) in &lx.scopes {
         if let Some(p) = phrases.iter().find(|p| hay.contains(p.as_str())) {
             return Some((kind.clone(), p.clone()));
@@ -666,23 +671,52 @@ fn statements(doc: &Document, lx: &Lexicon, starts: &[usize]) -> Vec<Said> {
     let sentence_of = |pos: usize| starts.partition_point(|&s| s <= pos).saturating_sub(1);
     let sentence_end = |si: usize| starts.get(si + 1).copied().unwrap_or(text.len());
     let mut out = Vec::new();
+    // The sentences naming each near word, for all statements in one search. The search is
+    // asked again from just after each place it finds (the leftmost), so a place it passes over
+    // starts where one it found does, and every word starting there is looked at: every
+    // sentence holding a word is marked.
+    let by_word: Option<Vec<Vec<usize>>> = lx.near_words.as_ref().map(|(words, search)| {
+        let mut v: Vec<Vec<usize>> = vec![Vec::new(); words.len()];
+        let b = text.as_bytes();
+        let mut from = 0;
+        while let Some(m) = search.find_in(b, aho_corasick::Span::from(from..b.len())) {
+            let i = m.start();
+            let si = sentence_of(i);
+            for (k, w) in words.iter().enumerate() {
+                if b[i..].starts_with(w.as_bytes()) && i + w.len() <= sentence_end(si) {
+                    v[k].push(si);
+                }
+            }
+            from = i + 1;
+        }
+        v
+    });
     for st in &lx.statements {
         // The sentences that name a `near` word: a match elsewhere is never taken, so the search
         // goes on from the last 。 before the next of them (see `resyncs_after_full_stop`).
         let near: Option<Vec<usize>> = (st.resyncs && !st.near.is_empty() && st.near.iter().all(|w| !w.is_empty())).then(|| {
             let mut v: Vec<usize> = Vec::new();
-            for w in &st.near {
-                // Every place the word is, overlapping ones too: a sentence holds it when one
-                // of them lies inside it.
-                let f = memchr::memmem::Finder::new(w.as_bytes());
-                let mut from = 0;
-                while let Some(k) = f.find(&text.as_bytes()[from..]) {
-                    let i = from + k;
-                    let si = sentence_of(i);
-                    if i + w.len() <= sentence_end(si) {
-                        v.push(si);
+            match (&by_word, &lx.near_words) {
+                (Some(by_word), Some((words, _))) => {
+                    for w in &st.near {
+                        if let Ok(k) = words.binary_search(w) {
+                            v.extend(&by_word[k]);
+                        }
                     }
-                    from = i + 1;
+                }
+                _ => {
+                    for w in &st.near {
+                        let f = memchr::memmem::Finder::new(w.as_bytes());
+                        let mut from = 0;
+                        while let Some(k) = f.find(&text.as_bytes()[from..]) {
+                            let i = from + k;
+                            let si = sentence_of(i);
+                            if i + w.len() <= sentence_end(si) {
+                                v.push(si);
+                            }
+                            from = i + 1;
+                        }
+                    }
                 }
             }
             v.sort_unstable();

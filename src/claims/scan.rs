@@ -13,36 +13,29 @@
 /// byte: a line break after a blank line is one whose line since the break before holds only
 /// whitespace, which is what the character loop's "only whitespace since the last break" means.
 pub fn sentence_starts(text: &str) -> Vec<usize> {
-    use memchr::memmem;
-    use std::sync::LazyLock;
-    // 。 E3 80 82, ！ EF BC 81, ？ EF BC 9F
-    // One vector search (Teddy) for the three wide enders, told apart by all three bytes: a
-    // memmem per word is led astray by how common their bytes are in Chinese text.
-    static WIDE: LazyLock<Option<aho_corasick::packed::Searcher>> = LazyLock::new(|| aho_corasick::packed::Searcher::new(["。", "！", "？"]));
-    static EACH: LazyLock<[memmem::Finder<'static>; 3]> = LazyLock::new(|| ["。", "！", "？"].map(|w| memmem::Finder::new(w.as_bytes()).into_owned()));
     let b = text.as_bytes();
     let mut starts = vec![0];
     let mut last_nl: Option<usize> = None;
-    for i in memchr::memchr3_iter(b'!', b'?', b'\n', b) {
-        if b[i] != b'\n' {
-            starts.push(i + 1);
-            continue;
-        }
-        if let Some(j) = last_nl
-            && text[j + 1..i].chars().all(char::is_whitespace)
-        {
-            starts.push(i + 1);
-        }
-        last_nl = Some(i);
-    }
-    match WIDE.as_ref() {
-        Some(wide) => starts.extend(wide.find_iter(b).map(|m| m.end())),
-        None => {
-            for f in EACH.iter() {
-                starts.extend(f.find_iter(b).map(|i| i + 3));
+    // Line breaks and the first bytes of the wide enders (。 E3 80 82, ！ EF BC 81, ？ EF BC 9F);
+    // E3 and EF lead little else in Chinese text than punctuation, so there are few places to look.
+    for i in memchr::memchr3_iter(b'\n', 0xE3, 0xEF, b) {
+        match b[i] {
+            b'\n' => {
+                if let Some(j) = last_nl
+                    && text[j + 1..i].chars().all(char::is_whitespace)
+                {
+                    starts.push(i + 1);
+                }
+                last_nl = Some(i);
+            }
+            _ => {
+                if matches!(b.get(i..i + 3), Some([0xE3, 0x80, 0x82] | [0xEF, 0xBC, 0x81] | [0xEF, 0xBC, 0x9F])) {
+                    starts.push(i + 3);
+                }
             }
         }
     }
+    starts.extend(memchr::memchr2_iter(b'!', b'?', b).map(|i| i + 1));
     starts.sort_unstable();
     starts.dedup();
     starts
@@ -200,28 +193,26 @@ fn space_len(b: &[u8], i: usize) -> usize {
     }
 }
 
-/// The ends of the digits read one by one from `i` (the first digit's end first).
-fn digit_ends(b: &[u8], mut i: usize) -> Vec<usize> {
-    let mut out = Vec::new();
+/// The end of the digits (either width) from `i`, and how many there are.
+fn digits_end(b: &[u8], mut i: usize) -> (usize, usize) {
+    let mut n = 0;
     loop {
         let l = digit_len(b, i);
         if l == 0 {
-            return out;
+            return (i, n);
         }
         i += l;
-        out.push(i);
+        n += 1;
     }
 }
 
-fn space_ends(b: &[u8], mut i: usize) -> Vec<usize> {
-    let mut out = vec![i];
+fn spaces_end(b: &[u8], mut i: usize) -> usize {
     loop {
         let l = space_len(b, i);
         if l == 0 {
-            return out;
+            return i;
         }
         i += l;
-        out.push(i);
     }
 }
 
@@ -237,7 +228,8 @@ impl FigureScan {
     }
 
     /// The first place at or after `at` where a match can start (a match starting at or after
-    /// `at` starts at or after it); `None` when none can.
+    /// `at` starts at or after it); `None` when none can. What `Figures` looks for first.
+    #[cfg(test)]
     pub fn next_start(&self, text: &str, at: usize) -> Option<usize> {
         if !self.sound {
             return (at <= text.len()).then_some(at);
@@ -268,33 +260,32 @@ impl FigureScan {
         }
     }
 
-    /// The pattern from its `num` on, anchored at `q`, in the pattern's order of preference
+    /// The pattern from its `num` on, anchored at `q`, as its order of preference reads it
     /// (greedy repeats longest first, optional parts present first, alternatives left first):
     /// `[0-9０-９]{1,3}(?:,[0-9]{3})+ | [0-9０-９]+`, then `continuation`.
+    ///
+    /// Where the scan is sound nothing after a number starts with a digit, a space, 余 or 多
+    /// (no unit starts with one, no stop is one), so of each repeat only the longest can be
+    /// followed by the rest of the pattern: a shorter one leaves one of those next. The one
+    /// exception is the `,` groups, whose last can be given back to be the stop.
     fn from_num(&self, text: &str, q: usize) -> Option<Groups> {
         let b = text.as_bytes();
-        let ends = digit_ends(b, q);
-        for k in (1..=ends.len().min(3)).rev() {
-            let mut groups = Vec::new();
-            let mut pos = ends[k - 1];
-            while b.get(pos) == Some(&b',') && b.get(pos + 1..pos + 4).is_some_and(|g| g.iter().all(u8::is_ascii_digit)) {
-                pos += 4;
-                groups.push(pos);
+        let (run, n) = digits_end(b, q);
+        if (1..=3).contains(&n) {
+            let mut groups = 0;
+            while b.get(run + 4 * groups) == Some(&b',') && b.get(run + 4 * groups + 1..run + 4 * groups + 4).is_some_and(|g| g.iter().all(u8::is_ascii_digit)) {
+                groups += 1;
             }
-            for &end in groups.iter().rev() {
-                if let Some(mut g) = self.continuation(text, end) {
-                    g.num = Some((q, end));
+            for k in (1..=groups).rev() {
+                if let Some(mut g) = self.continuation(text, run + 4 * k) {
+                    g.num = Some((q, run + 4 * k));
                     return Some(g);
                 }
             }
         }
-        for &end in ends.iter().rev() {
-            if let Some(mut g) = self.continuation(text, end) {
-                g.num = Some((q, end));
-                return Some(g);
-            }
-        }
-        None
+        let mut g = self.continuation(text, run)?;
+        g.num = Some((q, run));
+        Some(g)
     }
 
     /// `(?:[.．](?P<frac>[0-9０-９]+))?[ws]*(?P<more>余|多)?[ws]*(?:unit|stop)(?P<post>左右|以上)?`
@@ -307,11 +298,12 @@ impl FigureScan {
         };
         if point > 0 {
             let from = r + point;
-            for &end in digit_ends(b, from).iter().rev() {
-                if let Some(mut g) = self.after_number(text, end) {
-                    g.frac = Some((from, end));
-                    return Some(g);
-                }
+            let (end, n) = digits_end(b, from);
+            if n > 0
+                && let Some(mut g) = self.after_number(text, end)
+            {
+                g.frac = Some((from, end));
+                return Some(g);
             }
         }
         self.after_number(text, r)
@@ -319,22 +311,14 @@ impl FigureScan {
 
     fn after_number(&self, text: &str, r: usize) -> Option<Groups> {
         let b = text.as_bytes();
-        for &w in space_ends(b, r).iter().rev() {
-            if matches!(b.get(w..w + 3), Some([0xE4, 0xBD, 0x99] | [0xE5, 0xA4, 0x9A])) {
-                for &w2 in space_ends(b, w + 3).iter().rev() {
-                    if let Some(mut g) = self.unit_or_stop(text, w2) {
-                        g.more = Some((w, w + 3));
-                        return Some(g);
-                    }
-                }
-            }
-            for &w2 in space_ends(b, w).iter().rev() {
-                if let Some(g) = self.unit_or_stop(text, w2) {
-                    return Some(g);
-                }
-            }
+        let w = spaces_end(b, r);
+        if matches!(b.get(w..w + 3), Some([0xE4, 0xBD, 0x99] | [0xE5, 0xA4, 0x9A]))
+            && let Some(mut g) = self.unit_or_stop(text, spaces_end(b, w + 3))
+        {
+            g.more = Some((w, w + 3));
+            return Some(g);
         }
-        None
+        self.unit_or_stop(text, w)
     }
 
     fn unit_or_stop(&self, text: &str, r: usize) -> Option<Groups> {

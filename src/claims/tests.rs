@@ -173,6 +173,7 @@ fn the_scope_shortcut_finds_what_the_word_by_word_search_finds() {
     assert!(rules.lexicon.scope_words.is_some());
     let mut plain = rules.lexicon.clone();
     plain.scope_words = None;
+    plain.whole_scope_words = None;
     let texts = corpus_texts();
     assert!(!texts.is_empty(), "../shared/corpus holds the real reports");
     let (mut clauses, mut scoped) = (0, 0);
@@ -280,6 +281,9 @@ fn statements_are_those_of_the_search_over_every_match() {
     for s in &mut plain_lx.statements {
         s.resyncs = false;
     }
+    // The near words found one by one rather than by the automaton.
+    let mut by_word = lx.clone();
+    by_word.near_words = None;
     let mut texts = corpus_texts();
     // Statements next to, inside and across the sentences that name their words.
     texts.extend([
@@ -295,6 +299,7 @@ fn statements_are_those_of_the_search_over_every_match() {
         let fast = statements(&doc, lx, &starts);
         assert_eq!(fast, statements_plain(&doc, &plain_lx, &starts), "{}", t.chars().take(60).collect::<String>());
         assert_eq!(statements(&doc, &plain_lx, &starts), fast);
+        assert_eq!(statements(&doc, &by_word, &starts), fast);
         said += fast.len();
         n += 1;
     }

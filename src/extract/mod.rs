@@ -382,7 +382,11 @@ fn finder_value(rule: &FieldRule, finder: &crate::rules::Finder, caps: &regex::C
         Some(tpl) if tpl.contains('{') => {
             let mut out = tpl.clone();
             for name in finder.regex.capture_names().flatten() {
-                out = out.replace(&format!("{{{name}}}"), caps.name(name).map_or("", |m| m.as_str()));
+                // `replace` builds a new string even where the name is not: only where it is.
+                let token = format!("{{{name}}}");
+                if out.contains(&token) {
+                    out = out.replace(&token, caps.name(name).map_or("", |m| m.as_str()));
+                }
             }
             out
         }

@@ -81,29 +81,37 @@ pub fn settle(text: &str, fields: &mut Fields, rules: &RuleSet, hints: &[Hint], 
     if !fields.values().any(|f| f.status == Status::Ambiguous) {
         return;
     }
+    // What each check's `when` said in the last pass, in the order ranking visits the checks:
+    // still true of the fields when that pass changed nothing.
+    let mut whens: Vec<When> = Vec::new();
+    let mut settled = false;
     for _ in 0..PASSES {
         let mut changed = false;
+        whens.clear();
         for rule in rules.checks.iter().filter(|c| c.settles && c.severity.is_some()) {
-            let described = rule.id.clone();
             for inst in &rule.instances {
                 let CheckBody::Assert(assert) = &inst.body else { continue };
-                changed |= own_side(text, fields, rules, inst, assert, prev, &described);
+                let (c, when) = own_side(text, fields, rules, inst, assert, prev, &rule.id);
+                changed |= c;
                 if let Some(n) = next {
-                    changed |= next_side(fields, rules, inst, assert, n, &described);
+                    changed |= next_side(fields, rules, inst, assert, n, &rule.id);
                 }
+                // Known only while nothing has changed since it was asked.
+                whens.push(if changed { When::Unknown } else { when });
             }
         }
         if !changed {
+            settled = true;
             break;
         }
     }
-    rank(fields, rules, hints, prev);
+    rank(fields, rules, hints, prev, settled.then_some(&whens[..]));
 }
 
 /// Order each ambiguous row's readings by plausibility, most plausible first: agreement with the
 /// narrative's figures and the settling checks (a check that holds under the reading), then
 /// with last year's values of the same cells. Only the order changes: nothing is chosen.
-fn rank(fields: &mut Fields, rules: &RuleSet, hints: &[Hint], prev: Option<Linked>) {
+fn rank(fields: &mut Fields, rules: &RuleSet, hints: &[Hint], prev: Option<Linked>, whens: Option<&[When]>) {
     let mut rows: Vec<crate::model::Joint> = Vec::new();
     for f in fields.values().filter(|f| f.status == Status::Ambiguous) {
         if let Some(j) = &f.joint
@@ -120,18 +128,24 @@ fn rank(fields: &mut Fields, rules: &RuleSet, hints: &[Hint], prev: Option<Linke
     // Which checks read a field, by field id, so a row finds its checks by its own cells.
     let prev_fields = prev.map(|p| p.fields);
     let mut settling: Vec<(&crate::rules::CheckInstance, &crate::expr::Expr)> = Vec::new();
-    let mut readers: std::collections::HashMap<String, Vec<usize>> = std::collections::HashMap::new();
+    let mut readers: std::collections::HashMap<String, Vec<usize>, std::hash::BuildHasherDefault<super::fxhash::FxHasher>> = Default::default();
     // A check whose `when` is false reads a row only through a cell its `when` reads (`applies`
     // with the row's cells); one whose `when` reads no row's cell applies to no row, and its
     // fields need not be gathered. (Ranking changes the cells' order only, never what `when` sees.)
-    let row_cells: std::collections::HashSet<&str> = rows.iter().flat_map(|j| j.fields.iter().map(String::as_str)).collect();
+    let row_cells: super::fxhash::FxHashSet<&str> = rows.iter().flat_map(|j| j.fields.iter().map(String::as_str)).collect();
     let env = CheckEnv::new(fields, prev_fields, rules);
+    let mut asked = 0;
     for rule in rules.checks.iter().filter(|c| c.settles && c.severity.is_some()) {
         for inst in &rule.instances {
             if let CheckBody::Assert(a) = &inst.body {
-                if let Some(w) = &inst.when
-                    && matches!(w.eval(&env), Outcome::Value(Value::Bool(false)) | Outcome::Missing(_))
-                {
+                let known = whens.and_then(|w| w.get(asked)).copied().unwrap_or(When::Unknown);
+                asked += 1;
+                let when_false = match known {
+                    When::None | When::Holds => false,
+                    When::FalseReadingAmbiguous | When::Fails => true,
+                    When::Unknown => inst.when.as_ref().is_some_and(|w| matches!(w.eval(&env), Outcome::Value(Value::Bool(false)) | Outcome::Missing(_))),
+                };
+                if when_false {
                     let mut when_refs = Vec::new();
                     for r in &inst.when_refs {
                         expand_ref(r, fields, prev_fields, &mut when_refs);
@@ -230,9 +244,15 @@ fn same(a: &Value, b: &Value) -> bool {
     }
 }
 
-/// The assertion read from this report, with last year's report as `prev.`.
-fn own_side(text: &str, fields: &mut Fields, rules: &RuleSet, inst: &crate::rules::CheckInstance, assert: &crate::expr::Expr, prev: Option<Linked>, described: &str) -> bool {
+/// The assertion read from this report, with last year's report as `prev.`: whether it narrowed
+/// anything, and what its `when` said before.
+fn own_side(text: &str, fields: &mut Fields, rules: &RuleSet, inst: &crate::rules::CheckInstance, assert: &crate::expr::Expr, prev: Option<Linked>, described: &str) -> (bool, When) {
     let when = precondition(fields, rules, inst, prev.map(|p| p.fields));
+    (own_side_after(text, fields, rules, inst, assert, prev, described, when), when)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn own_side_after(text: &str, fields: &mut Fields, rules: &RuleSet, inst: &crate::rules::CheckInstance, assert: &crate::expr::Expr, prev: Option<Linked>, described: &str, when: When) -> bool {
     if when == When::Fails {
         return false;
     }
@@ -324,6 +344,8 @@ enum When {
     FalseReadingAmbiguous,
     /// False whatever the ambiguous fields hold: the check settles nothing.
     Fails,
+    /// Not asked, or asked before the fields changed.
+    Unknown,
 }
 
 /// False when the check's precondition is false whatever the uncertain cells hold (it reads none

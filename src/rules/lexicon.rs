@@ -61,6 +61,8 @@ pub struct Lexicon {
     pub share: Vec<String>,
     pub ignore: Option<Regex>,
     pub whole_scope: Vec<String>,
+    /// The whole agency's words in one automaton: a clause that holds none is left as it is.
+    pub whole_scope_words: Option<aho_corasick::AhoCorasick>,
     /// (kind, phrases)
     pub scopes: Vec<(String, Vec<String>)>,
     /// Every scope phrase in one automaton: most figures' clauses name none, and then
@@ -70,6 +72,9 @@ pub struct Lexicon {
     /// Every concept's phrase, in concept order: which concepts a window names, in one pass.
     pub concept_set: regex::RegexSet,
     pub statements: Vec<Statement>,
+    /// Every statement's `near` words (sorted, distinct) in one vector search (leftmost-first
+    /// Teddy), to find the sentences that name each.
+    pub near_words: Option<(Vec<String>, aho_corasick::packed::Searcher)>,
     /// Section id → more heading wordings (literal, without the part number), with where they
     /// were written.
     pub headings: BTreeMap<String, (Vec<String>, super::Origin)>,
@@ -88,11 +93,13 @@ impl Default for Lexicon {
             share: Vec::new(),
             ignore: None,
             whole_scope: Vec::new(),
+            whole_scope_words: None,
             scopes: Vec::new(),
             scope_words: None,
             concepts: Vec::new(),
             concept_set: regex::RegexSet::empty(),
             statements: Vec::new(),
+            near_words: None,
             headings: BTreeMap::new(),
         }
     }
@@ -257,6 +264,7 @@ pub(super) fn compile_lexicon(ctx: &mut super::compile::Ctx, d: &LexiconDef, set
     set.lexicon.token = token_regex(&set.lexicon.units);
     set.lexicon.scope_words = scope_automaton(&set.lexicon.scopes);
     set.lexicon.opener_words = opener_automaton(&set.lexicon.openers);
+    set.lexicon.whole_scope_words = aho_corasick::AhoCorasick::builder().kind(Some(aho_corasick::AhoCorasickKind::DFA)).build(&set.lexicon.whole_scope).ok();
     let phrases: Vec<String> = set.lexicon.concepts.iter().map(|c| c.phrase.as_str().to_string()).collect();
     match ctx.re.set(&phrases) {
         Ok(s) => set.lexicon.concept_set = s,
@@ -332,6 +340,11 @@ fn compile_statement(ctx: &mut super::compile::Ctx, s: &StatementDef, set: &mut 
         unless: s.unless.clone(),
         resyncs,
     });
+    let lx = &mut set.lexicon;
+    let mut words: Vec<String> = lx.statements.iter().flat_map(|s| s.near.iter().cloned()).filter(|w| !w.is_empty()).collect();
+    words.sort();
+    words.dedup();
+    lx.near_words = aho_corasick::packed::Searcher::new(&words).map(|s| (words, s));
 }
 
 /// After every file is read: headings named in the lexicon join their section's heading regex
