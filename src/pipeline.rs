@@ -366,17 +366,37 @@ pub fn link_key(doc: &Document, rules: &RuleSet, replay: Option<&Replay>, subset
 }
 
 /// Link every report of a batch (phase one, in parallel). Each report's key is read from the
-/// few fields it derives from; only the reports another year reads (the first version of an
-/// agency's year that has a last or next year in the batch) are then extracted and settled
-/// for the fields those read. When the pack derives the key from a table or the narrative,
-/// every report is extracted in full, and only the fields others read are kept.
+/// few fields it derives from, and the report is loaded for its text alone (a plain text's pipe
+/// tables are read only when the key reads a section); only the reports another year reads (the
+/// first version of an agency's year that has a last or next year in the batch) are then loaded
+/// in full, extracted and settled for the fields those read. When the pack derives the key from
+/// a table or the narrative, every report is loaded and extracted in full, and only the fields
+/// others read are kept.
 pub fn link_batch(paths: &[PathBuf], rules: &RuleSet, replay: Option<&Replay>) -> Links {
+    link_batch_loading(paths, rules, replay, KeyLoad::Text)
+}
+
+/// How phase one loads a report whose key is read from a subset of fields.
+#[derive(Clone, Copy, PartialEq)]
+enum KeyLoad {
+    /// Its text alone (`load::load_text`).
+    Text,
+    /// In full, as its audit does (to test that the text alone gives the same links).
+    #[cfg_attr(not(test), allow(dead_code))]
+    Full,
+}
+
+fn link_batch_loading(paths: &[PathBuf], rules: &RuleSet, replay: Option<&Replay>, how: KeyLoad) -> Links {
     let wanted = crate::link::prev_refs(rules);
     let subset = crate::extract::FieldSubset::of(rules, &[crate::link::GROUP_FIELD, "year"]);
     let infos: Vec<Option<LinkInfo>> = paths
         .par_iter()
         .map(|p| {
-            let doc = crate::load::load_file(p).ok()?;
+            let doc = match &subset {
+                Some(s) if how == KeyLoad::Text => crate::load::load_text(p, s.reads_sections()),
+                _ => crate::load::load_file(p),
+            }
+            .ok()?;
             let mut info = match &subset {
                 Some(s) => link_key(&doc, rules, replay, s),
                 None => link_info(&doc, rules, replay, &wanted),
@@ -501,5 +521,107 @@ mod tests {
             grouped.push(fast.groups());
         }
         assert_ne!(grouped[0], grouped[1], "the corrections moved reports");
+    }
+
+    /// Every report the project has and a generated batch, with another version of each report
+    /// (same agency and year, other content) and the same content under a second name.
+    fn batch_of_everything(dir: &Path) -> Vec<PathBuf> {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let shared = root.join("../shared");
+        let mut dirs = vec![root.join("samples")];
+        if shared.is_dir() {
+            let made = std::process::Command::new("python3")
+                .arg(shared.join("bench/make_corpus.py"))
+                .arg("60")
+                .arg(dir.join("generated"))
+                .arg(shared.join("seeds"))
+                .output()
+                .expect("python3 runs ../shared/bench/make_corpus.py");
+            assert!(made.status.success(), "make_corpus.py: {}", String::from_utf8_lossy(&made.stderr));
+            dirs.extend([shared.join("corpus"), shared.join("seeds"), dir.join("generated")]);
+        }
+        let copies = dir.join("copies");
+        std::fs::create_dir_all(&copies).unwrap();
+        for (n, p) in crate::load::discover(&dirs).0.iter().enumerate() {
+            let bytes = std::fs::read(p).unwrap();
+            let name = p.file_name().unwrap().to_string_lossy().into_owned();
+            std::fs::write(copies.join(format!("{n:03}a_{name}")), &bytes).unwrap();
+            std::fs::write(copies.join(format!("{n:03}b_{name}")), &bytes).unwrap();
+            if name.ends_with(".txt") {
+                let mut other = bytes.clone();
+                other.extend_from_slice("\n（另一版本）\n| 一、总体情况 | 0 |\n".as_bytes());
+                std::fs::write(copies.join(format!("{n:03}c_{name}")), other).unwrap();
+            }
+        }
+        std::fs::write(copies.join("broken.txt"), b"").unwrap();
+        crate::load::discover(&[copies]).0
+    }
+
+    #[test]
+    fn phase_one_loads_each_report_for_its_text_and_links_as_the_full_load_does() {
+        let dir = tempfile::tempdir().unwrap();
+        let paths = batch_of_everything(dir.path());
+        assert!(paths.len() >= 150, "{}", paths.len());
+        let rules = RuleSet::builtin();
+        let mut records = Vec::new();
+        for (k, p) in paths.iter().enumerate() {
+            let Ok(d) = crate::load::load_file(p) else { continue };
+            let path = p.display().to_string();
+            match k % 5 {
+                0 => records.push(crate::journal::Record::correct(&d.id, &path, "agency", "", "平潭综合实验区管委会", "", "wang")),
+                1 => records.push(crate::journal::Record::correct(&d.id, &path, "year", "", "2020", "", "wang")),
+                _ => {}
+            }
+        }
+        let replay = crate::journal::replay(&records);
+        for replay in [None, Some(&replay)] {
+            let text = link_batch_loading(&paths, &rules, replay, KeyLoad::Text);
+            let full = link_batch_loading(&paths, &rules, replay, KeyLoad::Full);
+            let mut crossing = 0;
+            for i in 0..paths.len() {
+                let (a, b) = (text.context(i), full.context(i));
+                assert_eq!(a, b, "{}", paths[i].display());
+                assert_eq!(text.info(i), full.info(i), "{}", paths[i].display());
+                crossing += usize::from(a.prev.is_some() || a.next.is_some());
+            }
+            assert!(crossing >= 2, "the batch has reports with last or next year");
+            assert_eq!(text.groups(), full.groups());
+        }
+    }
+
+    #[test]
+    fn a_key_read_from_a_section_sees_the_pipe_tables_in_phase_one() {
+        // A heading's words in a pipe row are a table cell, not the part: the key is 乙局 only
+        // when the pipe tables are read.
+        let rules = crate::rules::compile::compile(
+            None,
+            &[(
+                "r.yaml".into(),
+                "sections:\n  - { id: part.1, label: 一, heading: '一、总体情况' }\nfields:\n  \
+                 - { id: agency, label: A, type: text, find: [{ in: part.1, pattern: '(?P<value>\\p{Han}+局)' }] }\n  \
+                 - { id: agency.key, label: K, type: text, from: [agency] }\n  \
+                 - { id: year, label: Y, type: year, find: [{ pattern: '(?P<value>20\\d\\d)年' }] }\n"
+                    .to_string(),
+            )],
+        )
+        .unwrap_or_else(|e| panic!("{}", e[0]));
+        let subset = crate::extract::FieldSubset::of(&rules, &[crate::link::GROUP_FIELD, "year"]).expect("read from the text");
+        assert!(subset.reads_sections());
+        let dir = tempfile::tempdir().unwrap();
+        let paths: Vec<PathBuf> = (2020..2022)
+            .map(|y| {
+                let p = dir.path().join(format!("{y}.txt"));
+                std::fs::write(&p, format!("| 一、总体情况 | 甲局 |\n|---|---|\n{y}年报告\n一、总体情况\n乙局负责\n")).unwrap();
+                p
+            })
+            .collect();
+        let (text, full) = (link_batch_loading(&paths, &rules, None, KeyLoad::Text), link_batch_loading(&paths, &rules, None, KeyLoad::Full));
+        assert_eq!(text.info(1), full.info(1));
+        assert_eq!(text.info(1).and_then(|i| i.key.clone()), Some(("乙局".to_string(), 2021)));
+        assert_eq!(text.context(1), full.context(1));
+        assert!(text.context(1).prev.is_some());
+        // Without the tables the key would be another agency's.
+        let doc = crate::load::load_text(&paths[1], false).unwrap();
+        assert_eq!(link_key(&doc, &rules, None, &subset).key, Some(("甲局".to_string(), 2021)));
     }
 }

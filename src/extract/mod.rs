@@ -159,6 +159,12 @@ impl FieldSubset {
         }
         Some(FieldSubset { ids, sections })
     }
+
+    /// Some field of the subset reads a section: the sections are found, and a heading inside a
+    /// pipe table is passed over, so a plain text's pipe tables must be read.
+    pub fn reads_sections(&self) -> bool {
+        self.sections
+    }
 }
 
 /// Only the fields of `subset` (and the sections when they read one), each exactly as
@@ -449,10 +455,10 @@ fn extract_table(doc: &Document, t: &TableRule, fields: &mut Fields) -> Option<T
     let mut cursor = start.end();
     let region = &text[..region_end];
     for row in &t.rows {
-        match row.regex.find_at(region, cursor) {
+        match row.find_label(region, cursor) {
             Some(m) => {
-                cursor = m.end();
-                labels.push(Some(m.range()));
+                cursor = m.end;
+                labels.push(Some(m));
             }
             None => labels.push(None),
         }

@@ -64,6 +64,21 @@ pub struct Document {
 impl Document {
     /// Builds a document from a file's bytes: all of loading except reading the file.
     pub fn from_bytes(path: PathBuf, bytes: &[u8]) -> Result<Document, LoadError> {
+        Document::read(path, bytes, Depth::Full)
+    }
+
+    /// A document for reading fields from its text alone: the same text, line index, id and
+    /// encoding as [`Document::from_bytes`] (and the same refusals), without the load issues
+    /// (only an audit reports them) and, unless `pipe_tables`, without a plain text's pipe rows
+    /// as tables. HTML, Word and PDF sources keep their grids, since their text and tables come
+    /// out of one pass. Phase one of a batch reads each report's link key this way.
+    pub fn text_from_bytes(path: PathBuf, bytes: &[u8], pipe_tables: bool) -> Result<Document, LoadError> {
+        let mut doc = Document::read(path, bytes, Depth::Text { pipe_tables })?;
+        doc.issues.clear();
+        Ok(doc)
+    }
+
+    fn read(path: PathBuf, bytes: &[u8], depth: Depth) -> Result<Document, LoadError> {
         let size = bytes.len() as u64;
         if size > MAX_FILE_BYTES {
             return Err(LoadError::TooLarge {
@@ -78,13 +93,19 @@ impl Document {
             return Document::from_extracted(path, bytes, format, extracted);
         }
         sniff(bytes)?;
-        let decoded = decode(bytes);
+        let decoded = match depth {
+            Depth::Full => decode(bytes),
+            Depth::Text { .. } => decode::decode_without_controls(bytes),
+        };
         refuse_if_undecodable(&decoded)?;
 
         let html = has_html_extension(&path) || looks_like_html(&decoded.text);
         let (text, tables, issues) = if html {
             let (text, tables) = html_to_document(&decoded.text);
-            let issues = reanchor_issues(&decoded, &text);
+            let issues = match depth {
+                Depth::Full => reanchor_issues(&decoded, &text),
+                Depth::Text { .. } => Vec::new(),
+            };
             (text, tables, issues)
         } else {
             (decoded.text, Vec::new(), decoded.issues)
@@ -94,7 +115,11 @@ impl Document {
         }
         let line_starts = line_starts(&text);
         // Plain text keeps the pipe rows a converter wrote as tables.
-        let tables = if html { tables } else { pipe_tables(&text) };
+        let tables = match (html, depth) {
+            (true, _) => tables,
+            (false, Depth::Full | Depth::Text { pipe_tables: true }) => pipe_tables(&text),
+            (false, Depth::Text { pipe_tables: false }) => Vec::new(),
+        };
         Ok(Document {
             path,
             id: content_id(bytes),
@@ -173,8 +198,27 @@ impl Document {
     }
 }
 
+/// How much of a source a load builds.
+#[derive(Clone, Copy)]
+enum Depth {
+    /// Everything an audit reads.
+    Full,
+    /// What fields are read from: no issues, and a plain text's pipe tables only when asked.
+    Text { pipe_tables: bool },
+}
+
 /// Reads and loads one file. Size is checked before reading, so huge files cost nothing.
 pub fn load_file(path: &Path) -> Result<Document, LoadError> {
+    Document::from_bytes(path.to_path_buf(), &read_file(path)?)
+}
+
+/// Reads one file for its text alone ([`Document::text_from_bytes`]).
+pub fn load_text(path: &Path, pipe_tables: bool) -> Result<Document, LoadError> {
+    Document::text_from_bytes(path.to_path_buf(), &read_file(path)?, pipe_tables)
+}
+
+/// A file's bytes, refused before reading when it is too large.
+fn read_file(path: &Path) -> Result<Vec<u8>, LoadError> {
     let meta = std::fs::metadata(path).map_err(|e| LoadError::from_io(&e))?;
     if !meta.is_file() {
         return Err(LoadError::NotAFile);
@@ -191,7 +235,7 @@ pub fn load_file(path: &Path) -> Result<Document, LoadError> {
     file.take(MAX_FILE_BYTES + 1)
         .read_to_end(&mut bytes)
         .map_err(|e| LoadError::from_io(&e))?;
-    Document::from_bytes(path.to_path_buf(), &bytes)
+    Ok(bytes)
 }
 
 /// The first 16 hex characters of blake3 over the raw bytes.
@@ -422,8 +466,14 @@ pub fn span_at(text: &str, line_starts: &[usize], start: usize, end: usize) -> S
 
 /// Refuses text that is mostly replacement characters: no encoding read it, so it is not text.
 fn refuse_if_undecodable(decoded: &Decoded) -> Result<(), LoadError> {
+    // U+FFFD is found by memmem (its three bytes occur in UTF-8 only as that character), and
+    // characters are counted only when there is one: nearly every text has none, and walking
+    // its characters was a sixth of loading it.
+    let bad = memchr::memmem::find_iter(decoded.text.as_bytes(), "\u{FFFD}".as_bytes()).count();
+    if bad == 0 {
+        return Ok(());
+    }
     let total = decoded.text.chars().count();
-    let bad = decoded.text.chars().filter(|&c| c == '\u{FFFD}').count();
     // Short texts are judged by the sniffer alone: a handful of characters is too little evidence.
     if total >= 32 && bad * 4 > total {
         return Err(LoadError::Binary {

@@ -18,47 +18,73 @@ const MAX_TABLES: usize = 2_000;
 const MAX_COLUMNS: usize = 64;
 
 /// Every pipe table in `text`, in text order.
+///
+/// Only lines holding a `|` can be pipe rows, so those are found with memchr and every other
+/// line is passed over at once: it only ends the table above it. (Most reports have no pipe at
+/// all, and walking every line was a seventh of loading one.)
 pub fn pipe_tables(text: &str) -> Vec<SourceTable> {
     let mut out: Vec<SourceTable> = Vec::new();
     let mut rows: Vec<Vec<SourceCell>> = Vec::new();
     let mut table_start = 0;
     let mut table_end = 0;
+    let bytes = text.as_bytes();
+    // Where the line after the last one read begins: a gap before the next line read is lines
+    // without a pipe.
     let mut pos = 0;
-    for line in text.split_inclusive('\n') {
-        let start = pos;
-        pos += line.len();
-        let body = line.trim_end_matches(['\n', '\r']);
-        let trimmed = body.trim();
-        if !trimmed.starts_with('|') || trimmed.len() < 2 {
-            flush(&mut out, &mut rows, table_start, table_end);
-            continue;
-        }
-        if is_separator(trimmed) {
-            // The row before the separator opens a new table.
-            let header = rows.pop();
-            let header_start = header.as_ref().and_then(|r| r.first()).map_or(start, |c| line_start(text, c.start));
-            flush(&mut out, &mut rows, table_start, header_start);
-            if let Some(h) = header {
-                table_start = header_start;
-                rows.push(h);
-            } else {
-                table_start = start;
-            }
-            table_end = start + body.len();
-            continue;
-        }
-        if rows.len() >= MAX_ROWS {
-            // A table this long is cut into tables of MAX_ROWS rows: nothing is dropped.
+    let mut from = 0;
+    while let Some(bar) = memchr::memchr(b'|', &bytes[from..]).map(|i| from + i) {
+        let start = memchr::memrchr(b'\n', &bytes[..bar]).map_or(0, |i| i + 1);
+        let next = memchr::memchr(b'\n', &bytes[bar..]).map_or(text.len(), |i| bar + i + 1);
+        from = next;
+        if start > pos {
             flush(&mut out, &mut rows, table_start, table_end);
         }
-        if rows.is_empty() {
-            table_start = start;
-        }
-        rows.push(cells_of(body, start));
-        table_end = start + body.len();
+        pos = next;
+        pipe_line(text, &text[start..next], start, &mut out, &mut rows, &mut table_start, &mut table_end);
     }
     flush(&mut out, &mut rows, table_start, table_end);
     out
+}
+
+/// One line (with its newline) that holds a pipe, at byte `start` of `text`.
+fn pipe_line(
+    text: &str,
+    line: &str,
+    start: usize,
+    out: &mut Vec<SourceTable>,
+    rows: &mut Vec<Vec<SourceCell>>,
+    table_start: &mut usize,
+    table_end: &mut usize,
+) {
+    let body = line.trim_end_matches(['\n', '\r']);
+    let trimmed = body.trim();
+    if !trimmed.starts_with('|') || trimmed.len() < 2 {
+        flush(out, rows, *table_start, *table_end);
+        return;
+    }
+    if is_separator(trimmed) {
+        // The row before the separator opens a new table.
+        let header = rows.pop();
+        let header_start = header.as_ref().and_then(|r| r.first()).map_or(start, |c| line_start(text, c.start));
+        flush(out, rows, *table_start, header_start);
+        if let Some(h) = header {
+            *table_start = header_start;
+            rows.push(h);
+        } else {
+            *table_start = start;
+        }
+        *table_end = start + body.len();
+        return;
+    }
+    if rows.len() >= MAX_ROWS {
+        // A table this long is cut into tables of MAX_ROWS rows: nothing is dropped.
+        flush(out, rows, *table_start, *table_end);
+    }
+    if rows.is_empty() {
+        *table_start = start;
+    }
+    rows.push(cells_of(body, start));
+    *table_end = start + body.len();
 }
 
 fn line_start(text: &str, at: usize) -> usize {
@@ -156,8 +182,52 @@ fn is_header_row(row: &[SourceCell]) -> bool {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
+
+    /// Before memchr: every line of the text walked.
+    pub(in crate::load) fn pipe_tables_reference(text: &str) -> Vec<SourceTable> {
+        let mut out: Vec<SourceTable> = Vec::new();
+        let mut rows: Vec<Vec<SourceCell>> = Vec::new();
+        let mut table_start = 0;
+        let mut table_end = 0;
+        let mut pos = 0;
+        for line in text.split_inclusive('\n') {
+            let start = pos;
+            pos += line.len();
+            let body = line.trim_end_matches(['\n', '\r']);
+            let trimmed = body.trim();
+            if !trimmed.starts_with('|') || trimmed.len() < 2 {
+                flush(&mut out, &mut rows, table_start, table_end);
+                continue;
+            }
+            if is_separator(trimmed) {
+                // The row before the separator opens a new table.
+                let header = rows.pop();
+                let header_start = header.as_ref().and_then(|r| r.first()).map_or(start, |c| line_start(text, c.start));
+                flush(&mut out, &mut rows, table_start, header_start);
+                if let Some(h) = header {
+                    table_start = header_start;
+                    rows.push(h);
+                } else {
+                    table_start = start;
+                }
+                table_end = start + body.len();
+                continue;
+            }
+            if rows.len() >= MAX_ROWS {
+                // A table this long is cut into tables of MAX_ROWS rows: nothing is dropped.
+                flush(&mut out, &mut rows, table_start, table_end);
+            }
+            if rows.is_empty() {
+                table_start = start;
+            }
+            rows.push(cells_of(body, start));
+            table_end = start + body.len();
+        }
+        flush(&mut out, &mut rows, table_start, table_end);
+        out
+    }
 
     #[test]
     fn markdown_fragments_become_tables_and_headers_are_read_by_content() {
@@ -190,5 +260,33 @@ mod tests {
     fn text_without_pipes_has_no_tables() {
         assert!(pipe_tables("一、总体情况\n行政许可 97\n").is_empty());
         assert!(pipe_tables("|").is_empty());
+    }
+
+    #[test]
+    fn pipe_tables_are_what_walking_every_line_found_on_every_corpus_file() {
+        let mut with_tables = 0;
+        for crate::load::tests::Sample { name, bytes, .. } in crate::load::tests::corpus_variants() {
+            let text = crate::load::decode(bytes).text;
+            let tables = pipe_tables(&text);
+            assert_eq!(tables, pipe_tables_reference(&text), "{name}");
+            with_tables += usize::from(!tables.is_empty());
+        }
+        assert!(with_tables >= 20, "{with_tables} texts with pipe tables");
+    }
+
+    #[test]
+    fn lines_without_a_pipe_end_a_table_wherever_they_are() {
+        for text in [
+            "| a | 1 |\n\n| b | 2 |\n",
+            "| a | 1 |\n正文\n| b | 2 |",
+            "正文 | 不是表\n| a | 1 |\n|---|---|\n| b | 2 |\n尾\n",
+            "| a | 1 |\r\n| b | 2 |\r\n\r\n|\n| c | 3 |\n  |  \n| d |",
+            "|",
+            "||\n||\n",
+            "\n\n| a |\n",
+        ] {
+            assert_eq!(pipe_tables(text), pipe_tables_reference(text), "{text:?}");
+        }
+        assert_eq!(pipe_tables("| a | 1 |\n\n| b | 2 |\n").len(), 2);
     }
 }

@@ -441,3 +441,229 @@ fn folders_contribute_pdfs() {
     let (files, _) = discover(&[dir.path().to_path_buf()]);
     assert_eq!(files, [dir.path().join("r.PDF")]);
 }
+
+/// A source the fast paths are compared on: a corpus file or a variant of it.
+pub(super) struct Sample {
+    /// The file, and `#variant` for a variant.
+    pub name: String,
+    /// The path it is loaded under (the file's, so its extension decides the reader).
+    pub path: PathBuf,
+    pub bytes: Vec<u8>,
+}
+
+/// Every report the project has (`samples/`, `../shared/corpus`, `../shared/seeds`, the
+/// published fixtures), a batch from the shared generator, and variants of every text that
+/// reach the branches real files rarely do: CRLF and lone CR endings, NULs, control characters
+/// (ESC, BEL, C1), U+FFFD already in the text and so much of it the file is refused, bytes that
+/// are not UTF-8, GB18030 and UTF-16 encodings, pipe rows and separators, and cuts at random
+/// places (inside a character too). Read once per test run.
+pub(super) fn corpus_variants() -> &'static [Sample] {
+    static CORPUS: std::sync::OnceLock<Vec<Sample>> = std::sync::OnceLock::new();
+    CORPUS.get_or_init(|| {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let shared = root.join("../shared");
+        let mut dirs = vec![root.join("samples"), root.join("tests/fixtures/published")];
+        let tmp = tempfile::tempdir().expect("temp dir");
+        if shared.is_dir() {
+            dirs.push(shared.join("corpus"));
+            dirs.push(shared.join("seeds"));
+            let made = std::process::Command::new("python3")
+                .arg(shared.join("bench/make_corpus.py"))
+                .arg("40")
+                .arg(tmp.path().join("batch"))
+                .arg(shared.join("seeds"))
+                .output()
+                .expect("python3 runs ../shared/bench/make_corpus.py");
+            assert!(made.status.success(), "make_corpus.py: {}", String::from_utf8_lossy(&made.stderr));
+            dirs.push(tmp.path().join("batch"));
+        }
+        let (paths, _) = discover(&dirs);
+        let mut rng = crate::testing::Rng(0x00C0_4B05);
+        let mut out = Vec::new();
+        for path in paths {
+            let bytes = fs::read(&path).unwrap();
+            let name = path.display().to_string();
+            let textual = matches!(path.extension().and_then(|e| e.to_str()), Some("txt" | "html" | "htm"));
+            let variants = if textual { variants_of(&bytes, &mut rng) } else { Vec::new() };
+            out.push(Sample { name: name.clone(), path: path.clone(), bytes });
+            for (v, bytes) in variants {
+                out.push(Sample { name: format!("{name}#{v}"), path: path.clone(), bytes });
+            }
+        }
+        out
+    })
+}
+
+fn variants_of(b: &[u8], rng: &mut crate::testing::Rng) -> Vec<(&'static str, Vec<u8>)> {
+    let mut at = |len: usize| rng.below(len as u64 + 1) as usize;
+    let insert = |b: &[u8], pos: &[usize], what: &[u8]| {
+        let mut out = Vec::with_capacity(b.len() + pos.len() * what.len());
+        let mut pos = pos.to_vec();
+        pos.sort_unstable();
+        let mut from = 0;
+        for p in pos {
+            out.extend_from_slice(&b[from..p]);
+            out.extend_from_slice(what);
+            from = p;
+        }
+        out.extend_from_slice(&b[from..]);
+        out
+    };
+    let n = b.len();
+    let replace = |b: &[u8], from: &[u8], to: &[u8]| {
+        let mut out = Vec::new();
+        let mut rest = b;
+        while let Some(i) = memchr::memmem::find(rest, from) {
+            out.extend_from_slice(&rest[..i]);
+            out.extend_from_slice(to);
+            rest = &rest[i + from.len()..];
+        }
+        out.extend_from_slice(rest);
+        out
+    };
+    let mut v = vec![
+        ("crlf", replace(b, b"\n", b"\r\n")),
+        ("cr", replace(b, b"\n", b"\r")),
+        ("nul", insert(b, &[at(n), at(n), at(n)], b"\0")),
+        ("esc", insert(b, &[at(n), at(n)], b"\x1b[31m")),
+        ("bel", insert(b, &[at(n)], b"\x07")),
+        ("c1", insert(b, &[at(n)], "\u{85}".as_bytes())),
+        ("fffd", insert(b, &[at(n), at(n)], "\u{FFFD}".as_bytes())),
+        ("ff", insert(b, &[at(n), at(n), at(n), at(n), at(n)], b"\xFF")),
+        ("cut", b[..at(n)].to_vec()),
+        ("cut2", b[..at(n)].to_vec()),
+    ];
+    // Mostly U+FFFD: refused as undecodable.
+    let mut bad = b[..n.min(60)].to_vec();
+    bad.extend(std::iter::repeat_n("\u{FFFD}".as_bytes(), 40).flatten());
+    v.push(("mostly-fffd", bad));
+    if let Ok(text) = std::str::from_utf8(b) {
+        v.push(("gb18030", GB18030.encode(text).0.into_owned()));
+        let mut le = vec![0xFF, 0xFE];
+        le.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
+        v.push(("utf16le", le));
+        // Every third line a pipe row, every seventh a separator, some rows broken.
+        let mut piped = String::new();
+        for (i, line) in text.lines().enumerate() {
+            match i % 7 {
+                0 => piped.push_str(&format!("| {} |\n", line.split_whitespace().collect::<Vec<_>>().join(" | "))),
+                3 => piped.push_str(&format!("{line}\n|---|---|\n")),
+                5 => piped.push_str(&format!("  |{line}\r\n")),
+                _ => piped.push_str(&format!("{line}\n")),
+            }
+        }
+        v.push(("pipes", piped.into_bytes()));
+    }
+    v
+}
+
+/// Before memmem: every character walked twice.
+fn refuse_reference(decoded: &Decoded) -> Result<(), LoadError> {
+    let total = decoded.text.chars().count();
+    let bad = decoded.text.chars().filter(|&c| c == '\u{FFFD}').count();
+    if total >= 32 && bad * 4 > total {
+        return Err(LoadError::Binary {
+            reason: format!(
+                "{bad} of its {total} characters could not be decoded in any supported encoding \
+                 (best: {}): check what kind of file this is",
+                decoded.encoding
+            ),
+        });
+    }
+    Ok(())
+}
+
+/// `from_bytes` as it was put together before the fast paths (each piece is compared with the
+/// one it replaced in its own module).
+fn from_bytes_reference(path: PathBuf, bytes: &[u8]) -> Result<Document, LoadError> {
+    let size = bytes.len() as u64;
+    if size > MAX_FILE_BYTES {
+        return Err(LoadError::TooLarge { size, limit: MAX_FILE_BYTES });
+    }
+    if bytes.is_empty() {
+        return Err(LoadError::Empty);
+    }
+    if let Some((format, extracted)) = read_structured(&path, bytes)? {
+        return Document::from_extracted(path, bytes, format, extracted);
+    }
+    decode::tests::sniff_reference(bytes)?;
+    let decoded = decode(bytes);
+    refuse_reference(&decoded)?;
+    let html = has_html_extension(&path) || looks_like_html(&decoded.text);
+    let (text, tables, issues) = if html {
+        let (text, tables) = html_to_document(&decoded.text);
+        let issues = reanchor_issues(&decoded, &text);
+        (text, tables, issues)
+    } else {
+        (decoded.text, Vec::new(), decoded.issues)
+    };
+    if text.trim().is_empty() {
+        return Err(LoadError::Empty);
+    }
+    let line_starts = line_starts(&text);
+    let tables = if html { tables } else { pipes::tests::pipe_tables_reference(&text) };
+    Ok(Document {
+        path,
+        id: content_id(bytes),
+        encoding: decoded.encoding,
+        detection: decoded.detection,
+        html,
+        text: text.into(),
+        line_starts,
+        tables: tables.into(),
+        issues,
+        size,
+    })
+}
+
+#[test]
+fn every_corpus_file_loads_as_it_did_before_the_fast_paths() {
+    let (mut loaded, mut refused, mut undecodable) = (0, 0, 0);
+    for s in corpus_variants() {
+        let d = decode::decode(&s.bytes);
+        assert_eq!(refuse_if_undecodable(&d), refuse_reference(&d), "{}", s.name);
+        undecodable += usize::from(refuse_reference(&d).is_err());
+        let new = Document::from_bytes(s.path.clone(), &s.bytes);
+        assert_eq!(new, from_bytes_reference(s.path.clone(), &s.bytes), "{}", s.name);
+        match &new {
+            Ok(_) => loaded += 1,
+            Err(_) => refused += 1,
+        }
+    }
+    assert!(loaded > 500 && refused > 20 && undecodable > 20, "{loaded} loaded, {refused} refused, {undecodable} undecodable");
+}
+
+#[test]
+fn a_text_load_is_the_full_load_without_its_issues_and_a_plain_texts_pipe_tables() {
+    let (mut skipped, mut quiet) = (0, 0);
+    for s in corpus_variants() {
+        let full = Document::from_bytes(s.path.clone(), &s.bytes);
+        for pipe_tables in [true, false] {
+            let text = Document::text_from_bytes(s.path.clone(), &s.bytes, pipe_tables);
+            match (full.clone(), text) {
+                (Ok(mut full), Ok(text)) => {
+                    quiet += usize::from(!full.issues.is_empty());
+                    full.issues.clear();
+                    // Only a plain text's own pipe rows are left out; grids of HTML, Word and PDF stay.
+                    if !pipe_tables && !full.html && full.detection != Detection::Structured {
+                        skipped += usize::from(!full.tables.is_empty());
+                        full.tables = Vec::new().into();
+                    }
+                    assert_eq!(text, full, "{} pipe tables {pipe_tables}", s.name);
+                }
+                // The same refusals.
+                (full, text) => assert_eq!(text, full, "{}", s.name),
+            }
+        }
+    }
+    assert!(skipped >= 20 && quiet >= 100, "{skipped} texts with pipe tables, {quiet} loads with issues");
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("r.txt");
+    fs::write(&p, "报告\x1b[1m\n| 规章 | 0 |\n| 规范性文件 | 13 |\n").unwrap();
+    let mut full = load_file(&p).unwrap();
+    assert_eq!(full.issues.len(), 1);
+    full.issues.clear();
+    assert_eq!(load_text(&p, true).unwrap(), full);
+    assert!(load_text(&p, false).unwrap().tables.is_empty());
+    assert_eq!(load_text(&dir.path().join("none.txt"), false), Err(LoadError::NotFound));
+}

@@ -9,6 +9,7 @@ use regex::{Regex, RegexBuilder};
 use serde_saphyr::{Location, Spanned};
 
 use super::regexes::{Ahead, Closing, Job, Regexes};
+use super::row_label::ITEM_NUMBER;
 use super::schema::*;
 use super::{
     CheckBody, CheckInstance, CheckRule, Column, Deadline, DeadlineKind, Example, FieldRule,
@@ -583,7 +584,7 @@ fn compile_table(ctx: &mut Ctx, s: &Spanned<TableDef>, set: &mut RuleSet) {
             }
         });
         if let Some(regex) = regex {
-            rows.push(Row { id: rd.id.clone(), label: rd.label.clone(), regex, hints, heading });
+            rows.push(Row { id: rd.id.clone(), label: rd.label.clone(), regex, body: row_label_body(rd), hints, heading });
         }
     }
     let mut balances = Vec::new();
@@ -655,16 +656,27 @@ fn compile_table(ctx: &mut Ctx, s: &Spanned<TableDef>, set: &mut RuleSet) {
 /// optional item number. Without a `pattern` it is all escaped literals and fixed pieces, so
 /// it always parses.
 fn row_source(rd: &RowDef) -> String {
+    format!("{ITEM_NUMBER}(?:{})", row_body(rd))
+}
+
+/// How a row's label is searched for (see [`super::row_label`]).
+fn row_label_body(rd: &RowDef) -> super::row_label::LabelBody {
+    use super::row_label::LabelBody;
     match (&rd.pattern, &rd.match_text) {
-        (Some(p), _) => format!("{ITEM_NUMBER}(?:{})", p.value),
-        (None, Some(m)) => format!("{}{}", ITEM_NUMBER, crate::text::loose_pattern(&m.value)),
-        (None, None) => format!("{}{}", ITEM_NUMBER, crate::text::loose_pattern(&rd.label)),
+        (Some(p), _) => LabelBody::pattern(p.value.clone()),
+        (None, Some(m)) => LabelBody::loose(&m.value),
+        (None, None) => LabelBody::loose(&rd.label),
     }
 }
 
-/// Item numbers that may precede a row label ("6.", "（三）", "一、"): part of the label's match so
-/// that a number glued to the previous row's last cell ("…00000016.属于…") is not read as a cell.
-const ITEM_NUMBER: &str = r"(?:(?:[0-9]|[一二三四五六七八九十]{1,3})\s*[.．、]\s*|[（(]\s*[一二三四五六七八九十]{1,3}\s*[)）]\s*)?";
+/// What a row's regex puts after the item number.
+fn row_body(rd: &RowDef) -> String {
+    match (&rd.pattern, &rd.match_text) {
+        (Some(p), _) => p.value.clone(),
+        (None, Some(m)) => crate::text::loose_pattern(&m.value),
+        (None, None) => crate::text::loose_pattern(&rd.label),
+    }
+}
 
 fn compile_field(ctx: &mut Ctx, s: &Spanned<FieldDef>, set: &mut RuleSet) {
     let d = &s.value;

@@ -9,6 +9,7 @@ mod builtin;
 pub mod compile;
 pub mod lexicon;
 mod regexes;
+pub mod row_label;
 pub mod schema;
 pub mod testing;
 
@@ -196,10 +197,20 @@ pub struct Row {
     pub label: String,
     /// Searched like a `Regex`; the built-in pack builds it when a report first needs it.
     pub regex: LazyRegex,
+    /// What `regex` puts after its item number: the label is found through it (see
+    /// [`Row::find_label`]).
+    pub body: row_label::LabelBody,
     /// (column index, field id) whose value settles an open split.
     pub hints: Vec<(usize, String)>,
     /// When true, a heading without cells of its own (see `RowDef::heading`).
     pub heading: Option<Expr>,
+}
+
+impl Row {
+    /// The row's label in `hay` from `at` on: the same match as `regex.find_at(hay, at)`.
+    pub fn find_label(&self, hay: &str, at: usize) -> Option<std::ops::Range<usize>> {
+        self.body.find_at(&self.regex, hay, at)
+    }
 }
 
 #[derive(Debug, Clone)]

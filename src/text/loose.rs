@@ -60,7 +60,7 @@ fn variants(c: char) -> Vec<char> {
 pub fn loose_pattern(label: &str) -> String {
     let mut out = String::new();
     let mut first = true;
-    for c in label.chars().filter(|c| !c.is_whitespace() && *c != '\u{200B}' && *c != '\u{FEFF}') {
+    for c in label.chars().filter(|c| !is_gap(*c)) {
         if !first {
             out.push_str(GAP);
         }
@@ -79,6 +79,75 @@ pub fn loose_pattern(label: &str) -> String {
     out
 }
 
+/// What a dump may put between two characters of a label ([`GAP`]'s characters).
+fn is_gap(c: char) -> bool {
+    c.is_whitespace() || c == '\u{200B}' || c == '\u{FEFF}'
+}
+
+/// A label matched as its [`loose_pattern`] matches, without a regex: per character of the
+/// label, the characters it may appear as. Searching walks the text for the first character and
+/// compares the rest, touching no tables: a table row's label is looked for once per report, and a
+/// regex's DFA is no longer in the processor's caches by then.
+#[derive(Debug, Clone)]
+pub struct LooseLabel {
+    chars: Vec<Vec<char>>,
+    /// The first character's UTF-8 bytes when it has no variants (most Chinese labels): searched
+    /// for with `memmem`.
+    first_alone: Option<Vec<u8>>,
+}
+
+impl LooseLabel {
+    pub fn new(label: &str) -> LooseLabel {
+        let chars: Vec<Vec<char>> = label.chars().filter(|c| !is_gap(*c)).map(variants).collect();
+        let first_alone = match chars.first().map(Vec::as_slice) {
+            Some([only]) => Some(only.encode_utf8(&mut [0; 4]).as_bytes().to_vec()),
+            _ => None,
+        };
+        LooseLabel { chars, first_alone }
+    }
+
+    /// The characters a match opens with (empty for an empty label).
+    pub fn first(&self) -> &[char] {
+        self.chars.first().map_or(&[], Vec::as_slice)
+    }
+
+    /// The leftmost match in `hay` starting at or after `at` (a character boundary): the match
+    /// `loose_regex(label).find_at(hay, at)` finds. Each character's variants are never gap
+    /// characters, so the gaps are read greedily and a match at a place is unique.
+    pub fn find_at(&self, hay: &str, at: usize) -> Option<std::ops::Range<usize>> {
+        let Some(first) = self.chars.first() else { return Some(at..at) };
+        let mut from = at;
+        loop {
+            let (p, c) = match &self.first_alone {
+                Some(bytes) => {
+                    let p = from + memchr::memmem::find(&hay.as_bytes()[from..], bytes)?;
+                    (p, first[0])
+                }
+                None => hay[from..].char_indices().find(|(_, c)| first.contains(c)).map(|(i, c)| (from + i, c))?,
+            };
+            let after = p + c.len_utf8();
+            if let Some(end) = self.rest_at(hay, after) {
+                return Some(p..end);
+            }
+            from = after;
+        }
+    }
+
+    /// Where the label's characters after the first end, read from `at`; `None` if they are not there.
+    fn rest_at(&self, hay: &str, at: usize) -> Option<usize> {
+        let mut it = hay[at..].char_indices();
+        let mut end = at;
+        for class in &self.chars[1..] {
+            let (i, c) = it.by_ref().find(|(_, c)| !is_gap(*c))?;
+            if !class.contains(&c) {
+                return None;
+            }
+            end = at + i + c.len_utf8();
+        }
+        Some(end)
+    }
+}
+
 /// [`loose_pattern`] compiled. Fails only if the label is so long that the compiled regex exceeds
 /// the crate's size limit.
 pub fn loose_regex(label: &str) -> Result<Regex, regex::Error> {
@@ -91,6 +160,29 @@ mod tests {
 
     fn matches(label: &str, text: &str) -> bool {
         loose_regex(label).expect("label compiles").is_match(text)
+    }
+
+    /// Random text over the label's characters, their variants, gaps and others, searched from
+    /// random places: the matcher finds what the label's regex finds.
+    #[test]
+    fn the_matcher_finds_what_the_regex_finds() {
+        let mut rng = crate::testing::Rng(0x2545_f491_4f6c_dd1d);
+        let mut found = 0;
+        for label in ["主动公开", "其中：主动公开规范性文件数", "（一）予以公开", "a+b", "本年增/减", "3.危", "公"] {
+            let re = loose_regex(label).unwrap();
+            let m = LooseLabel::new(label);
+            let alphabet: Vec<char> = label.chars().flat_map(variants).chain(" \u{3000}\n\u{200B}\u{FEFF}x公开".chars()).collect();
+            for _ in 0..20_000 {
+                let len = rng.below(20) as usize;
+                let text: String = (0..len).map(|_| alphabet[rng.below(alphabet.len() as u64) as usize]).collect();
+                let starts: Vec<usize> = text.char_indices().map(|(i, _)| i).chain([text.len()]).collect();
+                let at = starts[rng.below(starts.len() as u64) as usize];
+                let want = re.find_at(&text, at).map(|m| m.range());
+                found += usize::from(want.as_ref().is_some_and(|w| w.end > w.start));
+                assert_eq!(m.find_at(&text, at), want, "{label} in {text:?} from {at}");
+            }
+        }
+        assert!(found > 10_000, "{found} matches");
     }
 
     #[test]
