@@ -19,6 +19,10 @@
 //! after an empty match) yields what `find_iter` does. Unit tests compare the two on generated
 //! text.
 //!
+//! A pattern with alternatives that open with `\A` (a document check: "the title, within the first
+//! lines, is a 通知") is searched whole only at the text's start; elsewhere its other alternatives are
+//! searched alone, with their literal prefixes, not in the DFA of the start's counted repetitions.
+//!
 //! And the checks over the whole text whose regex the regex crate cannot guard with a fast
 //! literal search (it has no literal prefix, or only a weak one) are searched together first, in
 //! one lazy DFA over the report ([`TextSet`]): a check whose regex matches nowhere in the text is
@@ -56,9 +60,13 @@ pub struct PatternSearch {
 }
 
 #[derive(Clone)]
-struct Split {
-    candidates: meta::Regex,
-    exact: meta::Regex,
+enum Split {
+    /// A pattern with Unicode word boundaries: candidates without them, each confirmed by the
+    /// pattern anchored there.
+    Words { candidates: meta::Regex, exact: meta::Regex },
+    /// A pattern some of whose alternatives open with `\A`: the whole pattern is tried once,
+    /// anchored at the text's start; everywhere else the other alternatives are searched alone.
+    Head { whole: meta::Regex, rest: meta::Regex },
 }
 
 impl std::fmt::Debug for PatternSearch {
@@ -146,13 +154,15 @@ impl PatternSearch {
     }
 
     fn build_split(src: &str) -> Option<Split> {
-        // A word boundary is written `\b` or `\B`: without one, no need to parse the pattern again.
-        if !src.contains("\\b") && !src.contains("\\B") {
+        // A word boundary is written `\b` or `\B`, a text start `\A` or `^`: without one, no need
+        // to parse the pattern again.
+        let words = src.contains("\\b") || src.contains("\\B");
+        if !words && !src.contains("\\A") && !src.contains('^') {
             return None;
         }
         let hir = syntax::parse(src).ok()?;
         if !hir.properties().look_set().contains_word_unicode() {
-            return None;
+            return Self::build_head_split(src, hir);
         }
         let candidates = meta::Builder::new().configure(meta_config()).build_from_hir(&without_unicode_words(hir)).ok()?;
         // Anchored, the PikeVM stops when the match does; the backtracker would first clear a
@@ -162,7 +172,39 @@ impl PatternSearch {
             .syntax(syntax::Config::new().utf8(true))
             .build(src)
             .ok()?;
-        Some(Split { candidates, exact })
+        Some(Split::Words { candidates, exact })
+    }
+
+    /// For a pattern `a|b|\A…`: an alternative that opens with `\A` (or `^` outside multi-line
+    /// mode) can only match at the text's start, and there the whole pattern is searched anchored
+    /// (it gives the leftmost-first match if one starts there). Anywhere else the pattern matches
+    /// exactly where its other alternatives do, in the same order of preference, so those are
+    /// searched alone: without the start's long counted repetitions (`(?:[^\n]*\n){0,8}?`,
+    /// `[^\n]{0,60}?`), their lazy DFA is small and their literal prefixes can be skipped to. The
+    /// alternatives set aside keep their groups (behind a class that matches nothing), so group
+    /// numbers stay as they are.
+    fn build_head_split(src: &str, hir: Hir) -> Option<Split> {
+        fn opens_at_text_start(h: &Hir) -> bool {
+            match h.kind() {
+                HirKind::Look(Look::Start) => true,
+                HirKind::Concat(v) => v.first().is_some_and(opens_at_text_start),
+                HirKind::Capture(c) => opens_at_text_start(&c.sub),
+                _ => false,
+            }
+        }
+        let HirKind::Alternation(alts) = hir.kind() else { return None };
+        let at_start = alts.iter().filter(|a| opens_at_text_start(a)).count();
+        if at_start == 0 || at_start == alts.len() {
+            return None;
+        }
+        let rest = Hir::alternation(
+            alts.iter().map(|a| if opens_at_text_start(a) { Hir::concat(vec![Hir::fail(), a.clone()]) } else { a.clone() }).collect(),
+        );
+        let whole = meta::Builder::new().configure(meta_config()).build(src).ok()?;
+        let rest = meta::Builder::new().configure(meta_config()).build_from_hir(&rest).ok()?;
+        // The same groups, numbered the same, or the split is not used.
+        let groups = |r: &meta::Regex| r.group_info().all_names().map(|(_, i, n)| (i, n.map(str::to_string))).collect::<Vec<_>>();
+        (groups(&whole) == groups(&rest)).then_some(Split::Head { whole, rest })
     }
 
     pub fn regex(&self) -> &Regex {
@@ -174,10 +216,19 @@ impl PatternSearch {
         &self.names
     }
 
-    /// Whether the search is split into candidates and confirmation.
+    /// How the search is split: "words" (candidates and confirmation), "head" (the text's start
+    /// apart), or not at all.
+    #[cfg(test)]
+    pub fn split_kind(&self) -> Option<&'static str> {
+        self.split().map(|s| match s {
+            Split::Words { .. } => "words",
+            Split::Head { .. } => "head",
+        })
+    }
+
     #[cfg(test)]
     pub fn is_split(&self) -> bool {
-        self.split().is_some()
+        self.split_kind() == Some("words")
     }
 
     fn split(&self) -> Option<&Split> {
@@ -207,7 +258,7 @@ impl PatternSearch {
                 }
             }
             Some(split) => {
-                let mut caps = groups.then(|| split.exact.create_captures());
+                let mut caps = groups.then(|| split.create_captures());
                 let mut it = Searcher::new(Input::new(hay));
                 while let Some(m) = it.advance(|input| Ok(split.find(input, caps.as_mut()))) {
                     spans.clear();
@@ -349,19 +400,46 @@ impl TextSet {
 }
 
 impl Split {
+    fn create_captures(&self) -> Captures {
+        match self {
+            Split::Words { exact, .. } => exact.create_captures(),
+            Split::Head { whole, .. } => whole.create_captures(),
+        }
+    }
+
     /// The leftmost-first match in `input`, as the whole regex's search would give it.
-    fn find(&self, input: &Input, mut caps: Option<&mut Captures>) -> Option<Match> {
+    fn find(&self, input: &Input, caps: Option<&mut Captures>) -> Option<Match> {
+        match self {
+            Split::Words { candidates, exact } => Self::find_words(candidates, exact, input, caps),
+            Split::Head { whole, rest } => {
+                let search = |re: &meta::Regex, input: &Input, caps: Option<&mut Captures>| match caps {
+                    Some(c) => {
+                        re.search_captures(input, c);
+                        c.get_match()
+                    }
+                    None => re.search(input),
+                };
+                match caps {
+                    Some(c) if input.start() == 0 => search(whole, &input.clone().anchored(Anchored::Yes), Some(&mut *c)).or_else(|| search(rest, input, Some(c))),
+                    None if input.start() == 0 => search(whole, &input.clone().anchored(Anchored::Yes), None).or_else(|| search(rest, input, None)),
+                    caps => search(rest, input, caps),
+                }
+            }
+        }
+    }
+
+    fn find_words(candidates: &meta::Regex, exact: &meta::Regex, input: &Input, mut caps: Option<&mut Captures>) -> Option<Match> {
         let hay = input.haystack();
         let mut at = input.start();
         while at <= input.end() {
-            let s = self.candidates.search(&input.clone().span(at..input.end()))?.start();
-            let exact = input.clone().span(s..input.end()).anchored(Anchored::Yes);
+            let s = candidates.search(&input.clone().span(at..input.end()))?.start();
+            let anchored = input.clone().span(s..input.end()).anchored(Anchored::Yes);
             let m = match caps.as_deref_mut() {
                 Some(c) => {
-                    self.exact.search_captures(&exact, c);
+                    exact.search_captures(&anchored, c);
                     c.get_match()
                 }
-                None => self.exact.search(&exact),
+                None => exact.search(&anchored),
             };
             if m.is_some() {
                 return m;
@@ -419,6 +497,43 @@ mod tests {
             (r"某某", false),
         ] {
             assert_eq!(PatternSearch::new(Regex::new(src).unwrap()).is_split(), split, "{src}");
+        }
+    }
+
+    #[test]
+    fn alternatives_at_the_text_start_are_searched_apart() {
+        for (src, kind) in [
+            (r"^a|b$", Some("head")),
+            (r"\Ax|y\z", Some("head")),
+            (r"y|(?P<t>\A(?:[^\n]*\n){0,2}?x)", Some("head")),
+            (r"\Ax|\Ay", None),
+            (r"(?m:^x)|y", None),
+            (r"a\A|b", None),
+            (r"(?:a|\Ab)c", None),
+            (r"\bx|\Ay", Some("words")),
+        ] {
+            assert_eq!(PatternSearch::new(Regex::new(src).unwrap()).split_kind(), kind, "{src}");
+        }
+    }
+
+    #[test]
+    fn a_search_with_the_text_start_apart_agrees_with_the_regex_on_generated_text() {
+        let alphabet = ["x", "y", "的通知", "来源", "网络", "\n", " ", "a", "z", "：", "标题:"];
+        let patterns = [
+            r"来源\s*[:：]?\s*网络|(?:y|z)x|\A(?:[^\n]*\n){0,2}?[ \t]*(?:标题[:：][ \t]*)?(?P<t>[^\n]{0,6}?的通知)[ \t]*(?:\n|\z)",
+            r"(?P<a>x)|^(?P<b>y*)|(?P<c>z)",
+            r"^|x",
+            r"x|\A",
+            r"(?P<q>\Ay)|(?P<r>y)",
+        ];
+        for src in patterns {
+            let re = Regex::new(src).unwrap();
+            let p = PatternSearch::new(re.clone());
+            assert_eq!(p.split_kind(), Some("head"), "{src}");
+            for hay in texts(0x2545_F491_4F6C_DD1D, &alphabet, 2000, 12) {
+                assert_eq!(all(&p, &hay, false), expected(&re, &hay, false), "{src} on {hay:?}");
+                assert_eq!(all(&p, &hay, true), expected(&re, &hay, true), "{src} on {hay:?}");
+            }
         }
     }
 
