@@ -234,7 +234,8 @@ fn run_instance(
     if matches!(inst.body, CheckBody::Assert(_)) && precondition_fails(fields, prev, rules, inst, globs) {
         return;
     }
-    let key = format!("{}{}", rule.id, inst.key_suffix);
+    // Made only for a finding: most instances raise none.
+    let key = || format!("{}{}", rule.id, inst.key_suffix);
     match &inst.body {
         CheckBody::Assert(assert) => {
             let mut env = CheckEnv::new(fields, prev, rules);
@@ -268,14 +269,14 @@ fn run_instance(
                 Verdict::Fails(trial) => {
                     env.trying = trial;
                     let message = inst.message.render(&env);
-                    out.push(finding(rule, severity, message, span, present, key));
+                    out.push(finding(rule, severity, message, span, present, key()));
                 }
                 Verdict::Certain(trial, tried) => {
                     env.trying = trial;
                     let message = inst.message.render(&env);
                     let which: Vec<&str> = ambiguous.iter().map(|f| f.id.as_str()).collect();
                     let message = format!("{message} —— 待定字段 {} 的全部{tried}种读法下均不成立", which.join("、"));
-                    out.push(finding(rule, severity, message, span, present, key));
+                    out.push(finding(rule, severity, message, span, present, key()));
                 }
                 Verdict::Uncertain(trial) => {
                     // No failing reading found among the first combinations: the message's
@@ -297,19 +298,19 @@ fn run_instance(
                     let message = format!("{message} —— 取决于待定字段 {}，请先确定取值", which.join("、"));
                     // A check that could not run is news, not a problem found: info.
                     let at = if unverified { Severity::Info } else { Severity::Warning };
-                    out.push(finding(rule, at.min(severity), message, span, present, key));
+                    out.push(finding(rule, at.min(severity), message, span, present, key()));
                 }
                 Verdict::Error(e) => {
                     let message = format!("规则无法计算：{e}");
-                    out.push(finding(rule, Severity::Info, message, span, present, key));
+                    out.push(finding(rule, Severity::Info, message, span, present, key()));
                 }
             }
         }
         CheckBody::Pattern { scope, search, assert, absent, max } => {
             let search = if present.may_match(search) { Some(search) } else { None };
-            pattern::run(doc, fields, prev, rules, rule, severity, inst, scope, search, assert.as_ref(), *absent, *max, &key, out)
+            pattern::run(doc, fields, prev, rules, rule, severity, inst, scope, search, assert.as_ref(), *absent, *max, &key(), out)
         }
-        CheckBody::Text { scope, kind, max } => text_quality::run(doc, fields, prev, rules, rule, severity, inst, scope, kind, *max, &key, out),
+        CheckBody::Text { scope, kind, max } => text_quality::run(doc, fields, prev, rules, rule, severity, inst, scope, kind, *max, &key(), out),
         CheckBody::Claims { kind, assert } => {
             let Some(mut env) = applies(fields, prev, rules, inst) else { return };
             // One finding per problem: the same whole (or share) stated twice is one finding.
@@ -331,7 +332,7 @@ fn run_instance(
                 seen.push(sig.clone());
                 let message = inst.message.render(&env);
                 let span = claims.list.get(k).map(|c| c.span);
-                out.push(finding(rule, severity, message, span, Vec::new(), format!("{key}@{sig}")));
+                out.push(finding(rule, severity, message, span, Vec::new(), format!("{}@{sig}", key())));
             }
         }
         CheckBody::Status { ambiguous, globs, per } => {
@@ -343,7 +344,7 @@ fn run_instance(
             for g in status::groups(fields, rules, *ambiguous, globs, *per) {
                 env.locals = g.locals;
                 let message = inst.message.render(&env);
-                out.push(finding(rule, severity, message, g.span, g.ids, format!("{key}@{}", g.key)));
+                out.push(finding(rule, severity, message, g.span, g.ids, format!("{}@{}", key(), g.key)));
             }
         }
     }
