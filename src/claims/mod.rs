@@ -144,14 +144,56 @@ fn ceil(s: &str, mut i: usize) -> usize {
     i
 }
 
-fn digits(s: &str) -> String {
-    s.chars()
-        .filter_map(|c| match c {
-            '0'..='9' => Some(c),
-            '０'..='９' => char::from_u32(c as u32 - '０' as u32 + '0' as u32),
-            _ => None,
-        })
-        .collect()
+/// The ASCII digits of `s` (fullwidth ones made ASCII), into `out`.
+fn digits_into(s: &str, out: &mut String) {
+    out.clear();
+    out.extend(s.chars().filter_map(|c| match c {
+        '0'..='9' => Some(c),
+        '０'..='９' => char::from_u32(c as u32 - '０' as u32 + '0' as u32),
+        _ => None,
+    }));
+}
+
+/// The figure's value from its digits and its decimals' digits, as `"{d}.{frac}".parse()`
+/// reads it. Without decimals, at most 15 digits are an integer below 2^53, which an `f64`
+/// holds exactly (what parsing the same digits as `f64` gives), without a string built for it.
+fn figure_value(d: &str, frac: &str) -> Option<f64> {
+    if frac.is_empty() && d.len() <= 15 {
+        return d.parse::<u64>().ok().map(|v| v as f64);
+    }
+    format!("{d}{}{frac}", if frac.is_empty() { "" } else { "." }).parse::<f64>().ok()
+}
+
+/// What a figure is said of: the last 16 characters before it (whitespace dropped, the
+/// punctuation that opens the words trimmed). `buf` is scratch space kept between figures.
+fn label_of(before: &str, buf: &mut Vec<char>) -> String {
+    const LEAD: [char; 10] = ['，', ',', '、', '；', ';', '：', ':', '(', '（', '。'];
+    const CUT: [char; 8] = ['，', ',', '、', '；', ';', '：', ':', '。'];
+    if !may_hold_space(before) {
+        // Nothing to drop: the same cut on the words themselves.
+        let t = before.trim_start_matches(LEAD);
+        let from = t.char_indices().rev().nth(15).map_or(0, |(i, _)| i);
+        return t[from..].trim_start_matches(CUT).to_string();
+    }
+    buf.clear();
+    buf.extend(before.chars().filter(|c| !c.is_whitespace()));
+    let lead = buf.iter().take_while(|c| LEAD.contains(c)).count();
+    let cut = &buf[lead.max(buf.len().saturating_sub(16))..];
+    let skip = cut.iter().take_while(|c| CUT.contains(c)).count();
+    cut[skip..].iter().collect()
+}
+
+/// Whether `s` may hold a whitespace character (`char::is_whitespace`), by its bytes: an ASCII
+/// space or control space, or the first bytes of U+0085, U+00A0, U+1680, U+2000–200A, U+2028,
+/// U+2029, U+202F, U+205F, U+3000. Never false for a string that holds one.
+fn may_hold_space(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.iter().enumerate().any(|(i, &x)| match x {
+        0x09..=0x0D | 0x1C..=0x1F | b' ' | 0xC2 | 0xE1 => true,
+        0xE2 => matches!(b.get(i + 1..i + 3), Some([0x80, 0x80..=0x8A | 0xA8 | 0xA9 | 0xAF] | [0x81, 0x9F])),
+        0xE3 => b.get(i + 1..i + 3) == Some(&[0x80, 0x80]),
+        _ => false,
+    })
 }
 
 /// The sentence after `end` opens with a list word (其中…): its figures are the parts.
@@ -176,29 +218,35 @@ pub fn read(doc: &Document, fields: &Fields, rules: &RuleSet) -> Claims {
     let mut depth = 0i32;
     let mut depth_at = 0usize;
     let mut ig = 0usize;
-    for caps in lx.token.captures_iter(text) {
-        let Some(m) = caps.get(0) else { continue };
-        let Some(num) = caps.name("num") else { continue };
-        depth = scan::depth_after(&text[depth_at..m.start()], depth);
-        depth_at = m.start();
-        while ig < ignored.len() && ignored[ig].end <= m.start() {
+    // The pattern's matches as `captures_iter` gives them, looked for only where a figure can
+    // start (`scan::FigureScan`).
+    let figure_scan = scan::FigureScan::new(&lx.units);
+    let mut figures = scan::Figures::new(&lx.token, &figure_scan, text);
+    let mut d = String::new();
+    let mut frac = String::new();
+    while let Some(g) = figures.next_match() {
+        let (m_start, m_end) = g.whole;
+        let Some(num) = g.num else { continue };
+        depth = scan::depth_after(&text[depth_at..m_start], depth);
+        depth_at = m_start;
+        while ig < ignored.len() && ignored[ig].end <= m_start {
             ig += 1;
         }
-        if ig < ignored.len() && ignored[ig].start <= m.start() {
+        if ig < ignored.len() && ignored[ig].start <= m_start {
             continue;
         }
-        let before = text[..num.start()].chars().next_back();
+        let before = text[..num.0].chars().next_back();
         if before.is_some_and(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '/' | '第' | '－' | '—' | '~' | '～')) {
             continue;
         }
-        let unit = caps.name("unit").map(|u| u.as_str().to_string()).unwrap_or_default();
+        let unit = g.unit.map(|(a, b)| text[a..b].to_string()).unwrap_or_default();
         // The punctuation after a unitless figure is not part of it.
-        let end = caps.name("stop").map_or(m.end(), |s| s.start());
+        let end = g.stop.map_or(m_end, |s| s.0);
         let after = text[end..].chars().next();
         let mut unitless = false;
         if unit.is_empty() {
             // A list's last figure sometimes drops the unit: "不予公开信息数1402。"
-            let lead = &text[floor(text, num.start().saturating_sub(9))..num.start()];
+            let lead = &text[floor(text, num.0.saturating_sub(9))..num.0];
             if !(lead.ends_with('数') || lead.ends_with("数为")) || !after.is_some_and(|c| matches!(c, '。' | '；' | ';' | '，' | ',')) {
                 continue;
             }
@@ -210,13 +258,16 @@ pub fn read(doc: &Document, fields: &Fields, rules: &RuleSet) -> Claims {
         {
             continue;
         }
-        let d = digits(num.as_str());
-        let frac = caps.name("frac").map(|f| digits(f.as_str())).unwrap_or_default();
+        digits_into(&text[num.0..num.1], &mut d);
+        frac.clear();
+        if let Some((a, b)) = g.frac {
+            digits_into(&text[a..b], &mut frac);
+        }
         if d.len() > 15 {
             continue;
         }
-        let Ok(v) = format!("{d}{}{frac}", if frac.is_empty() { "" } else { "." }).parse::<f64>() else { continue };
-        let qualifier = match (caps.name("pre").map(|p| p.as_str()), caps.name("more"), caps.name("post").map(|p| p.as_str())) {
+        let Some(v) = figure_value(&d, &frac) else { continue };
+        let qualifier = match (g.pre.map(|(a, b)| &text[a..b]), g.more, g.post.map(|(a, b)| &text[a..b])) {
             (Some("将近" | "接近" | "近"), _, _) => Qualifier::Nearly,
             (Some("大约" | "约"), _, _) | (_, _, Some("左右")) => Qualifier::About,
             (Some(_), _, _) | (_, Some(_), _) | (_, _, Some("以上")) => Qualifier::More,
@@ -224,7 +275,7 @@ pub fn read(doc: &Document, fields: &Fields, rules: &RuleSet) -> Claims {
         };
         // The span starts at the digits (the qualifier belongs to the figure but "约" is not a number).
         tokens.push(Token {
-            start: num.start(),
+            start: num.0,
             end,
             value: v,
             qualifier,
@@ -232,12 +283,13 @@ pub fn read(doc: &Document, fields: &Fields, rules: &RuleSet) -> Claims {
             unitless,
             decimals: frac.len(),
             depth,
-            sentence: sentence_of(num.start()),
+            sentence: sentence_of(num.0),
         });
     }
 
     let parts = part_ranges(fields);
     let mut claims: Vec<Claim> = Vec::with_capacity(tokens.len());
+    let mut label_chars: Vec<char> = Vec::new();
     for (k, t) in tokens.iter().enumerate() {
         let s_start = starts[t.sentence];
         let prev_end = if k > 0 && tokens[k - 1].sentence == t.sentence { tokens[k - 1].end } else { s_start };
@@ -263,12 +315,7 @@ pub fn read(doc: &Document, fields: &Fields, rules: &RuleSet) -> Claims {
             scope = None;
         }
         let concept = named.map(|(id, _)| id);
-        let label: String = {
-            let flat: String = before.split_whitespace().collect();
-            let chars: Vec<char> = flat.trim_start_matches(['，', ',', '、', '；', ';', '：', ':', '(', '（', '。']).chars().collect();
-            let cut: String = chars[chars.len().saturating_sub(16)..].iter().collect();
-            cut.trim_start_matches(['，', ',', '、', '；', ';', '：', ':', '。']).to_string()
-        };
+        let label = label_of(before, &mut label_chars);
         let part = parts.iter().find(|(r, _)| r.contains(&t.start)).map(|(_, id)| id.clone());
         claims.push(Claim {
             value: t.value,
@@ -411,12 +458,17 @@ fn scope_of(lx: &Lexicon, before: &str) -> Option<(String, String)> {
     {
         return None;
     }
-    let mut hay = before.to_string();
-    for w in &lx.whole_scope {
-        if hay.contains(w.as_str()) {
-            hay = hay.replace(w.as_str(), " ");
+    let hay: std::borrow::Cow<str> = if lx.whole_scope_words.as_ref().is_some_and(|w| !w.is_match(before)) {
+        before.into()
+    } else {
+        let mut hay = before.to_string();
+        for w in &lx.whole_scope {
+            if hay.contains(w.as_str()) {
+                hay = hay.replace(w.as_str(), " ");
+            }
         }
-    }
+        hay.into()
+    };
     for (kind, phrases) in &lx.scopes {
         if let Some(p) = phrases.iter().find(|p| hay.contains(p.as_str())) {
             return Some((kind.clone(), p.clone()));
@@ -439,7 +491,13 @@ fn assign_roles(lx: &Lexicon, text: &str, tokens: &[Token], claims: &mut [Claim]
         }
         let next = if same(k + 1) { tokens[k + 1].start } else { sentence_end };
         let gap = &text[t.end..floor(text, next.min(t.end + 60)).max(t.end)];
-        let first_opener = |hay: &str| scan::first_of(hay, &lx.openers, |o| o.0.as_str()).map(|(i, k)| (i, lx.openers[k].0.as_str(), lx.openers[k].1));
+        let first_opener = |hay: &str| {
+            match &lx.opener_words {
+                Some(words) => scan::first_in(hay, words),
+                None => scan::first_of(hay, &lx.openers, |o| o.0.as_str()),
+            }
+            .map(|(i, k)| (i, lx.openers[k].0.as_str(), lx.openers[k].1))
+        };
         let mut opener = first_opener(gap);
         // "…3460条。其中，…": the last figure of a sentence, the next sentence opening with 其中.
         let mut in_sentence = t.sentence;
@@ -588,21 +646,110 @@ fn assign_roles(lx: &Lexicon, text: &str, tokens: &[Token], claims: &mut [Claim]
     }
 }
 
+/// Whether no match of the pattern is empty or holds a 。 (by the characters its literals and
+/// classes allow; `false` when that cannot be told). Then no match straddles the place right
+/// after a 。, and a search started there finds the matches a search from the start finds
+/// after it: the first match at or after it is the leftmost one.
+pub(crate) fn resyncs_after_full_stop(pattern: &str) -> bool {
+    use regex_syntax::hir::{Class, Hir, HirKind};
+    fn may_hold(h: &Hir, c: char) -> bool {
+        match h.kind() {
+            HirKind::Empty | HirKind::Look(_) => false,
+            HirKind::Literal(l) => String::from_utf8_lossy(&l.0).contains(c),
+            HirKind::Class(Class::Unicode(u)) => u.ranges().iter().any(|r| r.start() <= c && c <= r.end()),
+            HirKind::Class(Class::Bytes(_)) => true,
+            HirKind::Repetition(r) => may_hold(&r.sub, c),
+            HirKind::Capture(g) => may_hold(&g.sub, c),
+            HirKind::Concat(v) | HirKind::Alternation(v) => v.iter().any(|h| may_hold(h, c)),
+        }
+    }
+    regex_syntax::parse(pattern).is_ok_and(|h| h.properties().minimum_len().is_some_and(|n| n > 0) && !may_hold(&h, '。'))
+}
+
 fn statements(doc: &Document, lx: &Lexicon, starts: &[usize]) -> Vec<Said> {
     let text: &str = &doc.text;
+    let sentence_of = |pos: usize| starts.partition_point(|&s| s <= pos).saturating_sub(1);
+    let sentence_end = |si: usize| starts.get(si + 1).copied().unwrap_or(text.len());
     let mut out = Vec::new();
+    // The sentences naming each near word, for all statements in one search. The search is
+    // asked again from just after each place it finds (the leftmost), so a place it passes over
+    // starts where one it found does, and every word starting there is looked at: every
+    // sentence holding a word is marked.
+    let by_word: Option<Vec<Vec<usize>>> = lx.near_words.as_ref().map(|(words, search)| {
+        let mut v: Vec<Vec<usize>> = vec![Vec::new(); words.len()];
+        let b = text.as_bytes();
+        let mut from = 0;
+        while let Some(m) = search.find_in(b, aho_corasick::Span::from(from..b.len())) {
+            let i = m.start();
+            let si = sentence_of(i);
+            for (k, w) in words.iter().enumerate() {
+                if b[i..].starts_with(w.as_bytes()) && i + w.len() <= sentence_end(si) {
+                    v[k].push(si);
+                }
+            }
+            from = i + 1;
+        }
+        v
+    });
     for st in &lx.statements {
-        for m in st.pattern.find_iter(text) {
-            let si = starts.partition_point(|&s| s <= m.start()).saturating_sub(1);
-            let s = &text[starts[si]..starts.get(si + 1).copied().unwrap_or(text.len())];
-            if !st.near.is_empty() && !st.near.iter().any(|w| s.contains(w.as_str())) {
-                continue;
+        // The sentences that name a `near` word: a match elsewhere is never taken, so the search
+        // goes on from the last 。 before the next of them (see `resyncs_after_full_stop`).
+        let near: Option<Vec<usize>> = (st.resyncs && !st.near.is_empty() && st.near.iter().all(|w| !w.is_empty())).then(|| {
+            let mut v: Vec<usize> = Vec::new();
+            match (&by_word, &lx.near_words) {
+                (Some(by_word), Some((words, _))) => {
+                    for w in &st.near {
+                        if let Ok(k) = words.binary_search(w) {
+                            v.extend(&by_word[k]);
+                        }
+                    }
+                }
+                _ => {
+                    for w in &st.near {
+                        let f = memchr::memmem::Finder::new(w.as_bytes());
+                        let mut from = 0;
+                        while let Some(k) = f.find(&text.as_bytes()[from..]) {
+                            let i = from + k;
+                            let si = sentence_of(i);
+                            if i + w.len() <= sentence_end(si) {
+                                v.push(si);
+                            }
+                            from = i + 1;
+                        }
+                    }
+                }
             }
-            if st.unless.iter().any(|w| s.contains(w.as_str())) {
-                continue;
+            v.sort_unstable();
+            v.dedup();
+            v
+        });
+        let accepted = |m: &regex::Match| {
+            let si = sentence_of(m.start());
+            let s = &text[starts[si]..sentence_end(si)];
+            (st.near.is_empty() || st.near.iter().any(|w| s.contains(w.as_str()))) && !st.unless.iter().any(|w| s.contains(w.as_str()))
+        };
+        let found = match &near {
+            None => st.pattern.find_iter(text).find(accepted),
+            Some(near) => {
+                let mut pos = 0;
+                loop {
+                    let si = sentence_of(pos);
+                    let Some(&ns) = near.get(near.partition_point(|&x| x < si)) else { break None };
+                    if ns > si {
+                        let from = text[..starts[ns]].rfind('。').map_or(0, |i| i + '。'.len_utf8());
+                        pos = pos.max(from);
+                    }
+                    // As `find_iter` goes on: from the end of a match, never empty here.
+                    let Some(m) = st.pattern.find_at(text, pos) else { break None };
+                    if accepted(&m) {
+                        break Some(m);
+                    }
+                    pos = m.end();
+                }
             }
+        };
+        if let Some(m) = found {
             out.push(Said { id: st.id.clone(), text: m.as_str().to_string(), span: doc.span(m.start(), m.end()) });
-            break;
         }
     }
     out

@@ -145,11 +145,12 @@ fn the_same_whole_stated_twice_is_one_finding() {
     assert_eq!(a.claims.list.iter().filter(|c| c.value == 2210.0).count(), 2, "both statements are claims");
 }
 
-/// Every report under `../shared/corpus` (text files), for comparing fast paths with the plain ones.
+/// Every report under `../shared/corpus` and `../shared/seeds` (text files), for comparing fast
+/// paths with the plain ones.
 fn corpus_texts() -> Vec<String> {
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus");
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut out = Vec::new();
-    let mut stack = vec![root];
+    let mut stack = vec![root.join("../shared/corpus"), root.join("../shared/seeds")];
     while let Some(d) = stack.pop() {
         let Ok(rd) = std::fs::read_dir(&d) else { continue };
         for e in rd.flatten() {
@@ -172,6 +173,7 @@ fn the_scope_shortcut_finds_what_the_word_by_word_search_finds() {
     assert!(rules.lexicon.scope_words.is_some());
     let mut plain = rules.lexicon.clone();
     plain.scope_words = None;
+    plain.whole_scope_words = None;
     let texts = corpus_texts();
     assert!(!texts.is_empty(), "../shared/corpus holds the real reports");
     let (mut clauses, mut scoped) = (0, 0);
@@ -190,4 +192,133 @@ fn the_scope_shortcut_finds_what_the_word_by_word_search_finds() {
     }
     // Both kinds were compared.
     assert!(clauses > 10_000 && scoped > 1000, "{clauses} clauses, {scoped} with a scope");
+}
+
+/// The label as it was cut before `label_of`: a string without whitespace, its opening
+/// punctuation trimmed, the last 16 characters, their opening punctuation trimmed.
+fn label_plain(before: &str) -> String {
+    let flat: String = before.split_whitespace().collect();
+    let chars: Vec<char> = flat.trim_start_matches(['，', ',', '、', '；', ';', '：', ':', '(', '（', '。']).chars().collect();
+    let cut: String = chars[chars.len().saturating_sub(16)..].iter().collect();
+    cut.trim_start_matches(['，', ',', '、', '；', ';', '：', ':', '。']).to_string()
+}
+
+#[test]
+fn labels_are_cut_as_the_string_building_cut_them() {
+    let mut buf = Vec::new();
+    let mut n = 0;
+    for t in corpus_texts() {
+        let bounds: Vec<usize> = t.char_indices().map(|(i, _)| i).step_by(3).collect();
+        for &end in &bounds {
+            for back in [6, 30, WINDOW] {
+                let before = &t[ceil(&t, end.saturating_sub(back))..end];
+                assert_eq!(label_of(before, &mut buf), label_plain(before), "{before:?}");
+                n += 1;
+            }
+        }
+    }
+    for before in ["", "，", "，，。", "  ，a", "，、；abc", "一二三四五六七八九十一二三四五六七，八", "，一二三四五六七八九十一二三四五六", "\n\u{3000}，  ，x"] {
+        assert_eq!(label_of(before, &mut buf), label_plain(before), "{before:?}");
+    }
+    assert!(n > 10_000, "{n}");
+}
+
+#[test]
+fn figure_values_are_those_of_parsing_the_joined_digits() {
+    let plain = |d: &str, frac: &str| format!("{d}{}{frac}", if frac.is_empty() { "" } else { "." }).parse::<f64>().ok();
+    let mut rng = crate::testing::Rng(0xf16_u64 << 20 | 7);
+    for _ in 0..50_000 {
+        let len = rng.below(16) as usize;
+        let d: String = (0..len).map(|_| char::from(b'0' + rng.below(10) as u8)).collect();
+        let flen = if rng.below(3) == 0 { rng.below(4) as usize } else { 0 };
+        let frac: String = (0..flen).map(|_| char::from(b'0' + rng.below(10) as u8)).collect();
+        assert_eq!(figure_value(&d, &frac).map(f64::to_bits), plain(&d, &frac).map(f64::to_bits), "{d}.{frac}");
+    }
+    for (d, frac) in [("999999999999999", ""), ("000000000000001", ""), ("0", ""), ("", ""), ("12", "50")] {
+        assert_eq!(figure_value(d, frac).map(f64::to_bits), plain(d, frac).map(f64::to_bits), "{d}.{frac}");
+    }
+}
+
+#[test]
+fn every_whitespace_character_may_be_a_space() {
+    let mut n = 0;
+    for c in (0..=0x10FFFF).filter_map(char::from_u32).filter(|c| c.is_whitespace()) {
+        assert!(may_hold_space(&format!("甲{c}乙")), "{:X}", c as u32);
+        n += 1;
+    }
+    assert!(n >= 25);
+    assert!(!may_hold_space("主动公开政府信息“三公”—，。、（）"));
+}
+
+/// The statements as they were read before the search skipped sentences: every match of each
+/// pattern in turn, the first whose sentence passes.
+fn statements_plain(doc: &Document, lx: &Lexicon, starts: &[usize]) -> Vec<Said> {
+    let text: &str = &doc.text;
+    let mut out = Vec::new();
+    for st in &lx.statements {
+        for m in st.pattern.find_iter(text) {
+            let si = starts.partition_point(|&s| s <= m.start()).saturating_sub(1);
+            let s = &text[starts[si]..starts.get(si + 1).copied().unwrap_or(text.len())];
+            if !st.near.is_empty() && !st.near.iter().any(|w| s.contains(w.as_str())) {
+                continue;
+            }
+            if st.unless.iter().any(|w| s.contains(w.as_str())) {
+                continue;
+            }
+            out.push(Said { id: st.id.clone(), text: m.as_str().to_string(), span: doc.span(m.start(), m.end()) });
+            break;
+        }
+    }
+    out
+}
+
+#[test]
+fn statements_are_those_of_the_search_over_every_match() {
+    let rules = RuleSet::builtin();
+    let lx = &rules.lexicon;
+    assert!(lx.statements.iter().all(|s| s.resyncs), "the built-in statements take the short way");
+    let mut plain_lx = lx.clone();
+    for s in &mut plain_lx.statements {
+        s.resyncs = false;
+    }
+    // The near words found one by one rather than by the automaton.
+    let mut by_word = lx.clone();
+    by_word.near_words = None;
+    let mut texts = corpus_texts();
+    // Statements next to, inside and across the sentences that name their words.
+    texts.extend([
+        "行政复议2件。均维持。本年度行政复议1件，均获维持。".to_string(),
+        "均获维持。行政复议，行政诉讼败诉。全部维持行政复议。".to_string(),
+        "无信息处理费。收取费用0元！未收取费用，收取\n\n费用为零。".to_string(),
+        "行政复议行政复议。".repeat(3),
+    ]);
+    let (mut said, mut n) = (0, 0);
+    for t in &texts {
+        let doc = Document::from_bytes(PathBuf::from("x.txt"), t.as_bytes()).unwrap();
+        let starts = sentence_starts(&doc.text);
+        let fast = statements(&doc, lx, &starts);
+        assert_eq!(fast, statements_plain(&doc, &plain_lx, &starts), "{}", t.chars().take(60).collect::<String>());
+        assert_eq!(statements(&doc, &plain_lx, &starts), fast);
+        assert_eq!(statements(&doc, &by_word, &starts), fast);
+        said += fast.len();
+        n += 1;
+    }
+    assert!(n > 12 && said > 10, "{n} texts, {said} statements");
+}
+
+#[test]
+fn a_search_resyncs_after_a_full_stop_only_when_no_match_can_hold_one() {
+    for (p, yes) in [
+        ("均(?:获|被)?维持", true),
+        ("无[^。；;]{0,12}?收费", true),
+        ("x\\s*y", true),
+        ("a。b", false),
+        ("[^；]+", false),
+        (".", false),
+        ("x*", false),
+        ("(?i)ab|c", true),
+        ("(", false),
+    ] {
+        assert_eq!(resyncs_after_full_stop(p), yes, "{p}");
+    }
 }

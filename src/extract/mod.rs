@@ -357,9 +357,11 @@ fn extract_field(doc: &Document, rule: &FieldRule, fields: &Fields) -> Option<Fi
             continue;
         };
         let hay = &doc.text[range.clone()];
+        // The last matches first: their spans from `find_iter` (the same matches as
+        // `captures_iter`), and the groups only of the few tried, read where each match starts.
         let mut iter: Box<dyn Iterator<Item = regex::Captures>> = if finder.last {
-            let all: Vec<_> = finder.regex.captures_iter(hay).collect();
-            Box::new(all.into_iter().rev())
+            let all: Vec<usize> = finder.regex.find_iter(hay).map(|m| m.start()).collect();
+            Box::new(all.into_iter().rev().filter_map(|at| finder.regex.captures_at(hay, at)))
         } else {
             Box::new(finder.regex.captures_iter(hay))
         };
@@ -386,7 +388,11 @@ fn finder_value(rule: &FieldRule, finder: &crate::rules::Finder, caps: &regex::C
         Some(tpl) if tpl.contains('{') => {
             let mut out = tpl.clone();
             for name in finder.regex.capture_names().flatten() {
-                out = out.replace(&format!("{{{name}}}"), caps.name(name).map_or("", |m| m.as_str()));
+                // `replace` builds a new string even where the name is not: only where it is.
+                let token = format!("{{{name}}}");
+                if out.contains(&token) {
+                    out = out.replace(&token, caps.name(name).map_or("", |m| m.as_str()));
+                }
             }
             out
         }
@@ -874,5 +880,35 @@ tables:
         let f = extract(&doc("丙"), &rules);
         assert_eq!(f["t"].value, Some(Value::Text("无".into())));
         assert!(f["t"].note.as_deref().unwrap_or("").contains("默认"));
+    }
+
+    #[test]
+    fn the_last_matches_read_from_their_starts_are_those_captures_iter_gives() {
+        // Every finder that takes the last match, over the real reports, in each finder's scope
+        // and over the whole text: the same matches, with the same groups, in reverse.
+        let rules = RuleSet::builtin();
+        let finders: Vec<&crate::rules::Finder> = rules.fields.iter().flat_map(|r| &r.finders).filter(|f| f.last).collect();
+        assert!(!finders.is_empty());
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let (paths, _) = crate::load::discover(&[dir.join("samples"), dir.join("../shared/corpus"), dir.join("../shared/seeds")]);
+        let groups = |c: &regex::Captures| (0..c.len()).map(|g| c.get(g).map(|m| m.range())).collect::<Vec<_>>();
+        let mut matched = 0;
+        for p in &paths {
+            let Ok(d) = crate::load::load_file(p) else { continue };
+            let fields = extract_full(&d, &rules, &Corrections::new()).fields;
+            for f in &finders {
+                let scoped = scope_range(&d, &f.scope, &fields).map(|r| d.text[r].to_string());
+                // The report's end again with signature dates of every form after it.
+                let dated = format!("{}\n2021年3月5日\n　二〇二二年一月十日 \n2023 年 12 月 31 日\n落款 2020年1月1日\n2019年10月9日", scoped.clone().unwrap_or_default());
+                for hay in scoped.iter().map(String::as_str).chain([&d.text[..], dated.as_str()]) {
+                    let plain: Vec<Vec<_>> = f.regex.captures_iter(hay).collect::<Vec<_>>().iter().rev().map(groups).collect();
+                    let starts: Vec<usize> = f.regex.find_iter(hay).map(|m| m.start()).collect();
+                    let fast: Vec<Vec<_>> = starts.into_iter().rev().filter_map(|at| f.regex.captures_at(hay, at)).map(|c| groups(&c)).collect();
+                    assert_eq!(fast, plain, "{} {}", p.display(), f.regex.as_str());
+                    matched += plain.len();
+                }
+            }
+        }
+        assert!(matched > 10, "{matched} matches compared");
     }
 }

@@ -41,6 +41,9 @@ pub struct Statement {
     pub pattern: Regex,
     pub near: Vec<String>,
     pub unless: Vec<String>,
+    /// No match is empty or holds a 。, so a search started right after a 。 finds what a search
+    /// from the start finds there (`claims::resyncs_after_full_stop`).
+    pub resyncs: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -49,12 +52,17 @@ pub struct Lexicon {
     pub token: Regex,
     pub units: Vec<String>,
     pub openers: Vec<(String, bool)>,
+    /// The openers' phrases in one leftmost-first automaton: the first opener in a window (of
+    /// those at the same place, the one listed first), as `claims::scan::first_of` finds it.
+    pub opener_words: Option<aho_corasick::AhoCorasick>,
     pub totals: Vec<String>,
     pub closing: Vec<String>,
     pub open_ends: Vec<String>,
     pub share: Vec<String>,
     pub ignore: Option<Regex>,
     pub whole_scope: Vec<String>,
+    /// The whole agency's words in one automaton: a clause that holds none is left as it is.
+    pub whole_scope_words: Option<aho_corasick::AhoCorasick>,
     /// (kind, phrases)
     pub scopes: Vec<(String, Vec<String>)>,
     /// Every scope phrase in one automaton: most figures' clauses name none, and then
@@ -64,6 +72,9 @@ pub struct Lexicon {
     /// Every concept's phrase, in concept order: which concepts a window names, in one pass.
     pub concept_set: regex::RegexSet,
     pub statements: Vec<Statement>,
+    /// Every statement's `near` words (sorted, distinct) in one vector search (leftmost-first
+    /// Teddy), to find the sentences that name each.
+    pub near_words: Option<(Vec<String>, aho_corasick::packed::Searcher)>,
     /// Section id → more heading wordings (literal, without the part number), with where they
     /// were written.
     pub headings: BTreeMap<String, (Vec<String>, super::Origin)>,
@@ -75,17 +86,20 @@ impl Default for Lexicon {
             token: token_regex(&[]),
             units: Vec::new(),
             openers: Vec::new(),
+            opener_words: None,
             totals: Vec::new(),
             closing: Vec::new(),
             open_ends: Vec::new(),
             share: Vec::new(),
             ignore: None,
             whole_scope: Vec::new(),
+            whole_scope_words: None,
             scopes: Vec::new(),
             scope_words: None,
             concepts: Vec::new(),
             concept_set: regex::RegexSet::empty(),
             statements: Vec::new(),
+            near_words: None,
             headings: BTreeMap::new(),
         }
     }
@@ -110,6 +124,10 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     ("legacy_fujian", "template == \"legacy\" && legacy_table == \"fujian\""),
 ];
 
+/// The words before a figure that make it a bound or an approximation (the figure pattern's
+/// `pre` group, in its order). The claims stage's scan for where a figure can start reads them.
+pub const PRE: &[&str] = &["将近", "接近", "近", "大约", "约", "超过", "逾"];
+
 fn token_regex(units: &[String]) -> Regex {
     // Longest units first, so 人次 wins over 次 and 万元 over 元.
     let mut u: Vec<&String> = units.iter().collect();
@@ -119,21 +137,30 @@ fn token_regex(units: &[String]) -> Regex {
     // unit: "不予公开信息数1402。"): bare digit runs (years, table cells) are never matched.
     let units = if alts.is_empty() { String::from("%") } else { alts.join("|") };
     let unit = format!("(?:(?P<unit>{units})|(?P<stop>[。；;，,]))");
+    let pre = PRE.join("|");
     let src = format!(
-        r"(?P<pre>将近|接近|近|大约|约|超过|逾)?(?P<num>[0-9０-９]{{1,3}}(?:,[0-9]{{3}})+|[0-9０-９]+)(?:[.．](?P<frac>[0-9０-９]+))?[ \t\r\n　]*(?P<more>余|多)?[ \t\r\n　]*{unit}(?P<post>左右|以上)?"
+        r"(?P<pre>{pre})?(?P<num>[0-9０-９]{{1,3}}(?:,[0-9]{{3}})+|[0-9０-９]+)(?:[.．](?P<frac>[0-9０-９]+))?[ \t\r\n　]*(?P<more>余|多)?[ \t\r\n　]*{unit}(?P<post>左右|以上)?"
     );
     Regex::new(&src).expect("the figure pattern is built from escaped literals")
 }
 
-/// The scope phrases as one automaton (a contiguous NFA: a few dozen short words, built in
-/// microseconds at every load, searched over one clause per figure).
+/// The scope phrases as one automaton (a DFA: a few dozen short words, built in microseconds at
+/// every load, searched over one clause per figure; a third of the contiguous NFA's cost there).
 fn scope_automaton(scopes: &[(String, Vec<String>)]) -> Option<aho_corasick::AhoCorasick> {
     let words: Vec<&str> = scopes.iter().flat_map(|(_, p)| p.iter().map(String::as_str)).collect();
     // A phrase with a space could be made by the agency words' replacement: no shortcut then.
     if words.is_empty() || words.iter().any(|w| w.contains(' ')) {
         return None;
     }
-    aho_corasick::AhoCorasick::builder().kind(Some(aho_corasick::AhoCorasickKind::ContiguousNFA)).build(&words).ok()
+    aho_corasick::AhoCorasick::builder().kind(Some(aho_corasick::AhoCorasickKind::DFA)).build(&words).ok()
+}
+
+fn opener_automaton(openers: &[(String, bool)]) -> Option<aho_corasick::AhoCorasick> {
+    aho_corasick::AhoCorasick::builder()
+        .match_kind(aho_corasick::MatchKind::LeftmostFirst)
+        .kind(Some(aho_corasick::AhoCorasickKind::DFA))
+        .build(openers.iter().map(|(p, _)| p))
+        .ok()
 }
 
 /// Loose form of a literal heading: any spacing (a line break too) or markup tags left by a
@@ -236,6 +263,8 @@ pub(super) fn compile_lexicon(ctx: &mut super::compile::Ctx, d: &LexiconDef, set
     }
     set.lexicon.token = token_regex(&set.lexicon.units);
     set.lexicon.scope_words = scope_automaton(&set.lexicon.scopes);
+    set.lexicon.opener_words = opener_automaton(&set.lexicon.openers);
+    set.lexicon.whole_scope_words = aho_corasick::AhoCorasick::builder().kind(Some(aho_corasick::AhoCorasickKind::DFA)).build(&set.lexicon.whole_scope).ok();
     let phrases: Vec<String> = set.lexicon.concepts.iter().map(|c| c.phrase.as_str().to_string()).collect();
     match ctx.re.set(&phrases) {
         Ok(s) => set.lexicon.concept_set = s,
@@ -302,13 +331,20 @@ fn compile_statement(ctx: &mut super::compile::Ctx, s: &StatementDef, set: &mut 
     }
     let Some(pattern) = ctx.phrase_union(&s.patterns, &format!("statement `{id}`"), &s.id) else { return };
     set.known.insert(format!("narr.says.{id}"), (format!("叙述：{}", s.label), FieldType::Text));
+    let resyncs = crate::claims::resyncs_after_full_stop(pattern.as_str());
     set.lexicon.statements.push(Statement {
         id: id.to_string(),
         label: s.label.clone(),
         pattern,
         near: s.near.clone(),
         unless: s.unless.clone(),
+        resyncs,
     });
+    let lx = &mut set.lexicon;
+    let mut words: Vec<String> = lx.statements.iter().flat_map(|s| s.near.iter().cloned()).filter(|w| !w.is_empty()).collect();
+    words.sort();
+    words.dedup();
+    lx.near_words = aho_corasick::packed::Searcher::new(&words).map(|s| (words, s));
 }
 
 /// After every file is read: headings named in the lexicon join their section's heading regex
