@@ -458,21 +458,7 @@ mod tests {
             "其中，分别为（含）涉及中，包括".to_string(),
             String::new(),
         ];
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-        let mut stack = vec![root.join("../shared/corpus"), root.join("../shared/seeds")];
-        while let Some(d) = stack.pop() {
-            let Ok(rd) = std::fs::read_dir(&d) else { continue };
-            for e in rd.flatten() {
-                let p = e.path();
-                if p.is_dir() {
-                    stack.push(p);
-                } else if p.extension().is_some_and(|x| x == "txt")
-                    && let Ok(t) = std::fs::read_to_string(&p)
-                {
-                    out.push(t);
-                }
-            }
-        }
+        out.extend(crate::testing::corpus_text_files());
         out
     }
 

@@ -148,23 +148,7 @@ fn the_same_whole_stated_twice_is_one_finding() {
 /// Every report under `../shared/corpus` and `../shared/seeds` (text files), for comparing fast
 /// paths with the plain ones.
 fn corpus_texts() -> Vec<String> {
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-    let mut out = Vec::new();
-    let mut stack = vec![root.join("../shared/corpus"), root.join("../shared/seeds")];
-    while let Some(d) = stack.pop() {
-        let Ok(rd) = std::fs::read_dir(&d) else { continue };
-        for e in rd.flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                stack.push(p);
-            } else if p.extension().is_some_and(|x| x == "txt")
-                && let Ok(t) = std::fs::read_to_string(&p)
-            {
-                out.push(t);
-            }
-        }
-    }
-    out
+    crate::testing::corpus_text_files()
 }
 
 #[test]
