@@ -419,11 +419,13 @@ impl Split {
                     }
                     None => re.search(input),
                 };
-                match caps {
-                    Some(c) if input.start() == 0 => search(whole, &input.clone().anchored(Anchored::Yes), Some(&mut *c)).or_else(|| search(rest, input, Some(c))),
-                    None if input.start() == 0 => search(whole, &input.clone().anchored(Anchored::Yes), None).or_else(|| search(rest, input, None)),
-                    caps => search(rest, input, caps),
+                let mut caps = caps;
+                if input.start() == 0
+                    && let Some(m) = search(whole, &input.clone().anchored(Anchored::Yes), caps.as_deref_mut())
+                {
+                    return Some(m);
                 }
+                search(rest, input, caps)
             }
         }
     }

@@ -34,8 +34,8 @@ enum Body {
     /// A `pattern`: its own regex when the split search is exact for it (built when first
     /// searched with), `None` when the whole regex must be searched.
     Pattern(String, OnceLock<Option<Regex>>),
-    /// Searched with the whole regex.
-    Whole(String),
+    /// Searched with the whole regex (the row's own).
+    Whole,
 }
 
 impl std::fmt::Debug for LabelBody {
@@ -43,7 +43,7 @@ impl std::fmt::Debug for LabelBody {
         match &*self.0 {
             Body::Loose(m) => f.debug_tuple("Loose").field(m).finish(),
             Body::Pattern(src, _) => f.debug_tuple("Pattern").field(src).finish(),
-            Body::Whole(src) => f.debug_tuple("Whole").field(src).finish(),
+            Body::Whole => f.write_str("Whole"),
         }
     }
 }
@@ -58,7 +58,7 @@ impl LabelBody {
     pub fn loose(label: &str) -> LabelBody {
         let m = LooseLabel::new(label);
         let exact = !m.first().is_empty() && !m.first().iter().any(|&c| in_item_number(c));
-        LabelBody(Arc::new(if exact { Body::Loose(m) } else { Body::Whole(crate::text::loose_pattern(label)) }))
+        LabelBody(Arc::new(if exact { Body::Loose(m) } else { Body::Whole }))
     }
 
     /// The leftmost-first match of `ITEM_NUMBER (?:body)` in `hay` starting at or after `at`, as
@@ -84,7 +84,7 @@ impl LabelBody {
                     None => return whole.find_at(hay, at).map(|m| m.range()),
                 }
             }
-            Body::Whole(_) => return whole.find_at(hay, at).map(|m| m.range()),
+            Body::Whole => return whole.find_at(hay, at).map(|m| m.range()),
         };
         Some(item_start(hay, at, body.start)..body.end)
     }
@@ -103,8 +103,9 @@ fn item_start(hay: &str, at: usize, p: usize) -> usize {
     // Trailing white space, then the item number's closing mark.
     while back.next_if(|(_, c)| c.is_whitespace()).is_some() {}
     let Some((_, mark)) = back.next() else { return p };
-    let skip_ws = |back: &mut std::iter::Peekable<std::iter::Rev<std::str::CharIndices>>| while back.next_if(|(_, c)| c.is_whitespace()).is_some() {};
-    let numerals = |back: &mut std::iter::Peekable<std::iter::Rev<std::str::CharIndices>>| {
+    type Back<'a> = std::iter::Peekable<std::iter::Rev<std::str::CharIndices<'a>>>;
+    let skip_ws = |back: &mut Back| while back.next_if(|(_, c)| c.is_whitespace()).is_some() {};
+    let numerals = |back: &mut Back| {
         let mut first = None;
         for _ in 0..3 {
             match back.next_if(|(_, c)| NUMERALS.contains(c)) {
@@ -234,7 +235,7 @@ mod tests {
         for label in ["（一）予以公开", "3.其他", "一般", " 其他"] {
             let body = LabelBody::loose(label);
             let expect_whole = label.trim_start().starts_with(['（', '3', '一']);
-            assert_eq!(matches!(&*body.0, Body::Whole(_)), expect_whole, "{label}");
+            assert_eq!(matches!(&*body.0, Body::Whole), expect_whole, "{label}");
         }
     }
 
@@ -280,7 +281,7 @@ mod tests {
         ];
         let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
         for (body, src) in &bodies {
-            assert!(!matches!(&*body.0, Body::Whole(_)), "{src}");
+            assert!(!matches!(&*body.0, Body::Whole), "{src}");
             if let Body::Pattern(p, _) = &*body.0 {
                 assert!(splittable(p), "{p}");
             }
